@@ -1,0 +1,155 @@
+import filecmp
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from treatments.models import Drug, Indication, Modality, Page, SideEffect, SiteSettings
+
+from .conftest import CONTENT_DIR
+
+EXPECTED_SLUGS = [
+    "active-surveillance", "surgery", "chemotherapy", "targeted-therapy", "hormone-therapy",
+    "radiation-therapy", "interventional-radiology", "gastroenterology", "prrt",
+    "theranostics", "clinical-trials",
+]
+
+
+def run_import(directory, **options):
+    out = StringIO()
+    call_command("import_content", str(directory), stdout=out, **options)
+    return out.getvalue()
+
+
+def database_state():
+    return {
+        "modalities": [m.snapshot() for m in Modality.objects.with_parts()],
+        "side_effects": list(SideEffect.objects.values()),
+        "drugs": list(Drug.objects.values()),
+        "indications": list(Indication.objects.values()),
+        "pages": list(Page.objects.values("slug", "title", "body")),
+    }
+
+
+@pytest.mark.django_db
+def test_import_creates_every_treatment_in_order():
+    output = run_import(CONTENT_DIR)
+    assert list(Modality.objects.values_list("slug", flat=True)) == EXPECTED_SLUGS
+    assert "created" in output
+    assert SiteSettings.load().phone_number == "(888) 552-6760"
+    assert set(Page.objects.values_list("slug", flat=True)) == {"overview", "policy"}
+
+
+@pytest.mark.django_db
+def test_second_import_changes_nothing():
+    run_import(CONTENT_DIR)
+    before = database_state()
+    output = run_import(CONTENT_DIR)
+    assert "0 created, 0 updated" in output
+    assert database_state() == before
+
+
+@pytest.mark.django_db
+def test_import_reports_an_updated_record(content_copy):
+    run_import(CONTENT_DIR)
+    path = content_copy / "treatments" / "02-surgery.md"
+    path.write_text(path.read_text().replace('title = "Surgery"', 'title = "Surgery for NETs"'))
+    output = run_import(content_copy)
+    assert "0 created, 1 updated" in output
+    assert Modality.objects.get(slug="surgery").title == "Surgery for NETs"
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing():
+    output = run_import(CONTENT_DIR, dry_run=True)
+    assert "Dry run" in output
+    assert not Modality.objects.exists()
+
+
+def break_file(directory, relative, old, new):
+    path = directory / relative
+    text = path.read_text()
+    assert old in text, f"test setup: {old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+
+
+REFUSALS = [
+    # (file, text to replace, replacement, words the message must contain)
+    ("treatments/02-surgery.md", "+++\n", "", ["02-surgery.md", "front matter"]),
+    ("treatments/02-surgery.md", 'title = "Surgery"', 'title = "Surgery', ["02-surgery.md", "TOML"]),
+    ("treatments/02-surgery.md", 'title = "Surgery"\n', "", ["02-surgery.md", "missing 'title'"]),
+    ("treatments/02-surgery.md", 'title = "Surgery"', 'title = ""', ["02-surgery.md", "'title'"]),
+    (
+        "treatments/03-chemotherapy.md",
+        '"nausea",',
+        '"seasickness",',
+        ["03-chemotherapy.md", "unknown side effect 'seasickness'"],
+    ),
+    (
+        "treatments/04-targeted-therapy.md",
+        '"everolimus",',
+        '"aspirin",',
+        ["04-targeted-therapy.md", "unknown drug 'aspirin'"],
+    ),
+    (
+        "treatments/03-chemotherapy.md",
+        'slug = "chemotherapy"',
+        'slug = "surgery"',
+        ["03-chemotherapy.md", "duplicate slug 'surgery'"],
+    ),
+    ("side-effects.toml", 'slug = "fatigue"', 'slug = "nausea"', ["side-effects.toml", "duplicate slug"]),
+    ("indications.toml", 'factor = "grade"', 'factor = "mood"', ["indications.toml", "unknown factor"]),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("relative, old, new, words", REFUSALS)
+def test_malformed_content_is_refused_and_nothing_is_written(content_copy, relative, old, new, words):
+    # A valid change elsewhere in the same run must not be written either.
+    break_file(content_copy, "site.toml", 'site_name = "NET Guide"', 'site_name = "Changed"')
+    break_file(content_copy, relative, old, new)
+    with pytest.raises(CommandError) as error:
+        run_import(content_copy)
+    message = str(error.value)
+    assert "Nothing was imported" in message
+    for word in words:
+        assert word in message
+    assert not Modality.objects.exists()
+    assert not SiteSettings.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refused_import_keeps_the_previous_content(content_copy):
+    run_import(CONTENT_DIR)
+    before = database_state()
+    break_file(content_copy, "treatments/02-surgery.md", 'title = "Surgery"', 'title = "Changed"')
+    break_file(content_copy, "treatments/03-chemotherapy.md", '"nausea",', '"unknown-effect",')
+    with pytest.raises(CommandError):
+        run_import(content_copy)
+    assert database_state() == before
+
+
+@pytest.mark.django_db
+def test_non_utf8_file_is_refused_with_its_name(content_copy):
+    (content_copy / "treatments" / "02-surgery.md").write_bytes(b"+++\ntitle = \"\xff\"\n+++\n")
+    with pytest.raises(CommandError, match="02-surgery.md: is not UTF-8"):
+        run_import(content_copy)
+
+
+@pytest.mark.django_db
+def test_import_then_export_reproduces_content_byte_for_byte(tmp_path):
+    run_import(CONTENT_DIR)
+    call_command("export_content", str(tmp_path / "out"), stdout=StringIO())
+    comparison = filecmp.dircmp(CONTENT_DIR, tmp_path / "out")
+
+    def differences(cmp):
+        found = cmp.left_only + cmp.right_only + cmp.diff_files
+        for sub in cmp.subdirs.values():
+            found += differences(sub)
+        return found
+
+    assert differences(comparison) == []
+    for path in CONTENT_DIR.rglob("*"):
+        if path.is_file():
+            exported = tmp_path / "out" / path.relative_to(CONTENT_DIR)
+            assert exported.read_bytes() == path.read_bytes(), path

@@ -1,0 +1,274 @@
+"""Reading and writing the content/ folder: Markdown with TOML front matter.
+
+The format is Hugo's: front matter between `+++` lines, then the Markdown body.
+Lists of shared records (side effects, drugs, indications) are plain TOML files.
+The writer emits one canonical layout so that import then export reproduces the
+files byte for byte.
+"""
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FRONT_MATTER_FENCE = "+++"
+
+SITE_FILE = "site.toml"
+SIDE_EFFECTS_FILE = "side-effects.toml"
+DRUGS_FILE = "drugs.toml"
+INDICATIONS_FILE = "indications.toml"
+PAGES_DIR = "pages"
+TREATMENTS_DIR = "treatments"
+
+SITE_KEYS = ("site_name", "phone_number", "cta_heading", "cta_text", "review_interval_months")
+PAGE_KEYS = ("slug", "title", "summary")
+SIDE_EFFECT_KEYS = ("slug", "name", "description")
+DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
+INDICATION_KEYS = ("slug", "factor", "label")
+MODALITY_KEYS = (
+    "slug", "title", "summary", "order", "specialty",
+    "indications", "drugs", "side_effects", "questions",
+)
+PROCEDURE_KEYS = ("name", "description", "indications")
+
+
+class ContentError(Exception):
+    """A content file that cannot be imported; the message names the file."""
+
+    def __init__(self, path, problem):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+@dataclass
+class ContentBundle:
+    """Everything in a content folder, parsed and checked, ready to import."""
+
+    site: dict = field(default_factory=dict)
+    pages: list = field(default_factory=list)
+    side_effects: list = field(default_factory=list)
+    drugs: list = field(default_factory=list)
+    indications: list = field(default_factory=list)
+    modalities: list = field(default_factory=list)
+
+
+# Reading ---------------------------------------------------------------------
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ContentError(path, "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(path, f"is not valid TOML ({error})") from None
+
+
+def read_markdown(path: Path) -> tuple[dict, str]:
+    """Split a Markdown file into its front matter (a dict) and its body."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ContentError(path, "is not UTF-8 text") from None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        raise ContentError(path, "must start with front matter between '+++' lines")
+    try:
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == FRONT_MATTER_FENCE)
+    except StopIteration:
+        raise ContentError(path, "front matter has no closing '+++' line") from None
+    try:
+        front_matter = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(path, f"front matter is not valid TOML ({error})") from None
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    return front_matter, body + "\n" if body else ""
+
+
+def require(path, record, keys, where=""):
+    """Check a record has every key with the right kind of value; return it trimmed."""
+    checked = {}
+    for key in keys:
+        if key not in record:
+            raise ContentError(path, f"{where}missing '{key}'")
+        value = record[key]
+        if key in {"order", "review_interval_months"}:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ContentError(path, f"{where}'{key}' must be a whole number")
+        elif key in {"indications", "drugs", "side_effects", "questions"}:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ContentError(path, f"{where}'{key}' must be a list of text")
+        elif not isinstance(value, str):
+            raise ContentError(path, f"{where}'{key}' must be text")
+        elif key in {"slug", "title", "name", "brand_name", "generic_name", "label", "site_name"}:
+            if not value.strip():
+                raise ContentError(path, f"{where}'{key}' must not be empty")
+        checked[key] = value
+    unknown = set(record) - set(keys) - {"procedures"}
+    if unknown:
+        raise ContentError(path, f"{where}unknown field(s): {', '.join(sorted(unknown))}")
+    return checked
+
+
+def read_records(path: Path, table: str, keys) -> list[dict]:
+    data = read_toml(path)
+    records = data.get(table)
+    if not isinstance(records, list):
+        raise ContentError(path, f"must hold a list of [[{table}]] tables")
+    return [require(path, record, keys, f"record {n}: ") for n, record in enumerate(records, 1)]
+
+
+def check_unique(path, records, key="slug"):
+    seen = set()
+    for record in records:
+        if record[key] in seen:
+            raise ContentError(path, f"duplicate {key} '{record[key]}'")
+        seen.add(record[key])
+
+
+def check_references(path, values, known, kind):
+    for value in values:
+        if value not in known:
+            raise ContentError(path, f"unknown {kind} '{value}'")
+
+
+def load_content_dir(directory: Path) -> ContentBundle:
+    """Read and check a whole content folder; raise ContentError at the first problem."""
+    from .models import Factor, Specialty
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ContentError(directory, "is not a folder")
+    bundle = ContentBundle()
+    bundle.site = require(directory / SITE_FILE, read_toml(directory / SITE_FILE), SITE_KEYS)
+
+    bundle.side_effects = read_records(directory / SIDE_EFFECTS_FILE, "side_effects", SIDE_EFFECT_KEYS)
+    check_unique(directory / SIDE_EFFECTS_FILE, bundle.side_effects)
+    bundle.drugs = read_records(directory / DRUGS_FILE, "drugs", DRUG_KEYS)
+    check_unique(directory / DRUGS_FILE, bundle.drugs)
+    bundle.indications = read_records(directory / INDICATIONS_FILE, "indications", INDICATION_KEYS)
+    check_unique(directory / INDICATIONS_FILE, bundle.indications)
+    for record in bundle.indications:
+        if record["factor"] not in Factor.values:
+            raise ContentError(
+                directory / INDICATIONS_FILE,
+                f"indication '{record['slug']}' has unknown factor '{record['factor']}' "
+                f"(use one of: {', '.join(Factor.values)})",
+            )
+
+    for path in sorted((directory / PAGES_DIR).glob("*.md")):
+        front_matter, body = read_markdown(path)
+        page = require(path, front_matter, PAGE_KEYS)
+        page["body"] = body
+        page["path"] = path
+        bundle.pages.append(page)
+    check_unique(directory / PAGES_DIR, bundle.pages)
+
+    known = {
+        "side effect": {record["slug"] for record in bundle.side_effects},
+        "drug": {record["slug"] for record in bundle.drugs},
+        "indication": {record["slug"] for record in bundle.indications},
+    }
+    seen_slugs = {}
+    for path in sorted((directory / TREATMENTS_DIR).glob("*.md")):
+        front_matter, body = read_markdown(path)
+        modality = require(path, front_matter, MODALITY_KEYS)
+        if modality["specialty"] and modality["specialty"] not in Specialty.values:
+            raise ContentError(path, f"unknown specialty '{modality['specialty']}'")
+        if modality["slug"] in seen_slugs:
+            raise ContentError(
+                path, f"duplicate slug '{modality['slug']}' (also in {seen_slugs[modality['slug']].name})"
+            )
+        seen_slugs[modality["slug"]] = path
+        check_references(path, modality["indications"], known["indication"], "indication")
+        check_references(path, modality["drugs"], known["drug"], "drug")
+        check_references(path, modality["side_effects"], known["side effect"], "side effect")
+        procedures = front_matter.get("procedures", [])
+        if not isinstance(procedures, list):
+            raise ContentError(path, "'procedures' must be a list of [[procedures]] tables")
+        modality["procedures"] = []
+        for n, procedure in enumerate(procedures, 1):
+            where = f"procedure {n}: "
+            if not isinstance(procedure, dict):
+                raise ContentError(path, f"{where}must be a [[procedures]] table")
+            checked = require(path, procedure, PROCEDURE_KEYS, where)
+            check_references(path, checked["indications"], known["indication"], "indication")
+            modality["procedures"].append(checked)
+        modality["body"] = body
+        modality["path"] = path
+        bundle.modalities.append(modality)
+    if not bundle.modalities:
+        raise ContentError(directory / TREATMENTS_DIR, "holds no treatment files (*.md)")
+    return bundle
+
+
+# Writing ---------------------------------------------------------------------
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = "".join(f"    {toml_value(item)},\n" for item in value)
+        return f"[\n{items}]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def toml_table(record: dict, keys) -> str:
+    return "".join(f"{key} = {toml_value(record[key])}\n" for key in keys)
+
+
+def toml_array_of_tables(name: str, records, keys) -> str:
+    return "\n".join(f"[[{name}]]\n{toml_table(record, keys)}" for record in records)
+
+
+def markdown_file(front_matter: str, body: str) -> str:
+    text = f"{FRONT_MATTER_FENCE}\n{front_matter}{FRONT_MATTER_FENCE}\n"
+    if body:
+        text += "\n" + body.strip("\n") + "\n"
+    return text
+
+
+def modality_file(record: dict) -> str:
+    front_matter = toml_table(record, MODALITY_KEYS)
+    if record["procedures"]:
+        front_matter += "\n" + toml_array_of_tables("procedures", record["procedures"], PROCEDURE_KEYS)
+    return markdown_file(front_matter, record["body"])
+
+
+def modality_filename(record: dict) -> str:
+    return f"{record['order']:02d}-{record['slug']}.md"
+
+
+def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
+    """Write a bundle in the canonical layout; return the paths written."""
+    directory = Path(directory)
+    (directory / PAGES_DIR).mkdir(parents=True, exist_ok=True)
+    (directory / TREATMENTS_DIR).mkdir(parents=True, exist_ok=True)
+    files = {
+        directory / SITE_FILE: toml_table(bundle.site, SITE_KEYS),
+        directory / SIDE_EFFECTS_FILE: toml_array_of_tables(
+            "side_effects", bundle.side_effects, SIDE_EFFECT_KEYS
+        ),
+        directory / DRUGS_FILE: toml_array_of_tables("drugs", bundle.drugs, DRUG_KEYS),
+        directory / INDICATIONS_FILE: toml_array_of_tables(
+            "indications", bundle.indications, INDICATION_KEYS
+        ),
+    }
+    for page in bundle.pages:
+        files[directory / PAGES_DIR / f"{page['slug']}.md"] = markdown_file(
+            toml_table(page, PAGE_KEYS), page["body"]
+        )
+    for modality in bundle.modalities:
+        files[directory / TREATMENTS_DIR / modality_filename(modality)] = modality_file(modality)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)

@@ -1,0 +1,173 @@
+"""Moving content between the content/ files and the database."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from .content_files import ContentBundle
+from .models import Drug, Indication, Modality, Page, Procedure, Question, SideEffect, SiteSettings
+
+
+@dataclass
+class ImportReport:
+    """What an import did, per kind of record: created / updated / unchanged."""
+
+    counts: Counter = field(default_factory=Counter)
+    changed: list = field(default_factory=list)
+
+    def record(self, kind, outcome, label):
+        self.counts[outcome] += 1
+        if outcome != "unchanged":
+            self.changed.append((kind, outcome, label))
+
+    def summary(self):
+        return (
+            f"{self.counts['created']} created, {self.counts['updated']} updated, "
+            f"{self.counts['unchanged']} unchanged"
+        )
+
+
+def sync_fields(instance, values: dict) -> bool:
+    """Set fields on an instance; return True when any value differs."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def upsert(model, slug, values):
+    """Return (instance, outcome) after creating or updating the record for slug."""
+    instance = model.objects.filter(slug=slug).first()
+    if instance is None:
+        return model.objects.create(slug=slug, **values), "created"
+    if sync_fields(instance, values):
+        instance.save()
+        return instance, "updated"
+    return instance, "unchanged"
+
+
+def without(record, *keys):
+    return {key: value for key, value in record.items() if key not in keys}
+
+
+@transaction.atomic
+def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
+    """Write a checked bundle to the database; all of it or (on error) none of it."""
+    report = ImportReport()
+
+    site = SiteSettings.load()
+    existed = SiteSettings.objects.filter(pk=1).exists()
+    if sync_fields(site, bundle.site) or not existed:
+        site.save()
+        report.record("site settings", "updated" if existed else "created", "site")
+    else:
+        report.record("site settings", "unchanged", "site")
+
+    by_kind = {}
+    for model, records in (
+        (SideEffect, bundle.side_effects),
+        (Drug, bundle.drugs),
+        (Indication, bundle.indications),
+    ):
+        by_kind[model] = {}
+        for record in records:
+            instance, outcome = upsert(model, record["slug"], without(record, "slug"))
+            by_kind[model][record["slug"]] = instance
+            report.record(model._meta.verbose_name, outcome, record["slug"])
+
+    for record in bundle.pages:
+        _, outcome = upsert(Page, record["slug"], without(record, "slug", "path"))
+        report.record("page", outcome, record["slug"])
+
+    for record in bundle.modalities:
+        report.record("treatment", import_modality(record, by_kind), record["slug"])
+    return report
+
+
+def import_modality(record, by_kind) -> str:
+    modality = Modality.objects.filter(slug=record["slug"]).first()
+    before = modality.snapshot() if modality else None
+    fields = without(
+        record, "slug", "path", "indications", "drugs", "side_effects", "questions", "procedures"
+    )
+    if modality is None:
+        modality = Modality(slug=record["slug"])
+    sync_fields(modality, fields)
+    modality.save()
+    modality.indications.set([by_kind[Indication][slug] for slug in record["indications"]])
+    modality.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
+    modality.side_effects.set([by_kind[SideEffect][slug] for slug in record["side_effects"]])
+
+    modality.questions.all().delete()
+    Question.objects.bulk_create(
+        Question(modality=modality, text=text, order=n) for n, text in enumerate(record["questions"])
+    )
+    modality.procedures.all().delete()
+    for n, item in enumerate(record["procedures"]):
+        procedure = Procedure.objects.create(
+            modality=modality, name=item["name"], description=item["description"], order=n
+        )
+        procedure.indications.set([by_kind[Indication][slug] for slug in item["indications"]])
+
+    after = Modality.objects.get(pk=modality.pk).snapshot()
+    if before is None:
+        return "created"
+    return "unchanged" if after == before else "updated"
+
+
+def slugs(related):
+    return sorted(item.slug for item in related.all())
+
+
+def export_bundle() -> ContentBundle:
+    """Read the database's editable content into a bundle for writing to files."""
+    site = SiteSettings.load()
+    bundle = ContentBundle(
+        site={
+            "site_name": site.site_name,
+            "phone_number": site.phone_number,
+            "cta_heading": site.cta_heading,
+            "cta_text": site.cta_text,
+            "review_interval_months": site.review_interval_months,
+        }
+    )
+    bundle.pages = [
+        {"slug": p.slug, "title": p.title, "summary": p.summary, "body": p.body}
+        for p in Page.objects.order_by("slug")
+    ]
+    bundle.side_effects = [
+        {"slug": s.slug, "name": s.name, "description": s.description}
+        for s in SideEffect.objects.order_by("slug")
+    ]
+    bundle.drugs = [without(d.snapshot()) for d in Drug.objects.order_by("slug")]
+    bundle.indications = [
+        {"slug": i.slug, "factor": i.factor, "label": i.label}
+        for i in Indication.objects.order_by("slug")
+    ]
+    for modality in Modality.objects.with_parts().order_by("order", "slug"):
+        bundle.modalities.append(
+            {
+                "slug": modality.slug,
+                "title": modality.title,
+                "summary": modality.summary,
+                "order": modality.order,
+                "specialty": modality.specialty,
+                "indications": slugs(modality.indications),
+                "drugs": slugs(modality.drugs),
+                "side_effects": slugs(modality.side_effects),
+                "questions": [q.text for q in modality.questions.all()],
+                "procedures": [
+                    {
+                        "name": p.name,
+                        "description": p.description,
+                        "indications": slugs(p.indications),
+                    }
+                    for p in modality.procedures.all()
+                ],
+                "body": modality.body,
+            }
+        )
+    return bundle

@@ -1,0 +1,324 @@
+"""The treatment guide's content: what editors write and patients read.
+
+Every public page reads its content through `published_content()` on the
+record it shows (the one seam the medical review workflow hooks into).
+"""
+
+from django.db import models
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+
+from .markdown import render_markdown
+from .publishing import PublishedContent
+
+
+class Specialty(models.TextChoices):
+    SURGERY = "surgery", "Surgery"
+    MEDICAL_ONCOLOGY = "medical-oncology", "Medical oncology"
+    RADIATION_ONCOLOGY = "radiation-oncology", "Radiation oncology"
+    INTERVENTIONAL_RADIOLOGY = "interventional-radiology", "Interventional radiology"
+    NUCLEAR_MEDICINE = "nuclear-medicine", "Nuclear medicine"
+    GASTROENTEROLOGY = "gastroenterology", "Gastroenterology"
+
+
+class Factor(models.TextChoices):
+    """The tumor factors the seed says shape the choice of treatment."""
+
+    ORIGIN = "origin", "Where the tumor started"
+    GRADE = "grade", "How fast it grows (grade)"
+    HORMONES = "hormones", "Whether it makes hormones"
+    EXTENT = "extent", "Localized or spread"
+    LIVER = "liver", "Spread to the liver"
+    LOCATION = "location", "A place that is hard to operate on"
+    TYPE = "type", "The type of NET"
+    ANY = "any", "Anyone with a NET"
+
+
+class SiteSettings(models.Model):
+    """Site-wide text: there is exactly one row (pk=1)."""
+
+    site_name = models.CharField(max_length=80, default="NET Guide")
+    phone_number = models.CharField(
+        max_length=30,
+        default="(888) 552-6760",
+        help_text="Shown on every page as a tap-to-call link.",
+    )
+    cta_heading = models.CharField(
+        "call-to-action heading",
+        max_length=120,
+        default="Expert care is one phone call away",
+    )
+    cta_text = models.TextField(
+        "call-to-action text",
+        default="You can often get an appointment in as little as 24 hours.",
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        default=12,
+        help_text="How long after a medical review each page is due for its next one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+
+    def __str__(self):
+        return "Site settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        """The saved settings, or the defaults when none are saved (without writing)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def phone_href(self):
+        digits = "".join(ch for ch in self.phone_number if ch.isdigit())
+        if len(digits) == 10:
+            digits = "1" + digits
+        return f"tel:+{digits}"
+
+    def snapshot(self):
+        return {
+            "site_name": self.site_name,
+            "phone_number": self.phone_number,
+            "phone_href": self.phone_href,
+            "cta_heading": self.cta_heading,
+            "cta_text": self.cta_text,
+        }
+
+    def published_content(self):
+        return PublishedContent(self.snapshot(), self.updated_at)
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """Records a patient may see."""
+        return self
+
+
+class Page(models.Model):
+    """A standalone text page: the home page overview and the policy page."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(
+        max_length=200, help_text="One plain sentence, used as the page description."
+    )
+    body = MarkdownxField(help_text="Markdown. Use ## for headings; the title is the page's only h1.")
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if self.slug == "policy":
+            return reverse("treatments:policy")
+        return reverse("treatments:home")
+
+    def snapshot(self):
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "body_html": self.body_html,
+        }
+
+    def published_content(self):
+        return PublishedContent(self.snapshot(), self.updated_at)
+
+
+class SideEffect(models.Model):
+    """A possible side effect, shared by every treatment that can cause it."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(help_text="What it means, in everyday words.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:side-effect", args=[self.slug])
+
+    def snapshot(self):
+        return {"slug": self.slug, "name": self.name, "description": self.description}
+
+    def published_content(self):
+        return PublishedContent(self.snapshot(), self.updated_at)
+
+
+class Drug(models.Model):
+    slug = models.SlugField(unique=True)
+    brand_name = models.CharField(max_length=80)
+    generic_name = models.CharField(max_length=120)
+    how_given = models.CharField(
+        max_length=120, blank=True, help_text="Only where our sources say, e.g. “as a shot (injection)”."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["brand_name"]
+
+    def __str__(self):
+        return f"{self.brand_name} ({self.generic_name})"
+
+    def snapshot(self):
+        return {
+            "slug": self.slug,
+            "brand_name": self.brand_name,
+            "generic_name": self.generic_name,
+            "how_given": self.how_given,
+            "description": self.description,
+        }
+
+
+class Indication(models.Model):
+    """A situation in which a treatment may be used, tied to one tumor factor."""
+
+    slug = models.SlugField(unique=True)
+    factor = models.CharField(max_length=20, choices=Factor.choices)
+    label = models.CharField(
+        max_length=160, help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”."
+    )
+
+    class Meta:
+        ordering = ["factor", "slug"]
+
+    def __str__(self):
+        return self.label
+
+    def snapshot(self):
+        return {
+            "slug": self.slug,
+            "factor": self.factor,
+            "factor_label": self.get_factor_display(),
+            "label": self.label,
+        }
+
+
+class ModalityQuerySet(PublishableQuerySet):
+    def with_parts(self):
+        return self.prefetch_related(
+            "procedures__indications", "questions", "drugs", "side_effects", "indications"
+        )
+
+
+class Modality(models.Model):
+    """One treatment option, e.g. surgery or hormone therapy."""
+
+    slug = models.SlugField(unique=True, help_text="The page address: /treatments/<slug>/.")
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=200, help_text="One plain sentence for the home page card.")
+    body = MarkdownxField(
+        help_text="Markdown. Use ## for headings. Procedures, drugs, side effects and "
+        "questions are shown from the fields below; do not repeat them here."
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Position on the home page.")
+    specialty = models.CharField(
+        max_length=30,
+        choices=Specialty.choices,
+        blank=True,
+        help_text="The medical specialty that should review this page.",
+    )
+    indications = models.ManyToManyField(Indication, blank=True, related_name="modalities")
+    drugs = models.ManyToManyField(Drug, blank=True, related_name="modalities")
+    side_effects = models.ManyToManyField(SideEffect, blank=True, related_name="modalities")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModalityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = "treatment"
+        verbose_name_plural = "treatments"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("treatments:modality", args=[self.slug])
+
+    def snapshot(self):
+        """Everything the public page displays, as plain JSON-ready data."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "body_html": self.body_html,
+            "order": self.order,
+            "specialty": self.specialty,
+            "procedures": [procedure.snapshot() for procedure in self.procedures.all()],
+            "questions": [question.text for question in self.questions.all()],
+            "drugs": [drug.snapshot() for drug in self.drugs.all()],
+            "side_effects": [
+                {"slug": effect.slug, "name": effect.name} for effect in self.side_effects.all()
+            ],
+            "indications": [indication.snapshot() for indication in self.indications.all()],
+        }
+
+    def published_content(self):
+        return PublishedContent(self.snapshot(), self.updated_at)
+
+
+class Procedure(models.Model):
+    """A named procedure or type within a treatment, e.g. enucleation under surgery."""
+
+    modality = models.ForeignKey(Modality, on_delete=models.CASCADE, related_name="procedures")
+    name = models.CharField(max_length=120)
+    description = models.TextField()
+    indications = models.ManyToManyField(Indication, blank=True, related_name="procedures")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def snapshot(self):
+        return {
+            "name": self.name,
+            "description": self.description,
+            "indications": [indication.slug for indication in self.indications.all()],
+        }
+
+
+class Question(models.Model):
+    """A question a patient may want to ask their care team about a treatment."""
+
+    modality = models.ForeignKey(Modality, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text
