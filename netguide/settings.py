@@ -141,12 +141,16 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "treatments.markdown.render_markdown"
 MARKDOWNX_URLS_PATH = "/admin-tools/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/admin-tools/markdownx/upload/"
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_EMAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <noreply@localhost>")
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 

@@ -27,3 +27,8 @@ def make_staff(django_user_model, username="staff", **extra):
     return django_user_model.objects.create_user(
         username=username, password="pw-for-tests", is_staff=True, **extra
     )
+
+
+@pytest.fixture
+def published_site(imported):
+    """content/ imported and visible on the public site."""

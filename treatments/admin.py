@@ -1,7 +1,338 @@
-from django.contrib import admin
-from markdownx.admin import MarkdownxModelAdmin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from markdownx.models import MarkdownxField
+from markdownx.widgets import AdminMarkdownxWidget
 
-from .models import Drug, Indication, Modality, Page, Procedure, Question, SideEffect, SiteSettings
+from .diffing import diff_snapshots
+from .models import (
+    AuditEntry,
+    Drug,
+    Indication,
+    Modality,
+    Page,
+    Procedure,
+    Question,
+    ReviewerProfile,
+    Revision,
+    SideEffect,
+    SiteSettings,
+    Specialty,
+)
+from .notifications import notify_decision, notify_submitted
+from .publishing import PublishedContent
+from .readability import TARGET_GRADE
+from .review import Action, ReviewState, WorkflowError
+from .sharing import PREVIEW_MAX_AGE, preview_url
+
+# Optimistic locking --------------------------------------------------------------
+
+
+class ReviewableForm(forms.ModelForm):
+    """Refuses a save based on an older revision than the latest one."""
+
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["base_revision"] = self.instance.latest_revision_id or ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list(
+                "latest_revision_id", flat=True
+            ).first()
+            if current and cleaned.get("base_revision") != current:
+                newer = Revision.objects.select_related("author").get(pk=current)
+                who = newer.author.get_username() if newer.author else "a content import"
+                raise forms.ValidationError(
+                    f"Not saved: this page changed after you opened it. {newer.label} was saved by "
+                    f"{who} at {timezone.localtime(newer.created_at):%H:%M on %B %d, %Y}. "
+                    "Copy your changes, reload the page, and apply them to the newer version."
+                )
+        return cleaned
+
+
+# Workflow forms ------------------------------------------------------------------
+
+
+class SubmitForm(forms.Form):
+    change_summary = forms.CharField(
+        max_length=200,
+        label="What changed, in one line for patients",
+        help_text="Shown on the public page under “Changes to this page”.",
+    )
+    reading_level_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the reading level is above grade 8 (if it is)",
+    )
+
+
+class DecisionForm(forms.Form):
+    content_hash = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note or requested changes",
+        help_text="Optional when approving; required when asking for changes.",
+    )
+
+
+# The shared admin for every reviewable model ----------------------------------------
+
+
+class ReviewableAdmin(admin.ModelAdmin):
+    form = ReviewableForm
+    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+    review_fields = ("review_status", "review_actions")
+
+    def get_readonly_fields(self, request, obj=None):
+        return tuple(super().get_readonly_fields(request, obj)) + self.review_fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        fieldsets = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in self.review_fields]})
+            for name, opts in fieldsets
+        ]
+        fieldsets.append(("Medical review", {"fields": ["base_revision", *self.review_fields]}))
+        return fieldsets
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "review_state", "is_live", "next_review_due")
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), "review_state")
+
+    @admin.display(boolean=True, description="public")
+    def is_live(self, obj):
+        return obj.live_revision_id is not None
+
+    @admin.display(description="Status")
+    def review_status(self, obj):
+        if obj is None or not obj.pk:
+            return "New: not yet saved."
+        parts = [obj.get_review_state_display()]
+        if obj.latest_revision_id:
+            parts.append(f"latest revision {obj.latest_revision.number}")
+        if obj.live_revision_id:
+            parts.append(f"public revision {obj.live_revision.number}")
+        else:
+            parts.append("not public yet")
+        if obj.is_overdue:
+            parts.append("REVIEW OVERDUE")
+        comment = obj.audit_entries().filter(action=Action.CHANGES_REQUESTED).first()
+        text = "; ".join(parts)
+        if obj.review_state == ReviewState.CHANGES_REQUESTED and comment:
+            return format_html("{}<br><strong>Reviewer's comment:</strong> {}", text, comment.note)
+        return text
+
+    @admin.display(description="Actions")
+    def review_actions(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        opts = self.model._meta
+        links = [
+            ("Preview draft", reverse("treatments:draft-preview", args=[self.preview_kind, obj.pk])),
+            ("Submit for review", self.url("submit", obj)),
+            ("Withdraw", self.url("withdraw", obj)),
+            ("Review", self.url("review", obj)),
+            ("Share a preview link", self.url("share", obj)),
+            ("History", reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk])),
+        ]
+        return format_html(
+            " · ".join(['<a href="{}">{}</a>'] * len(links)),
+            *[item for label, url in links for item in (url, label)],
+        )
+
+    def url(self, view, obj):
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+
+    def has_delete_permission(self, request, obj=None):
+        # Published history must stay: a reviewed page is never deleted outright.
+        return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        revision = form.instance.save_revision(request.user)
+        messages.info(
+            request,
+            f"Saved as {revision.label}. It is a draft: patients see it only after a medical "
+            "reviewer approves it. Use “Submit for review” when it is ready.",
+        )
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/submit/", wrap(self.submit_view), name=f"{name}_submit"),
+            path("<int:pk>/withdraw/", wrap(self.withdraw_view), name=f"{name}_withdraw"),
+            path("<int:pk>/review/", wrap(self.review_view), name=f"{name}_review"),
+            path("<int:pk>/share/", wrap(self.share_view), name=f"{name}_share"),
+            *super().get_urls(),
+        ]
+
+    def get_record(self, request, pk, permission):
+        record = get_object_or_404(self.model, pk=pk)
+        if not request.user.has_perm(f"treatments.{permission}"):
+            raise PermissionDenied
+        return record
+
+    def render_step(self, request, record, template, context):
+        return TemplateResponse(
+            request,
+            f"admin/treatments/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": record,
+                "title": context.pop("title"),
+                "change_url": self.url("change", record),
+                **context,
+            },
+        )
+
+    def submit_view(self, request, pk):
+        record = self.get_record(request, pk, "submit_revision")
+        revision = record.latest_revision
+        form = SubmitForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                record.submit(
+                    request.user,
+                    form.cleaned_data["change_summary"],
+                    form.cleaned_data["reading_level_reason"],
+                )
+            except WorkflowError as error:
+                form.add_error(None, str(error))
+            else:
+                transaction.on_commit(lambda: notify_submitted(record, request.user))
+                messages.success(request, f"{revision.label} was submitted for medical review.")
+                return HttpResponseRedirect(self.url("change", record))
+        return self.render_step(
+            request,
+            record,
+            "submit.html",
+            {
+                "title": f"Submit {record} for medical review",
+                "form": form,
+                "revision": revision,
+                "grade": revision.reading_grade() if revision else None,
+                "target_grade": TARGET_GRADE,
+            },
+        )
+
+    def withdraw_view(self, request, pk):
+        record = self.get_record(request, pk, "withdraw_revision")
+        if request.method == "POST":
+            try:
+                record.withdraw(request.user)
+            except WorkflowError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Withdrawn from review. It is a draft again.")
+            return HttpResponseRedirect(self.url("change", record))
+        return self.render_step(
+            request, record, "withdraw.html", {"title": f"Withdraw {record} from review"}
+        )
+
+    def review_view(self, request, pk):
+        record = get_object_or_404(self.model, pk=pk)
+        if not (
+            request.user.has_perm("treatments.approve_revision")
+            or request.user.has_perm("treatments.request_changes")
+        ):
+            raise PermissionDenied
+        pending = record.review_state == ReviewState.SUBMITTED
+        revision = record.latest_revision if pending else record.live_revision
+        if revision is None:
+            messages.error(request, "There is nothing to review yet.")
+            return HttpResponseRedirect(self.url("change", record))
+        form = DecisionForm(request.POST or None, initial={"content_hash": revision.content_hash})
+        if request.method == "POST" and form.is_valid():
+            decision = request.POST.get("decision")
+            note = form.cleaned_data["note"]
+            expected = form.cleaned_data["content_hash"]
+            try:
+                if decision == "approve":
+                    decided = record.approve(request.user, expected, note)
+                    label = "approved and published"
+                elif decision == "request_changes":
+                    if not request.user.has_perm("treatments.request_changes"):
+                        raise PermissionDenied
+                    decided = record.request_changes(request.user, expected, note)
+                    label = "changes requested"
+                elif decision == "confirm":
+                    decided = record.confirm_still_accurate(request.user, note)
+                    label = "confirmed still accurate"
+                else:
+                    raise WorkflowError("Choose approve, request changes or confirm.")
+            except (WorkflowError, PermissionDenied) as error:
+                form.add_error(None, str(error) or "You are not allowed to do that.")
+            else:
+                transaction.on_commit(lambda: notify_decision(record, decided, label))
+                messages.success(request, f"{decided.label}: {label}.")
+                return HttpResponseRedirect(self.url("change", record))
+        submission = record.audit_entries().filter(action=Action.SUBMITTED, revision=revision).first()
+        return self.render_step(
+            request,
+            record,
+            "review.html",
+            {
+                "title": f"Medical review: {record}",
+                "form": form,
+                "revision": revision,
+                "pending": pending,
+                "submission": submission,
+                "grade": revision.reading_grade(),
+                "target_grade": TARGET_GRADE,
+                "own_revision": revision.contributed(request.user),
+                "preview": PublishedContent(record, revision, is_draft=pending),
+                "preview_template": self.preview_template,
+                "diff": diff_snapshots(
+                    record.live_revision.snapshot if record.live_revision_id else None,
+                    revision.snapshot,
+                ),
+                "live_revision": record.live_revision,
+                "full_preview_url": reverse(
+                    "treatments:draft-preview", args=[self.preview_kind, record.pk]
+                ),
+            },
+        )
+
+    def share_view(self, request, pk):
+        record = self.get_record(request, pk, f"change_{self.model._meta.model_name}")
+        revision = record.latest_revision
+        if revision is None:
+            messages.error(request, "Save the page first.")
+            return HttpResponseRedirect(self.url("change", record))
+        link = request.build_absolute_uri(preview_url(revision))
+        return self.render_step(
+            request,
+            record,
+            "share.html",
+            {
+                "title": f"Share a preview of {record}",
+                "link": link,
+                "revision": revision,
+                "expires": timezone.now() + PREVIEW_MAX_AGE,
+            },
+        )
+
+
+# Content admins ------------------------------------------------------------------
 
 
 class ProcedureInline(admin.StackedInline):
@@ -18,55 +349,142 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Modality)
-class ModalityAdmin(MarkdownxModelAdmin):
-    list_display = ("title", "slug", "order", "specialty", "updated_at")
-    list_editable = ("order",)
-    list_filter = ("specialty", "indications__factor")
+class ModalityAdmin(ReviewableAdmin):
+    preview_kind = "treatment"
+    preview_template = "treatments/includes/modality_content.html"
+    list_display = ("title", "slug", "order", "review_specialty")
+    list_filter = ("review_specialty", "indications__factor")
     search_fields = ("title", "summary", "body", "drugs__brand_name", "drugs__generic_name")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("indications", "drugs", "side_effects")
     inlines = (ProcedureInline, QuestionInline)
     fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "order", "specialty")}),
+        (None, {"fields": ("title", "slug", "summary", "order", "review_specialty")}),
         ("Page text", {"fields": ("body",)}),
         ("Structured parts", {"fields": ("indications", "drugs", "side_effects")}),
     )
 
 
 @admin.register(SideEffect)
-class SideEffectAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "updated_at")
+class SideEffectAdmin(ReviewableAdmin):
+    preview_kind = "side-effect"
+    preview_template = "treatments/includes/side_effect_content.html"
+    list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
+    fieldsets = ((None, {"fields": ("name", "slug", "description", "review_specialty")}),)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Treatment pages show the side effect's name: they get a new draft too.
+        for modality in form.instance.modalities.all():
+            modality.save_revision(request.user)
+
+
+@admin.register(Page)
+class PageAdmin(ReviewableAdmin):
+    preview_kind = "page"
+    preview_template = "treatments/includes/page_content.html"
+    list_display = ("title", "slug")
+    search_fields = ("title", "body")
+    fieldsets = ((None, {"fields": ("title", "slug", "summary", "body", "review_specialty")}),)
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(ReviewableAdmin):
+    preview_kind = "site"
+    preview_template = "treatments/includes/site_content.html"
+    list_display = ("site_name", "phone_number")
+    fieldsets = (
+        (None, {"fields": ("site_name", "phone_number", "cta_heading", "cta_text")}),
+        ("Review schedule", {"fields": ("review_interval_months",)}),
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+
+class SharedRecordAdmin(admin.ModelAdmin):
+    """Drugs and indications appear inside treatment pages: editing one re-drafts them."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        affected = Modality.objects.filter(pk__in=self.affected_modalities(form.instance))
+        for modality in affected:
+            modality.save_revision(request.user)
+        if affected:
+            messages.info(
+                request,
+                f"{len(affected)} treatment page(s) show this and now have a new draft to review.",
+            )
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(SharedRecordAdmin):
     list_display = ("brand_name", "generic_name", "how_given")
     search_fields = ("brand_name", "generic_name")
     prepopulated_fields = {"slug": ("generic_name",)}
 
+    def affected_modalities(self, drug):
+        return drug.modalities.values("pk")
+
 
 @admin.register(Indication)
-class IndicationAdmin(admin.ModelAdmin):
+class IndicationAdmin(SharedRecordAdmin):
     list_display = ("label", "factor", "slug")
     list_filter = ("factor",)
     search_fields = ("label",)
     prepopulated_fields = {"slug": ("label",)}
 
+    def affected_modalities(self, indication):
+        return (
+            Modality.objects.filter(indications=indication)
+            | Modality.objects.filter(procedures__indications=indication)
+        ).values("pk")
 
-@admin.register(Page)
-class PageAdmin(MarkdownxModelAdmin):
-    list_display = ("title", "slug", "updated_at")
-    search_fields = ("title", "body")
+
+# Reviewers and history --------------------------------------------------------------
 
 
-@admin.register(SiteSettings)
-class SiteSettingsAdmin(admin.ModelAdmin):
-    list_display = ("site_name", "phone_number", "updated_at")
+class ReviewerProfileForm(forms.ModelForm):
+    specialties = forms.MultipleChoiceField(
+        choices=Specialty.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ReviewerProfile
+        fields = ("user", "display_name", "credentials", "title", "specialties", "conflict_of_interest")
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(admin.ModelAdmin):
+    form = ReviewerProfileForm
+    list_display = ("display_name", "credentials", "title", "user")
+    search_fields = ("display_name", "user__username")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is evidence: nobody adds, changes or deletes it here."""
 
     def has_add_permission(self, request):
-        return not SiteSettings.objects.exists()
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "author", "created_at", "content_hash")
+    list_filter = ("content_type",)
+    readonly_fields = ("content_type", "object_id", "number", "author", "created_at", "content_hash", "snapshot")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "user", "revision", "note")
+    list_filter = ("action", "content_type")
+    search_fields = ("note",)

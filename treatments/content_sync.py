@@ -65,6 +65,7 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
         report.record("site settings", "updated" if existed else "created", "site")
     else:
         report.record("site settings", "unchanged", "site")
+    site.save_revision(user)
 
     by_kind = {}
     for model, records in (
@@ -77,22 +78,28 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
             instance, outcome = upsert(model, record["slug"], without(record, "slug"))
             by_kind[model][record["slug"]] = instance
             report.record(model._meta.verbose_name, outcome, record["slug"])
+    for side_effect in by_kind[SideEffect].values():
+        side_effect.save_revision(user)
 
     for record in bundle.pages:
-        _, outcome = upsert(Page, record["slug"], without(record, "slug", "path"))
+        page, outcome = upsert(Page, record["slug"], without(record, "slug", "path"))
+        page.save_revision(user)
         report.record("page", outcome, record["slug"])
 
     for record in bundle.modalities:
-        report.record("treatment", import_modality(record, by_kind), record["slug"])
+        report.record("treatment", import_modality(record, by_kind, user), record["slug"])
     return report
 
 
-def import_modality(record, by_kind) -> str:
+def import_modality(record, by_kind, user) -> str:
     modality = Modality.objects.filter(slug=record["slug"]).first()
     before = modality.snapshot() if modality else None
+    previous_specialty = modality.review_specialty if modality else None
     fields = without(
-        record, "slug", "path", "indications", "drugs", "side_effects", "questions", "procedures"
+        record,
+        "slug", "path", "specialty", "indications", "drugs", "side_effects", "questions", "procedures",
     )
+    fields["review_specialty"] = record["specialty"]
     if modality is None:
         modality = Modality(slug=record["slug"])
     sync_fields(modality, fields)
@@ -112,10 +119,13 @@ def import_modality(record, by_kind) -> str:
         )
         procedure.indications.set([by_kind[Indication][slug] for slug in item["indications"]])
 
-    after = Modality.objects.get(pk=modality.pk).snapshot()
+    modality = Modality.objects.get(pk=modality.pk)
+    after = modality.snapshot()
+    modality.save_revision(user)
     if before is None:
         return "created"
-    return "unchanged" if after == before else "updated"
+    changed = after != before or modality.review_specialty != previous_specialty
+    return "updated" if changed else "unchanged"
 
 
 def slugs(related):
@@ -154,7 +164,7 @@ def export_bundle() -> ContentBundle:
                 "title": modality.title,
                 "summary": modality.summary,
                 "order": modality.order,
-                "specialty": modality.specialty,
+                "specialty": modality.review_specialty,
                 "indications": slugs(modality.indications),
                 "drugs": slugs(modality.drugs),
                 "side_effects": slugs(modality.side_effects),

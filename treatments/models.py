@@ -9,16 +9,14 @@ from django.urls import reverse
 from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
-from .publishing import PublishedContent
-
-
-class Specialty(models.TextChoices):
-    SURGERY = "surgery", "Surgery"
-    MEDICAL_ONCOLOGY = "medical-oncology", "Medical oncology"
-    RADIATION_ONCOLOGY = "radiation-oncology", "Radiation oncology"
-    INTERVENTIONAL_RADIOLOGY = "interventional-radiology", "Interventional radiology"
-    NUCLEAR_MEDICINE = "nuclear-medicine", "Nuclear medicine"
-    GASTROENTEROLOGY = "gastroenterology", "Gastroenterology"
+from .review import (  # noqa: F401  (models Django must see)
+    AuditEntry,
+    Reviewable,
+    ReviewableQuerySet,
+    ReviewerProfile,
+    Revision,
+    Specialty,
+)
 
 
 class Factor(models.TextChoices):
@@ -34,7 +32,7 @@ class Factor(models.TextChoices):
     ANY = "any", "Anyone with a NET"
 
 
-class SiteSettings(models.Model):
+class SiteSettings(Reviewable):
     """Site-wide text: there is exactly one row (pk=1)."""
 
     site_name = models.CharField(max_length=80, default="NET Guide")
@@ -58,6 +56,8 @@ class SiteSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ReviewableQuerySet.as_manager()
+
     class Meta:
         verbose_name = "site settings"
         verbose_name_plural = "site settings"
@@ -73,6 +73,17 @@ class SiteSettings(models.Model):
     def load(cls):
         """The saved settings, or the defaults when none are saved (without writing)."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @classmethod
+    def public(cls):
+        """What every page shows: the approved settings, else the built-in defaults."""
+        settings = cls.objects.published().filter(pk=1).first()
+        if settings is not None:
+            return settings.live_revision.snapshot
+        return cls(pk=1).snapshot()
+
+    def get_absolute_url(self):
+        return reverse("treatments:home")
 
     @property
     def phone_href(self):
@@ -90,17 +101,10 @@ class SiteSettings(models.Model):
             "cta_text": self.cta_text,
         }
 
-    def published_content(self):
-        return PublishedContent(self.snapshot(), self.updated_at)
 
 
-class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        """Records a patient may see."""
-        return self
 
-
-class Page(models.Model):
+class Page(Reviewable):
     """A standalone text page: the home page overview and the policy page."""
 
     slug = models.SlugField(unique=True)
@@ -112,7 +116,7 @@ class Page(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PublishableQuerySet.as_manager()
+    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -138,11 +142,10 @@ class Page(models.Model):
             "body_html": self.body_html,
         }
 
-    def published_content(self):
-        return PublishedContent(self.snapshot(), self.updated_at)
 
 
-class SideEffect(models.Model):
+
+class SideEffect(Reviewable):
     """A possible side effect, shared by every treatment that can cause it."""
 
     slug = models.SlugField(unique=True)
@@ -150,7 +153,7 @@ class SideEffect(models.Model):
     description = models.TextField(help_text="What it means, in everyday words.")
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PublishableQuerySet.as_manager()
+    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -164,8 +167,7 @@ class SideEffect(models.Model):
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
 
-    def published_content(self):
-        return PublishedContent(self.snapshot(), self.updated_at)
+
 
 
 class Drug(models.Model):
@@ -217,14 +219,14 @@ class Indication(models.Model):
         }
 
 
-class ModalityQuerySet(PublishableQuerySet):
+class ModalityQuerySet(ReviewableQuerySet):
     def with_parts(self):
         return self.prefetch_related(
             "procedures__indications", "questions", "drugs", "side_effects", "indications"
         )
 
 
-class Modality(models.Model):
+class Modality(Reviewable):
     """One treatment option, e.g. surgery or hormone therapy."""
 
     slug = models.SlugField(unique=True, help_text="The page address: /treatments/<slug>/.")
@@ -236,12 +238,6 @@ class Modality(models.Model):
     )
     body_html = models.TextField(editable=False, blank=True)
     order = models.PositiveSmallIntegerField(default=0, help_text="Position on the home page.")
-    specialty = models.CharField(
-        max_length=30,
-        choices=Specialty.choices,
-        blank=True,
-        help_text="The medical specialty that should review this page.",
-    )
     indications = models.ManyToManyField(Indication, blank=True, related_name="modalities")
     drugs = models.ManyToManyField(Drug, blank=True, related_name="modalities")
     side_effects = models.ManyToManyField(SideEffect, blank=True, related_name="modalities")
@@ -273,7 +269,6 @@ class Modality(models.Model):
             "body": self.body,
             "body_html": self.body_html,
             "order": self.order,
-            "specialty": self.specialty,
             "procedures": [procedure.snapshot() for procedure in self.procedures.all()],
             "questions": [question.text for question in self.questions.all()],
             "drugs": [drug.snapshot() for drug in self.drugs.all()],
@@ -283,8 +278,7 @@ class Modality(models.Model):
             "indications": [indication.snapshot() for indication in self.indications.all()],
         }
 
-    def published_content(self):
-        return PublishedContent(self.snapshot(), self.updated_at)
+
 
 
 class Procedure(models.Model):

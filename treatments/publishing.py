@@ -1,13 +1,40 @@
-"""What a public page displays: content plus the dates a patient sees."""
+"""What a public page displays: a revision's content plus the review facts a patient sees."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from functools import cached_property
 
 
-@dataclass(frozen=True)
 class PublishedContent:
-    content: dict
-    updated_at: datetime
+    """One revision of a reviewable record, as a page shows it.
+
+    Review details are read lazily so that lists of cards cost no extra queries.
+    """
+
+    def __init__(self, record, revision, is_draft=False):
+        self.record = record
+        self.revision = revision
+        self.content = revision.snapshot
+        self.is_draft = is_draft
 
     def __getitem__(self, key):
         return self.content[key]
+
+    @property
+    def updated_at(self):
+        return self.record.content_updated_at or self.revision.created_at
+
+    @property
+    def reviewed_at(self):
+        return self.record.last_reviewed_at
+
+    @property
+    def next_review_due(self):
+        return self.record.next_review_due
+
+    @cached_property
+    def reviewer_byline(self):
+        return self.record.latest_sign_off_byline()
+
+    @cached_property
+    def changes(self):
+        """(date, summary) of each approved change, newest first."""
+        return self.record.change_history()

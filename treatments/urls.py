@@ -10,4 +10,6 @@ urlpatterns = [
     path("side-effects/", views.side_effect_list, name="side-effects"),
     path("side-effects/<slug:slug>/", views.side_effect_detail, name="side-effect"),
     path("medical-and-editorial-policy/", views.policy, name="policy"),
+    path("preview/<slug:kind>/<int:pk>/", views.draft_preview, name="draft-preview"),
+    path("preview/shared/<str:token>/", views.shared_preview, name="shared-preview"),
 ]

@@ -1,46 +1,45 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
-from .models import Factor, Modality, Page, SideEffect
+from .models import Modality, Page, SideEffect, SiteSettings
+from .publishing import PublishedContent
+from .review import ReviewerProfile
+from .sharing import load_preview_token
 
-
-def published_or_404(queryset, slug):
-    record = queryset.published().filter(slug=slug).first()
-    if record is None:
-        raise Http404("No such page")
-    return record
+PREVIEWABLE = {"treatment": Modality, "side-effect": SideEffect, "page": Page, "site": SiteSettings}
 
 
 def home(request):
     overview = Page.objects.published().filter(slug="overview").first()
-    modalities = [m.published_content() for m in Modality.objects.published().with_parts()]
-    return render(
-        request,
-        "treatments/home.html",
-        {
-            "overview": overview.published_content() if overview else None,
-            "modalities": modalities,
-        },
-    )
+    return render_home(request, overview.published_content() if overview else None)
+
+
+def render_home(request, overview):
+    cards = [m.published_content() for m in Modality.objects.published()]
+    return render(request, "treatments/home.html", {"page": overview, "modalities": cards})
 
 
 def modality_detail(request, slug):
-    modalities = list(Modality.objects.published().with_parts())
-    slugs = [m.slug for m in modalities]
-    if slug not in slugs:
+    modality = Modality.objects.published().filter(slug=slug).first()
+    if modality is None:
         raise Http404("No such treatment")
-    index = slugs.index(slug)
-    page = modalities[index].published_content()
-    return render(
-        request,
-        "treatments/modality_page.html",
-        {
-            "page": page,
-            "factor_labels": dict(Factor.choices),
-            "previous": modalities[index - 1].published_content() if index > 0 else None,
-            "next": modalities[index + 1].published_content() if index + 1 < len(modalities) else None,
-        },
-    )
+    return render_modality(request, modality.published_content())
+
+
+def render_modality(request, page):
+    modalities = list(Modality.objects.published())
+    slugs = [m.slug for m in modalities]
+    index = slugs.index(page.record.slug) if page.record.slug in slugs else None
+    neighbours = {"previous": None, "next": None}
+    if index is not None:
+        if index > 0:
+            neighbours["previous"] = modalities[index - 1].published_content()
+        if index + 1 < len(modalities):
+            neighbours["next"] = modalities[index + 1].published_content()
+    return render(request, "treatments/modality_page.html", {"page": page, **neighbours})
 
 
 def side_effect_list(request):
@@ -49,19 +48,76 @@ def side_effect_list(request):
 
 
 def side_effect_detail(request, slug):
-    effect = published_or_404(SideEffect.objects, slug)
+    effect = SideEffect.objects.published().filter(slug=slug).first()
+    if effect is None:
+        raise Http404("No such side effect")
+    return render_side_effect(request, effect.published_content())
+
+
+def render_side_effect(request, page):
+    slug = page.content["slug"]
     treatments = [
         m.published_content()
-        for m in Modality.objects.published().with_parts()
-        if any(item["slug"] == slug for item in m.published_content()["side_effects"])
+        for m in Modality.objects.published()
+        if any(item["slug"] == slug for item in m.live_revision.snapshot["side_effects"])
     ]
     return render(
-        request,
-        "treatments/side_effect_page.html",
-        {"page": effect.published_content(), "treatments": treatments},
+        request, "treatments/side_effect_page.html", {"page": page, "treatments": treatments}
     )
 
 
 def policy(request):
-    page = published_or_404(Page.objects, "policy")
-    return render(request, "treatments/policy_page.html", {"page": page.published_content()})
+    page = Page.objects.published().filter(slug="policy").first()
+    if page is None:
+        raise Http404("No policy page yet")
+    return render_policy(request, page.published_content())
+
+
+def render_policy(request, page):
+    reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
+    return render(request, "treatments/policy_page.html", {"page": page, "reviewers": reviewers})
+
+
+def render_content(request, page):
+    """Render any revision exactly as its public page would show it."""
+    record = page.record
+    if isinstance(record, Modality):
+        return render_modality(request, page)
+    if isinstance(record, SideEffect):
+        return render_side_effect(request, page)
+    if isinstance(record, Page) and record.slug == "policy":
+        return render_policy(request, page)
+    return render_home(request, page if isinstance(record, Page) else None)
+
+
+@require_GET
+@staff_member_required
+def draft_preview(request, kind, pk):
+    """Staff see the latest draft exactly as the public page, marked as not reviewed."""
+    model = PREVIEWABLE.get(kind)
+    if model is None:
+        raise Http404("Unknown kind of content")
+    record = get_object_or_404(model, pk=pk)
+    if not request.user.has_perm(f"treatments.view_{model._meta.model_name}"):
+        raise Http404("No such content")
+    return render_content(request, record.draft_content())
+
+
+@require_GET
+def shared_preview(request, token):
+    """A read-only preview of one revision for an outside clinician; the link expires."""
+    try:
+        revision = load_preview_token(token)
+    except signing.SignatureExpired:
+        return render(request, "treatments/preview_expired.html", status=410)
+    except (signing.BadSignature, LookupError):
+        raise Http404("This preview link is not valid") from None
+    record = revision.content_object
+    if record is None:
+        raise Http404("This content no longer exists")
+    response = render_content(
+        request, PublishedContent(record, revision, is_draft=revision.pk != record.live_revision_id)
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+

@@ -1,49 +1,89 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ...models import Modality, Page, ReviewerProfile, SideEffect, SiteSettings
+from ...review import ReviewState
+
 DEMO_PASSWORD = "demo-password-not-secret"
 DEMO_ACCOUNTS = (
-    # username, first name, last name, is_superuser
-    ("demo-editor", "Demo", "Editor (demo account)", False),
-    ("demo-reviewer", "Demo", "Reviewer (demo account)", False),
-    ("demo-admin", "Demo", "Administrator (demo account)", True),
+    # username, last name, group, is_superuser
+    ("demo-editor", "Editor (demo account)", "Editors", False),
+    ("demo-reviewer", "Reviewer (demo account)", "Medical reviewers", False),
+    ("demo-admin", "Administrator (demo account)", None, True),
 )
+DEMO_REVIEWER_PROFILE = {
+    "display_name": "Demo Reviewer (demo account, not a real person)",
+    "credentials": "MD (demo)",
+    "title": "Demo medical reviewer",
+    "specialties": [
+        "surgery", "medical-oncology", "radiation-oncology",
+        "interventional-radiology", "nuclear-medicine", "gastroenterology",
+    ],
+    "conflict_of_interest": "This is a demo account for trying NET Guide. It has no interests to declare.",
+}
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts for local development (DEBUG only). "
-        "Safe to run again: existing accounts are left as they are."
+        "For local development only (DEBUG): create the demo editor, reviewer and admin, then "
+        "have the demo editor submit and the demo reviewer approve any imported drafts, so "
+        "the demo site is browsable. Safe to run again."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Say what would be created.")
+        parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
 
-    @transaction.atomic
     def handle(self, dry_run, verbosity, **options):
         if not settings.DEBUG:
             raise CommandError(
-                "load_demo creates accounts with a published password: it only runs with "
-                "DJANGO_DEBUG=1, never in production."
+                "load_demo creates accounts with a published password and approves content "
+                "with a demo reviewer: it only runs with DJANGO_DEBUG=1, never in production."
             )
-        users = get_user_model()
-        for username, first_name, last_name, is_superuser in DEMO_ACCOUNTS:
-            exists = users.objects.filter(username=username).exists()
-            if not exists and not dry_run:
-                user = users(
-                    username=username,
-                    first_name=first_name,
-                    last_name=last_name,
-                    email=f"{username}@example.invalid",
-                    is_staff=True,
-                    is_superuser=is_superuser,
-                )
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            if verbosity:
-                state = "exists" if exists else ("would create" if dry_run else "created")
-                self.stdout.write(f"  {username:<15} password: {DEMO_PASSWORD}  ({state})")
+        with transaction.atomic():
+            users = {username: self.demo_user(username, *rest) for username, *rest in DEMO_ACCOUNTS}
+            ReviewerProfile.objects.update_or_create(
+                user=users["demo-reviewer"], defaults=DEMO_REVIEWER_PROFILE
+            )
+            published = self.publish_drafts(users["demo-editor"], users["demo-reviewer"])
+            if dry_run:
+                transaction.set_rollback(True)
         if verbosity:
-            self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ are listed above.")
+            prefix = "Dry run, nothing saved. " if dry_run else ""
+            self.stdout.write(f"{prefix}Demo approvals: {published} page(s) published.")
+            self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ :")
+            for username, *_ in DEMO_ACCOUNTS:
+                self.stdout.write(f"  {username:<15} password: {DEMO_PASSWORD}")
+
+    def demo_user(self, username, last_name, group_name, is_superuser):
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": "Demo",
+                "last_name": last_name,
+                "email": f"{username}@example.invalid",
+                "is_staff": True,
+                "is_superuser": is_superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        if group_name:
+            user.groups.add(Group.objects.get(name=group_name))
+        return user
+
+    def publish_drafts(self, editor, reviewer):
+        """The demo editor submits and the demo reviewer approves each unpublished draft."""
+        published = 0
+        for model in (SiteSettings, Page, SideEffect, Modality):
+            for record in model.objects.exclude(latest_revision=None):
+                if record.latest_revision_id == record.live_revision_id:
+                    continue
+                if record.review_state != ReviewState.SUBMITTED:
+                    record.submit(editor, "First version of this page, written for NET Guide.")
+                record.approve(reviewer, record.latest_revision.content_hash, "Demo approval.")
+                published += 1
+        return published

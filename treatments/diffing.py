@@ -1,0 +1,54 @@
+"""A readable line diff of two content snapshots, structured parts included."""
+
+import difflib
+
+LABELS = {
+    "title": "Title",
+    "name": "Name",
+    "summary": "Summary",
+    "description": "Description",
+    "site_name": "Site name",
+    "phone_number": "Phone number",
+    "cta_heading": "Call-to-action heading",
+    "cta_text": "Call-to-action text",
+    "order": "Position",
+}
+
+
+def snapshot_lines(snapshot) -> list[str]:
+    """Flatten a snapshot into labelled lines a reviewer can read."""
+    if not snapshot:
+        return []
+    lines = []
+    for key, label in LABELS.items():
+        if key in snapshot:
+            lines.append(f"{label}: {snapshot[key]}")
+    for line in (snapshot.get("body") or "").splitlines():
+        if line.strip():
+            lines.append(f"Text: {line}")
+    for item in snapshot.get("indications", []):
+        lines.append(f"When it may be used: {item['label']}")
+    for item in snapshot.get("procedures", []):
+        lines.append(f"Type: {item['name']}: {item['description']}")
+    for item in snapshot.get("drugs", []):
+        how = f", given {item['how_given']}" if item.get("how_given") else ""
+        lines.append(f"Medicine: {item['brand_name']} ({item['generic_name']}){how}. {item['description']}")
+    for item in snapshot.get("side_effects", []):
+        lines.append(f"Side effect: {item['name']}")
+    for question in snapshot.get("questions", []):
+        lines.append(f"Question: {question}")
+    return lines
+
+
+def diff_snapshots(old, new) -> list[tuple[str, str]]:
+    """(kind, line) pairs where kind is 'same', 'added' or 'removed'."""
+    rows = []
+    old_lines, new_lines = snapshot_lines(old), snapshot_lines(new)
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            rows.extend(("same", line) for line in old_lines[i1:i2])
+            continue
+        rows.extend(("removed", line) for line in old_lines[i1:i2])
+        rows.extend(("added", line) for line in new_lines[j1:j2])
+    return rows

@@ -1,0 +1,51 @@
+"""Reading level of what a patient reads (Flesch-Kincaid grade)."""
+
+import re
+import warnings
+
+with warnings.catch_warnings():
+    # textstat 0.7.4 imports pkg_resources, which warns that it is deprecated.
+    warnings.simplefilter("ignore")
+    import textstat
+
+TARGET_GRADE = 8.0
+PROSE_KEYS = {
+    "title", "summary", "body", "description", "label", "text", "name",
+    "cta_heading", "cta_text",
+}
+
+
+def plain_text(markdown_source: str) -> str:
+    """Markdown reduced to sentences: headings and list items count as sentences."""
+    lines = []
+    for line in markdown_source.splitlines():
+        line = re.sub(r"^\s*(#+|[-*+]|\d+\.)\s+", "", line)
+        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)
+        line = re.sub(r"[*_`]", "", line).strip()
+        if line:
+            lines.append(line if line[-1] in ".!?:" else line + ".")
+    return " ".join(lines)
+
+
+def prose_of(snapshot) -> str:
+    """All the words of a content snapshot that a patient reads."""
+    parts = []
+    if isinstance(snapshot, dict):
+        for key, value in snapshot.items():
+            if key == "body" and isinstance(value, str):
+                parts.append(plain_text(value))
+            elif key in PROSE_KEYS and isinstance(value, str):
+                parts.append(plain_text(value))
+            elif key == "questions" and isinstance(value, list):
+                parts.extend(plain_text(q) for q in value)
+            elif isinstance(value, (list, dict)):
+                parts.append(prose_of(value))
+    elif isinstance(snapshot, list):
+        parts.extend(prose_of(item) for item in snapshot)
+    return " ".join(part for part in parts if part)
+
+
+def reading_grade(text: str) -> float:
+    if not text.strip():
+        return 0.0
+    return float(textstat.flesch_kincaid_grade(text))

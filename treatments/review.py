@@ -1,0 +1,486 @@
+"""Medical review: revisions, the four-eyes sign-off and the audit trail.
+
+Shaped like Wagtail's: the editable record is the working draft; a Revision is
+an immutable JSON snapshot of everything its page displays; the public site
+renders the approved (live) revision only. One mechanism serves every kind of
+reviewable content through the `Reviewable` abstract model.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from .publishing import PublishedContent
+from .readability import TARGET_GRADE, prose_of, reading_grade
+
+
+class Specialty(models.TextChoices):
+    SURGERY = "surgery", "Surgery"
+    MEDICAL_ONCOLOGY = "medical-oncology", "Medical oncology"
+    RADIATION_ONCOLOGY = "radiation-oncology", "Radiation oncology"
+    INTERVENTIONAL_RADIOLOGY = "interventional-radiology", "Interventional radiology"
+    NUCLEAR_MEDICINE = "nuclear-medicine", "Nuclear medicine"
+    GASTROENTEROLOGY = "gastroenterology", "Gastroenterology"
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved (published)"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class Action(models.TextChoices):
+    CREATED = "created", "Revision created"
+    SUBMITTED = "submitted", "Submitted for review"
+    WITHDRAWN = "withdrawn", "Withdrawn from review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    CONFIRMED = "confirmed", "Confirmed still accurate"
+
+
+class WorkflowError(Exception):
+    """A workflow step that is not allowed now; the message is shown to the user."""
+
+
+def content_hash(snapshot) -> str:
+    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def add_months(moment, months):
+    year, month = divmod(moment.month - 1 + months, 12)
+    day = min(moment.day, 28)
+    return moment.replace(year=moment.year + year, month=month + 1, day=day)
+
+
+class ReviewerProfile(models.Model):
+    """How a medical reviewer is named on public pages, and what they review."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviewer_profile"
+    )
+    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
+    credentials = models.CharField(max_length=60, help_text="For example “MD” or “MD, PhD”.")
+    title = models.CharField(max_length=160, blank=True, help_text="For example “Medical oncologist”.")
+    specialties = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
+    )
+    conflict_of_interest = models.TextField(
+        blank=True, help_text="Shown on the medical and editorial policy page."
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.byline
+
+    @property
+    def byline(self):
+        return ", ".join(part for part in (self.display_name, self.credentials, self.title) if part)
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """Refuses the ORM's bulk paths that would change or delete history."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied(f"{self.model.__name__} records cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied(f"{self.model.__name__} records cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionDenied(f"{type(self).__name__} records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(f"{type(self).__name__} records cannot be deleted.")
+
+
+class RevisionQuerySet(ImmutableQuerySet):
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+        )
+
+
+class Revision(ImmutableModel):
+    """An immutable snapshot of everything one page displays."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Everyone whose edits this revision carries since the last approved one:
+    # none of them may approve it.
+    contributor_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["content_type", "object_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "number"], name="one_revision_number_per_object"
+            )
+        ]
+        permissions = [
+            ("submit_revision", "Can submit content for medical review"),
+            ("withdraw_revision", "Can withdraw content from review"),
+            ("approve_revision", "Can approve content (medical sign-off)"),
+            ("request_changes", "Can request changes to content"),
+        ]
+
+    def __str__(self):
+        return f"{self.content_type.name} {self.object_id}, revision {self.number}"
+
+    @property
+    def label(self):
+        title = self.snapshot.get("title") or self.snapshot.get("name") or "Site settings"
+        return f"“{title}” revision {self.number}"
+
+    def reading_grade(self):
+        return reading_grade(prose_of(self.snapshot))
+
+    def contributed(self, user):
+        return user is not None and user.pk in self.contributor_ids
+
+
+class AuditEntry(ImmutableModel):
+    """Who did what to which revision, and when. Never changed, never deleted."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="audit_entries")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The reviewer's name as shown to patients, frozen at sign-off.
+    reviewer_byline = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True, help_text="Change summary, reviewer note or comment.")
+    reading_level_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        who = self.user.get_username() if self.user else "content import"
+        return f"{self.get_action_display()} by {who}: {self.revision.label}"
+
+
+class ReviewableQuerySet(models.QuerySet):
+    def published(self):
+        """Records with an approved revision: the only ones a patient may see."""
+        return self.filter(live_revision__isnull=False).select_related(
+            "live_revision", "last_reviewed_by__reviewer_profile"
+        )
+
+    def awaiting_review(self):
+        return self.filter(review_state=ReviewState.SUBMITTED)
+
+    def overdue(self, today=None):
+        return self.published().filter(next_review_due__lt=today or timezone.localdate())
+
+    def due_for_review(self, within_days=30, today=None):
+        """Published records whose next review falls within the coming days."""
+        today = today or timezone.localdate()
+        return self.published().filter(
+            next_review_due__gte=today, next_review_due__lte=today + timedelta(days=within_days)
+        )
+
+
+class Reviewable(models.Model):
+    """Content that reaches patients only after a second person's medical sign-off."""
+
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, editable=False
+    )
+    latest_revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    live_revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    review_specialty = models.CharField(
+        "specialty needed for review",
+        max_length=30,
+        blank=True,
+        choices=Specialty.choices,
+        help_text="Reviewers with this specialty see the page first in their queue.",
+    )
+    content_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    next_review_due = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    # Each reviewable model says what its page displays.
+    def snapshot(self) -> dict:
+        raise NotImplementedError
+
+    @property
+    def content_type(self):
+        return ContentType.objects.get_for_model(self, for_concrete_model=False)
+
+    def revisions(self):
+        return Revision.objects.for_object(self)
+
+    def audit_entries(self):
+        return AuditEntry.objects.filter(content_type=self.content_type, object_id=self.pk)
+
+    def log(self, action, revision, user, **fields):
+        return AuditEntry.objects.create(
+            content_type=self.content_type,
+            object_id=self.pk,
+            revision=revision,
+            action=action,
+            user=user,
+            **fields,
+        )
+
+    @property
+    def has_unpublished_changes(self):
+        return self.latest_revision_id != self.live_revision_id
+
+    @property
+    def is_overdue(self):
+        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
+
+    # The workflow -----------------------------------------------------------
+
+    @transaction.atomic
+    def save_revision(self, user=None):
+        """Snapshot the current draft; a new revision only when the content changed."""
+        type(self).objects.select_for_update().filter(pk=self.pk).first()
+        latest = self.revisions().first()
+        snapshot = self.snapshot()
+        digest = content_hash(snapshot)
+        if latest is not None and latest.content_hash == digest:
+            return latest
+        contributors = set()
+        if latest is not None and latest.pk != self.live_revision_id:
+            contributors.update(latest.contributor_ids)
+        if user is not None:
+            contributors.add(user.pk)
+        revision = Revision.objects.create(
+            content_type=self.content_type,
+            object_id=self.pk,
+            number=(latest.number + 1) if latest else 1,
+            snapshot=snapshot,
+            content_hash=digest,
+            author=user,
+            contributor_ids=sorted(contributors),
+        )
+        self.latest_revision = revision
+        self.review_state = ReviewState.DRAFT
+        self.save_review_fields()
+        self.log(Action.CREATED, revision, user)
+        return revision
+
+    REVIEW_FIELDS = (
+        "review_state", "latest_revision", "live_revision", "content_updated_at",
+        "last_reviewed_at", "last_reviewed_by", "next_review_due",
+    )
+
+    def save_review_fields(self):
+        # Model.save, not the subclass's: only the workflow's own fields change here.
+        models.Model.save(self, update_fields=self.REVIEW_FIELDS)
+
+    def reload_review_fields(self):
+        self.refresh_from_db(fields=self.REVIEW_FIELDS)
+
+    def _locked_latest(self):
+        type(self).objects.select_for_update().filter(pk=self.pk).first()
+        self.reload_review_fields()
+        if self.latest_revision_id is None:
+            raise WorkflowError("This content has no saved revision yet.")
+        return Revision.objects.get(pk=self.latest_revision_id)
+
+    @transaction.atomic
+    def submit(self, user, change_summary, reading_level_reason=""):
+        change_summary = " ".join((change_summary or "").split())
+        if not change_summary:
+            raise WorkflowError("Please describe what changed in one line for patients.")
+        if len(change_summary) > 200:
+            raise WorkflowError("Keep the change summary to one line (200 characters or fewer).")
+        revision = self._locked_latest()
+        if self.review_state == ReviewState.SUBMITTED:
+            raise WorkflowError(f"{revision.label} is already waiting for review.")
+        if revision.pk == self.live_revision_id:
+            raise WorkflowError(f"{revision.label} is already published; there is nothing new to submit.")
+        grade = revision.reading_grade()
+        if grade > TARGET_GRADE and not reading_level_reason.strip():
+            raise WorkflowError(
+                f"This page reads at grade {grade:.1f}, above our target of grade "
+                f"{TARGET_GRADE:.0f}. Simplify it, or give a reason the reviewer will see."
+            )
+        self.review_state = ReviewState.SUBMITTED
+        self.save_review_fields()
+        self.log(
+            Action.SUBMITTED,
+            revision,
+            user,
+            note=change_summary,
+            reading_level_reason=reading_level_reason.strip(),
+        )
+        return revision
+
+    @transaction.atomic
+    def withdraw(self, user):
+        revision = self._locked_latest()
+        if self.review_state != ReviewState.SUBMITTED:
+            raise WorkflowError("Only content waiting for review can be withdrawn.")
+        self.review_state = ReviewState.DRAFT
+        self.save_review_fields()
+        self.log(Action.WITHDRAWN, revision, user)
+        return revision
+
+    def check_can_decide(self, user, revision):
+        if not user.has_perm("treatments.approve_revision"):
+            raise PermissionDenied("Only medical reviewers can sign off content.")
+        if revision.contributed(user):
+            raise PermissionDenied(
+                "You wrote or edited this revision, so you cannot review it: "
+                "a second person must sign it off."
+            )
+
+    @transaction.atomic
+    def approve(self, user, expected_hash, note=""):
+        """Publish the submitted revision, if it is still exactly what the reviewer read."""
+        revision = self._locked_latest()
+        self.check_can_decide(user, revision)
+        if revision.content_hash != expected_hash:
+            raise WorkflowError(
+                f"The content changed after you opened it (now {revision.label}). "
+                "Nothing was approved: please review the new version."
+            )
+        if self.review_state != ReviewState.SUBMITTED:
+            raise WorkflowError(f"{revision.label} is not waiting for review.")
+        now = timezone.now()
+        previous = Revision.objects.filter(pk=self.live_revision_id).first()
+        if previous is None or previous.content_hash != revision.content_hash:
+            self.content_updated_at = now
+        self.live_revision = revision
+        self.review_state = ReviewState.APPROVED
+        self.mark_reviewed(user, now)
+        self.log(Action.APPROVED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
+        self.log(Action.PUBLISHED, revision, user)
+        return revision
+
+    @transaction.atomic
+    def request_changes(self, user, expected_hash, comment):
+        revision = self._locked_latest()
+        self.check_can_decide(user, revision)
+        if not comment.strip():
+            raise WorkflowError("Please tell the editor what to change.")
+        if revision.content_hash != expected_hash:
+            raise WorkflowError(
+                f"The content changed after you opened it (now {revision.label}). Please look again."
+            )
+        if self.review_state != ReviewState.SUBMITTED:
+            raise WorkflowError(f"{revision.label} is not waiting for review.")
+        self.review_state = ReviewState.CHANGES_REQUESTED
+        self.save_review_fields()
+        self.log(Action.CHANGES_REQUESTED, revision, user, note=comment.strip())
+        return revision
+
+    @transaction.atomic
+    def confirm_still_accurate(self, user, note=""):
+        """A periodic review of the published page that finds it still right."""
+        type(self).objects.select_for_update().filter(pk=self.pk).first()
+        self.reload_review_fields()
+        if self.live_revision_id is None:
+            raise WorkflowError("Only published content can be confirmed.")
+        revision = Revision.objects.get(pk=self.live_revision_id)
+        self.check_can_decide(user, revision)
+        self.mark_reviewed(user, timezone.now())
+        self.log(Action.CONFIRMED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
+        return revision
+
+    def mark_reviewed(self, user, when):
+        from .models import SiteSettings
+
+        self.last_reviewed_at = when
+        self.last_reviewed_by = user
+        months = SiteSettings.load().review_interval_months
+        self.next_review_due = add_months(timezone.localtime(when), months).date()
+        self.save_review_fields()
+
+    # What the public sees ------------------------------------------------------
+
+    def published_content(self):
+        """The live revision as its page shows it; None when nothing is approved."""
+        if self.live_revision_id is None:
+            return None
+        return PublishedContent(self, self.live_revision)
+
+    def draft_content(self):
+        """The latest revision, for staff previews."""
+        revision = self.latest_revision or self.save_revision()
+        return PublishedContent(self, revision, is_draft=revision.pk != self.live_revision_id)
+
+    def latest_sign_off_byline(self):
+        entry = self.audit_entries().filter(action__in=[Action.APPROVED, Action.CONFIRMED]).first()
+        return entry.reviewer_byline if entry else ""
+
+    def change_history(self):
+        """(date, summary) for each approved revision, newest first."""
+        entries = list(
+            self.audit_entries().filter(action__in=[Action.SUBMITTED, Action.APPROVED])
+        )
+        summaries = {}
+        for entry in reversed(entries):  # oldest first, so the last submission wins
+            if entry.action == Action.SUBMITTED:
+                summaries[entry.revision_id] = entry.note
+        return [
+            (entry.created_at, summaries.get(entry.revision_id, ""))
+            for entry in entries
+            if entry.action == Action.APPROVED
+        ]
+
+
+def byline_of(user):
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is not None:
+        return profile.byline
+    return user.get_full_name() or user.get_username()
