@@ -3,7 +3,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+
+from treatments.management.commands.load_demo import Command as LoadDemo
+from treatments.models import ReviewerProfile
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
 SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
@@ -29,6 +33,50 @@ def make_staff(django_user_model, username="staff", **extra):
     )
 
 
+def make_user(django_user_model, username, group=None, **extra):
+    user = django_user_model.objects.create_user(
+        username=username,
+        password="pw-for-tests",
+        email=f"{username}@example.invalid",
+        is_staff=True,
+        **extra,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
-def published_site(imported):
-    """content/ imported and visible on the public site."""
+def editor(django_user_model):
+    return make_user(django_user_model, "editor", "Editors", first_name="Test", last_name="Editor")
+
+
+@pytest.fixture
+def second_editor(django_user_model):
+    return make_user(django_user_model, "editor2", "Editors")
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    user = make_user(django_user_model, "reviewer", "Medical reviewers")
+    ReviewerProfile.objects.create(
+        user=user,
+        display_name="Test Reviewer",
+        credentials="MD",
+        title="Test medical oncologist",
+        specialties=["medical-oncology"],
+    )
+    return user
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(
+        username="root", password="pw-for-tests", email="root@example.invalid"
+    )
+
+
+@pytest.fixture
+def published_site(imported, editor, reviewer):
+    """content/ imported, submitted by an editor and approved by a reviewer."""
+    LoadDemo().publish_drafts(editor, reviewer)

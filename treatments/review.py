@@ -484,3 +484,10 @@ def byline_of(user):
     if profile is not None:
         return profile.byline
     return user.get_full_name() or user.get_username()
+
+
+def reviewable_models():
+    """Every concrete model that goes through medical review."""
+    from django.apps import apps
+
+    return [model for model in apps.get_app_config("treatments").get_models() if issubclass(model, Reviewable)]

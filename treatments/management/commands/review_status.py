@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from ...review import reviewable_models
+
+
+class Command(BaseCommand):
+    help = (
+        "List published pages whose medical review is overdue or due within --days "
+        "(default 30). Exits with status 1 when any is overdue, for cron."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=30)
+
+    def handle(self, days, verbosity, **options):
+        overdue, due_soon = [], []
+        for model in reviewable_models():
+            overdue += list(model.objects.overdue())
+            due_soon += list(model.objects.due_for_review(within_days=days))
+        for label, records in (("OVERDUE", overdue), (f"Due within {days} days", due_soon)):
+            for record in sorted(records, key=lambda r: r.next_review_due):
+                self.stdout.write(f"{label}: {record} (review due {record.next_review_due:%B %d, %Y})")
+        if not overdue and not due_soon and verbosity:
+            self.stdout.write(self.style.SUCCESS(f"No page is overdue or due within {days} days."))
+        if overdue:
+            self.stderr.write(f"{len(overdue)} page(s) are overdue for medical review.")
+            raise SystemExit(1)
