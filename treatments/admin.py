@@ -15,6 +15,7 @@ from .diffing import diff_snapshots
 from .models import (
     AuditEntry,
     Drug,
+    GlossaryTerm,
     Indication,
     Modality,
     Page,
@@ -388,6 +389,39 @@ class PageAdmin(ReviewableAdmin):
     list_display = ("title", "slug")
     search_fields = ("title", "body")
     fieldsets = ((None, {"fields": ("title", "slug", "summary", "body", "review_specialty")}),)
+
+
+class AlsoMatchesField(forms.CharField):
+    """Other word forms, one per line in the admin, a list in the database."""
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class GlossaryTermForm(ReviewableForm):
+    also_matches = AlsoMatchesField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other forms of the word that should link here, one per line.",
+    )
+
+    class Meta:
+        model = GlossaryTerm
+        fields = "__all__"
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(ReviewableAdmin):
+    form = GlossaryTermForm
+    preview_kind = "glossary"
+    preview_template = "treatments/includes/glossary_content.html"
+    list_display = ("term", "slug")
+    search_fields = ("term", "definition")
+    prepopulated_fields = {"slug": ("term",)}
+    fieldsets = ((None, {"fields": ("term", "slug", "also_matches", "definition")}),)
 
 
 @admin.register(SiteSettings)

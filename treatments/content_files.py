@@ -17,6 +17,7 @@ SITE_FILE = "site.toml"
 SIDE_EFFECTS_FILE = "side-effects.toml"
 DRUGS_FILE = "drugs.toml"
 INDICATIONS_FILE = "indications.toml"
+GLOSSARY_FILE = "glossary.toml"
 PAGES_DIR = "pages"
 TREATMENTS_DIR = "treatments"
 
@@ -25,6 +26,7 @@ PAGE_KEYS = ("slug", "title", "summary")
 SIDE_EFFECT_KEYS = ("slug", "name", "description")
 DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
 INDICATION_KEYS = ("slug", "factor", "label")
+GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
 MODALITY_KEYS = (
     "slug", "title", "summary", "order", "specialty",
     "indications", "drugs", "side_effects", "questions",
@@ -50,6 +52,7 @@ class ContentBundle:
     side_effects: list = field(default_factory=list)
     drugs: list = field(default_factory=list)
     indications: list = field(default_factory=list)
+    glossary: list = field(default_factory=list)
     modalities: list = field(default_factory=list)
 
 
@@ -96,12 +99,15 @@ def require(path, record, keys, where=""):
         if key in {"order", "review_interval_months"}:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ContentError(path, f"{where}'{key}' must be a whole number")
-        elif key in {"indications", "drugs", "side_effects", "questions"}:
+        elif key in {"indications", "drugs", "side_effects", "questions", "also_matches"}:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ContentError(path, f"{where}'{key}' must be a list of text")
         elif not isinstance(value, str):
             raise ContentError(path, f"{where}'{key}' must be text")
-        elif key in {"slug", "title", "name", "brand_name", "generic_name", "label", "site_name"}:
+        elif key in {
+            "slug", "title", "name", "brand_name", "generic_name", "label", "site_name", "term",
+            "definition",
+        }:
             if not value.strip():
                 raise ContentError(path, f"{where}'{key}' must not be empty")
         checked[key] = value
@@ -156,6 +162,9 @@ def load_content_dir(directory: Path) -> ContentBundle:
                 f"indication '{record['slug']}' has unknown factor '{record['factor']}' "
                 f"(use one of: {', '.join(Factor.values)})",
             )
+
+    bundle.glossary = read_records(directory / GLOSSARY_FILE, "terms", GLOSSARY_KEYS)
+    check_unique(directory / GLOSSARY_FILE, bundle.glossary)
 
     for path in sorted((directory / PAGES_DIR).glob("*.md")):
         front_matter, body = read_markdown(path)
@@ -262,6 +271,7 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
         directory / INDICATIONS_FILE: toml_array_of_tables(
             "indications", bundle.indications, INDICATION_KEYS
         ),
+        directory / GLOSSARY_FILE: toml_array_of_tables("terms", bundle.glossary, GLOSSARY_KEYS),
     }
     for page in bundle.pages:
         files[directory / PAGES_DIR / f"{page['slug']}.md"] = markdown_file(

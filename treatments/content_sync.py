@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .content_files import ContentBundle
-from .models import Drug, Indication, Modality, Page, Procedure, Question, SideEffect, SiteSettings
+from .models import (
+    Drug,
+    GlossaryTerm,
+    Indication,
+    Modality,
+    Page,
+    Procedure,
+    Question,
+    SideEffect,
+    SiteSettings,
+)
 
 
 @dataclass
@@ -80,6 +90,11 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
             report.record(model._meta.verbose_name, outcome, record["slug"])
     for side_effect in by_kind[SideEffect].values():
         side_effect.save_revision(user)
+
+    for record in bundle.glossary:
+        term, outcome = upsert(GlossaryTerm, record["slug"], without(record, "slug"))
+        term.save_revision(user)
+        report.record("glossary term", outcome, record["slug"])
 
     for record in bundle.pages:
         page, outcome = upsert(Page, record["slug"], without(record, "slug", "path"))
@@ -157,6 +172,7 @@ def export_bundle() -> ContentBundle:
         {"slug": i.slug, "factor": i.factor, "label": i.label}
         for i in Indication.objects.order_by("slug")
     ]
+    bundle.glossary = [without(t.snapshot()) for t in GlossaryTerm.objects.order_by("slug")]
     for modality in Modality.objects.with_parts().order_by("order", "slug"):
         bundle.modalities.append(
             {

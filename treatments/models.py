@@ -170,6 +170,39 @@ class SideEffect(Reviewable):
 
 
 
+class GlossaryTerm(Reviewable):
+    """A hard word our pages use, with a plain definition."""
+
+    slug = models.SlugField(unique=True)
+    term = models.CharField(max_length=80)
+    also_matches = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other forms of the word that should link here, e.g. “metastatic”.",
+    )
+    definition = models.TextField(help_text="One or two plain sentences.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def get_absolute_url(self):
+        return reverse("treatments:glossary") + f"#term-{self.slug}"
+
+    def snapshot(self):
+        return {
+            "slug": self.slug,
+            "term": self.term,
+            "also_matches": list(self.also_matches),
+            "definition": self.definition,
+        }
+
+
 class Drug(models.Model):
     slug = models.SlugField(unique=True)
     brand_name = models.CharField(max_length=80)
@@ -316,3 +349,32 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class SearchEntryQuerySet(models.QuerySet):
+    def for_record(self, record):
+        return self.filter(kind=record._meta.model_name, object_id=record.pk)
+
+
+class SearchEntry(models.Model):
+    """Published content, flattened for search. Rebuilt when a record is published."""
+
+    kind = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    kind_label = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    keywords = models.TextField(blank=True, help_text="Drug names, other word forms.")
+    text = models.TextField(blank=True)
+    url = models.CharField(max_length=300)
+
+    objects = SearchEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="one_search_entry_per_record")
+        ]
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return self.title

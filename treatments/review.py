@@ -405,7 +405,14 @@ class Reviewable(models.Model):
         self.mark_reviewed(user, now)
         self.log(Action.APPROVED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
         self.log(Action.PUBLISHED, revision, user)
+        self.after_publish()
         return revision
+
+    def after_publish(self):
+        """Keep what is derived from published content (the search index) in step."""
+        from .search import refresh_search_entry
+
+        refresh_search_entry(self)
 
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):

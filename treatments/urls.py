@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .sitemaps import SITEMAPS
 
 app_name = "treatments"
 
@@ -10,6 +12,12 @@ urlpatterns = [
     path("side-effects/", views.side_effect_list, name="side-effects"),
     path("side-effects/<slug:slug>/", views.side_effect_detail, name="side-effect"),
     path("medical-and-editorial-policy/", views.policy, name="policy"),
+    path("explore/", views.explore, name="explore"),
+    path("glossary/", views.glossary, name="glossary"),
+    path("my-questions/", views.my_questions, name="my-questions"),
+    path("search/", views.search_view, name="search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("preview/<slug:kind>/<int:pk>/", views.draft_preview, name="draft-preview"),
     path("preview/shared/<str:token>/", views.shared_preview, name="shared-preview"),
 ]

@@ -4,12 +4,26 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .models import Modality, Page, SideEffect, SiteSettings
+from .explore import QUESTIONS, SituationForm, match_treatments
+from .glossary import Term, link_terms
+from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
 from .publishing import PublishedContent
+from .search import query_words, search
+from .structured_data import medical_web_page, treatment_page
 from .review import ReviewerProfile
 from .sharing import load_preview_token
 
-PREVIEWABLE = {"treatment": Modality, "side-effect": SideEffect, "page": Page, "site": SiteSettings}
+PREVIEWABLE = {
+    "treatment": Modality,
+    "side-effect": SideEffect,
+    "page": Page,
+    "site": SiteSettings,
+    "glossary": GlossaryTerm,
+}
+
+
+def published_terms():
+    return [Term.from_snapshot(t.live_revision.snapshot) for t in GlossaryTerm.objects.published()]
 
 
 def home(request):
@@ -19,7 +33,23 @@ def home(request):
 
 def render_home(request, overview):
     cards = [m.published_content() for m in Modality.objects.published()]
-    return render(request, "treatments/home.html", {"page": overview, "modalities": cards})
+    linked_body, terms = link_terms(overview.content["body_html"], published_terms()) if overview else ("", [])
+    return render(
+        request,
+        "treatments/home.html",
+        {
+            "page": overview,
+            "modalities": cards,
+            "linked_body": linked_body,
+            "page_terms": terms,
+            "jsonld": medical_web_page(
+                overview,
+                request.build_absolute_uri(),
+                overview.content["title"] if overview else "NET Guide",
+                overview.content["summary"] if overview else "",
+            ),
+        },
+    )
 
 
 def modality_detail(request, slug):
@@ -39,12 +69,35 @@ def render_modality(request, page):
             neighbours["previous"] = modalities[index - 1].published_content()
         if index + 1 < len(modalities):
             neighbours["next"] = modalities[index + 1].published_content()
-    return render(request, "treatments/modality_page.html", {"page": page, **neighbours})
+    linked_body, terms = link_terms(page.content["body_html"], published_terms())
+    return render(
+        request,
+        "treatments/modality_page.html",
+        {
+            "page": page,
+            "linked_body": linked_body,
+            "page_terms": terms,
+            "jsonld": treatment_page(page, request.build_absolute_uri()),
+            **neighbours,
+        },
+    )
+
+
+def listing_dates(pages):
+    """The newest change and review among the published items a list page shows."""
+    return {
+        "updated_at": max((p.updated_at for p in pages), default=None),
+        "reviewed_at": max((p.reviewed_at for p in pages if p.reviewed_at), default=None),
+    }
 
 
 def side_effect_list(request):
     effects = [effect.published_content() for effect in SideEffect.objects.published()]
-    return render(request, "treatments/side_effect_list.html", {"side_effects": effects})
+    return render(
+        request,
+        "treatments/side_effect_list.html",
+        {"side_effects": effects, **listing_dates(effects)},
+    )
 
 
 def side_effect_detail(request, slug):
@@ -61,8 +114,13 @@ def render_side_effect(request, page):
         for m in Modality.objects.published()
         if any(item["slug"] == slug for item in m.live_revision.snapshot["side_effects"])
     ]
+    jsonld = medical_web_page(
+        page, request.build_absolute_uri(), page.content["name"], page.content["description"]
+    )
     return render(
-        request, "treatments/side_effect_page.html", {"page": page, "treatments": treatments}
+        request,
+        "treatments/side_effect_page.html",
+        {"page": page, "treatments": treatments, "jsonld": jsonld},
     )
 
 
@@ -75,7 +133,14 @@ def policy(request):
 
 def render_policy(request, page):
     reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
-    return render(request, "treatments/policy_page.html", {"page": page, "reviewers": reviewers})
+    jsonld = medical_web_page(
+        page, request.build_absolute_uri(), page.content["title"], page.content["summary"]
+    )
+    return render(
+        request,
+        "treatments/policy_page.html",
+        {"page": page, "reviewers": reviewers, "jsonld": jsonld},
+    )
 
 
 def render_content(request, page):
@@ -87,6 +152,8 @@ def render_content(request, page):
         return render_side_effect(request, page)
     if isinstance(record, Page) and record.slug == "policy":
         return render_policy(request, page)
+    if isinstance(record, GlossaryTerm):
+        return render(request, "treatments/glossary_preview.html", {"page": page})
     return render_home(request, page if isinstance(record, Page) else None)
 
 
@@ -121,3 +188,45 @@ def shared_preview(request, token):
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
+
+def glossary(request):
+    terms = [t.published_content() for t in GlossaryTerm.objects.published()]
+    return render(request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)})
+
+
+def explore(request):
+    """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
+    form = SituationForm(request.GET or None)
+    pages = [m.published_content() for m in Modality.objects.published()]
+    context = {"form": form, "questions": QUESTIONS, "all_treatments": pages}
+    if form.is_bound and form.is_valid() and form.answered():
+        matches, for_everyone = match_treatments(pages, form.indication_slugs())
+        context.update(answered=True, matches=matches, for_everyone=for_everyone)
+    return render(request, "treatments/explore.html", context)
+
+
+def my_questions(request):
+    """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
+    pages = [m.published_content() for m in Modality.objects.published()]
+    wanted = set(request.GET.getlist("t"))
+    chosen = [page for page in pages if page.content["slug"] in wanted]
+    return render(
+        request,
+        "treatments/my_questions.html",
+        {"all_treatments": pages, "chosen": chosen, "chosen_slugs": {p.content["slug"] for p in chosen}},
+    )
+
+
+def search_view(request):
+    query = request.GET.get("q", "")[:200]
+    words = query_words(query)
+    results = search(query) if words else []
+    return render(
+        request,
+        "treatments/search.html",
+        {"query": query, "has_words": bool(words), "results": results},
+    )
+
+
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain")

@@ -4,8 +4,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ...models import Modality, Page, ReviewerProfile, SideEffect, SiteSettings
-from ...review import ReviewState
+from ...models import ReviewerProfile
+from ...review import ReviewState, reviewable_models
 
 DEMO_PASSWORD = "demo-password-not-secret"
 DEMO_ACCOUNTS = (
@@ -78,7 +78,7 @@ class Command(BaseCommand):
     def publish_drafts(self, editor, reviewer):
         """The demo editor submits and the demo reviewer approves each unpublished draft."""
         published = 0
-        for model in (SiteSettings, Page, SideEffect, Modality):
+        for model in reviewable_models():
             for record in model.objects.exclude(latest_revision=None):
                 if record.latest_revision_id == record.live_revision_id:
                     continue

@@ -1,0 +1,94 @@
+"""Marking the first use of each glossary term on a page as an accessible definition."""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+
+# Text inside these elements is never linked: headings stay plain, links stay single.
+SKIP_INSIDE = {"a", "h1", "h2", "h3", "h4", "dfn", "code", "pre"}
+TAG = re.compile(r"(<[^>]+>)")
+TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+
+
+@dataclass(frozen=True)
+class Term:
+    slug: str
+    term: str
+    definition: str
+    forms: tuple
+
+    @classmethod
+    def from_snapshot(cls, snapshot):
+        forms = [snapshot["term"], *snapshot.get("also_matches", [])]
+        # Longest first, so "somatostatin analogs" wins over "somatostatin".
+        return cls(
+            snapshot["slug"],
+            snapshot["term"],
+            snapshot["definition"],
+            tuple(sorted({f for f in forms if f.strip()}, key=len, reverse=True)),
+        )
+
+
+def term_pattern(terms):
+    alternatives = {}
+    for term in terms:
+        for form in term.forms:
+            alternatives.setdefault(form.lower(), term)
+    ordered = sorted(alternatives, key=len, reverse=True)
+    if not ordered:
+        return None, {}
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(form) for form in ordered) + r")(?![\w-])",
+        re.IGNORECASE,
+    )
+    return pattern, alternatives
+
+
+def link_terms(html: str, terms) -> tuple[str, list]:
+    """Link the first use of each term to its definition; return (html, terms used).
+
+    Each link points at the glossary entry and is described by the definition list
+    that the page prints under "Words on this page", so keyboard and screen reader
+    users reach the definition too.
+    """
+    pattern, by_form = term_pattern(terms)
+    if pattern is None:
+        return html, []
+    used = []
+    seen = set()
+    open_skips = []
+    out = []
+
+    def replace(match):
+        term = by_form[match.group(1).lower()]
+        if term.slug in seen:
+            return match.group(0)
+        seen.add(term.slug)
+        used.append(term)
+        return (
+            f'<a class="term" href="/glossary/#term-{term.slug}" '
+            f'aria-describedby="define-{term.slug}">{match.group(0)}</a>'
+        )
+
+    for piece in TAG.split(html):
+        if piece.startswith("<"):
+            name_match = TAG_NAME.match(piece)
+            if name_match:
+                closing, name = name_match.group(1), name_match.group(2).lower()
+                if name in SKIP_INSIDE:
+                    if closing and name in open_skips:
+                        open_skips.remove(name)
+                    elif not closing:
+                        open_skips.append(name)
+            out.append(piece)
+        elif open_skips:
+            out.append(piece)
+        else:
+            out.append(pattern.sub(replace, piece))
+    return "".join(out), used
+
+
+def link_plain_text(text: str, terms) -> tuple[str, list]:
+    """The same for plain text (summaries, descriptions): escaped, then linked."""
+    return link_terms(escape(text), terms)

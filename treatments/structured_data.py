@@ -1,0 +1,48 @@
+"""schema.org JSON-LD for public pages (MedicalWebPage, MedicalTherapy, Drug)."""
+
+CONDITION = {
+    "@type": "MedicalCondition",
+    "name": "Neuroendocrine tumor",
+    "alternateName": "NET",
+}
+
+
+def medical_web_page(page, url, name, description):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": name,
+        "description": description,
+        "url": url,
+        "about": CONDITION,
+        "audience": {"@type": "Patient"},
+    }
+    if page is not None and not page.is_draft:
+        data["dateModified"] = page.updated_at.date().isoformat()
+        if page.reviewed_at:
+            data["lastReviewed"] = page.reviewed_at.date().isoformat()
+        if page.reviewer_byline:
+            data["reviewedBy"] = {"@type": "Person", "name": page.reviewer_byline}
+    return data
+
+
+def treatment_page(page, url):
+    content = page.content
+    data = medical_web_page(page, url, content["title"], content["summary"])
+    therapy = {"@type": "MedicalTherapy", "name": content["title"], "description": content["summary"]}
+    if content["drugs"]:
+        therapy["drug"] = [
+            {
+                "@type": "Drug",
+                "name": drug["brand_name"],
+                "proprietaryName": drug["brand_name"],
+                "nonProprietaryName": drug["generic_name"],
+            }
+            for drug in content["drugs"]
+        ]
+    if content["side_effects"]:
+        therapy["adverseOutcome"] = [
+            {"@type": "MedicalEntity", "name": effect["name"]} for effect in content["side_effects"]
+        ]
+    data["mainEntity"] = therapy
+    return data
