@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "netguide.apps.NetGuideAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,8 +57,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "netguide.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "netguide.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "netguide.middleware.DatabaseUnavailableMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -127,17 +133,76 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 
-# Public pages set no cookies; the admin's cookies are strict.
+# Caches: Redis shared by every app server in production, local memory otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("NETGUIDE_CACHE_PREFIX", "netguide"),
+            # Fail fast when Redis is away: pages then come from the database.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a rendered public page may be served from the cache (approvals
+# invalidate it at once) and what a CDN or browser may keep.
+PAGE_CACHE_SECONDS = int(os.environ.get("NETGUIDE_PAGE_CACHE_SECONDS", "3600"))
+PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+
+# Public pages set no cookies; the admin's cookies are strict and short-lived.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: idle expiry
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+ADMIN_LOGIN_ATTEMPTS = int(os.environ.get("NETGUIDE_ADMIN_LOGIN_ATTEMPTS", "5"))
+ADMIN_LOCKOUT_SECONDS = int(os.environ.get("NETGUIDE_ADMIN_LOCKOUT_SECONDS", str(15 * 60)))
+
+# Security headers. Production sits behind a TLS proxy that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+ALLOW_PLAIN_HTTP = env_flag("NETGUIDE_ALLOW_PLAIN_HTTP")  # local production-mode runs only
+# The test client speaks plain HTTP; the redirect itself has its own tests.
+SECURE_SSL_REDIRECT = not DEBUG and not ALLOW_PLAIN_HTTP and not TESTING
+if ALLOW_PLAIN_HTTP:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD")  # opt in: see README
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+}
+
+# Refuse oversized requests early.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+MAX_REQUEST_BYTES = 1024 * 1024
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "treatments.markdown.render_markdown"
 MARKDOWNX_URLS_PATH = "/admin-tools/markdownx/markdownify/"
@@ -163,6 +228,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"netguide": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 if TESTING:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 
 from treatments.management.commands.load_demo import Command as LoadDemo
@@ -11,6 +12,14 @@ from treatments.models import ReviewerProfile
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
 SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: cached pages never leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

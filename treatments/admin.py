@@ -28,6 +28,7 @@ from .models import (
     Specialty,
 )
 from .notifications import notify_decision, notify_submitted
+from .page_cache import content_changed
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE
 from .review import Action, ReviewState, WorkflowError
@@ -495,6 +496,11 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
     form = ReviewerProfileForm
     list_display = ("display_name", "credentials", "title", "user")
     search_fields = ("display_name", "user__username")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The policy page shows conflict-of-interest statements.
+        content_changed("reviewerprofile")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

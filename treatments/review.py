@@ -6,6 +6,7 @@ renders the approved (live) revision only. One mechanism serves every kind of
 reviewable content through the `Reviewable` abstract model.
 """
 
+import calendar
 import hashlib
 import json
 from datetime import timedelta
@@ -57,9 +58,11 @@ def content_hash(snapshot) -> str:
 
 
 def add_months(moment, months):
+    """The same day `months` later, or the month's last day when it is shorter."""
     year, month = divmod(moment.month - 1 + months, 12)
-    day = min(moment.day, 28)
-    return moment.replace(year=moment.year + year, month=month + 1, day=day)
+    year, month = moment.year + year, month + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class ReviewerProfile(models.Model):
@@ -108,8 +111,11 @@ class ImmutableModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if self.pk is not None and (
+            not self._state.adding or type(self).objects.filter(pk=self.pk).exists()
+        ):
             raise PermissionDenied(f"{type(self).__name__} records cannot be changed.")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -254,6 +260,17 @@ class Reviewable(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # An ordinary save never writes the workflow's fields: a copy loaded before an
+        # approval must not unpublish the page when it is saved afterwards.
+        if kwargs.get("update_fields") is None and not self._state.adding and self.pk:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.REVIEW_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
     # Each reviewable model says what its page displays.
     def snapshot(self) -> dict:
         raise NotImplementedError
@@ -292,6 +309,7 @@ class Reviewable(models.Model):
     def save_revision(self, user=None):
         """Snapshot the current draft; a new revision only when the content changed."""
         type(self).objects.select_for_update().filter(pk=self.pk).first()
+        self.reload_review_fields()  # this copy may predate an approval
         latest = self.revisions().first()
         snapshot = self.snapshot()
         digest = content_hash(snapshot)
@@ -410,9 +428,11 @@ class Reviewable(models.Model):
 
     def after_publish(self):
         """Keep what is derived from published content (the search index) in step."""
+        from .page_cache import content_changed
         from .search import refresh_search_entry
 
         refresh_search_entry(self)
+        content_changed(self._meta.model_name)
 
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):
@@ -442,6 +462,7 @@ class Reviewable(models.Model):
         self.check_can_decide(user, revision)
         self.mark_reviewed(user, timezone.now())
         self.log(Action.CONFIRMED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
+        self.after_publish()
         return revision
 
     def mark_reviewed(self, user, when):

@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .page_cache import public_page
 from .sitemaps import SITEMAPS
 
 app_name = "treatments"
@@ -16,7 +17,12 @@ urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
     path("my-questions/", views.my_questions, name="my-questions"),
     path("search/", views.search_view, name="search"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        public_page("treatments", "side-effects", "pages", "glossary")(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("preview/<slug:kind>/<int:pk>/", views.draft_preview, name="draft-preview"),
     path("preview/shared/<str:token>/", views.shared_preview, name="shared-preview"),

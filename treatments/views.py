@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
 from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
+from .page_cache import public_page, set_last_modified
 from .publishing import PublishedContent
 from .search import query_words, search
 from .structured_data import medical_web_page, treatment_page
@@ -26,6 +27,7 @@ def published_terms():
     return [Term.from_snapshot(t.live_revision.snapshot) for t in GlossaryTerm.objects.published()]
 
 
+@public_page("treatments", "pages", "glossary")
 def home(request):
     overview = Page.objects.published().filter(slug="overview").first()
     return render_home(request, overview.published_content() if overview else None)
@@ -52,11 +54,13 @@ def render_home(request, overview):
     )
 
 
+@public_page("treatments", "glossary")
 def modality_detail(request, slug):
     modality = Modality.objects.published().filter(slug=slug).first()
     if modality is None:
         raise Http404("No such treatment")
-    return render_modality(request, modality.published_content())
+    page = modality.published_content()
+    return set_last_modified(render_modality(request, page), page.updated_at, page.reviewed_at)
 
 
 def render_modality(request, page):
@@ -91,6 +95,7 @@ def listing_dates(pages):
     }
 
 
+@public_page("side-effects")
 def side_effect_list(request):
     effects = [effect.published_content() for effect in SideEffect.objects.published()]
     return render(
@@ -100,11 +105,13 @@ def side_effect_list(request):
     )
 
 
+@public_page("side-effects", "treatments")
 def side_effect_detail(request, slug):
     effect = SideEffect.objects.published().filter(slug=slug).first()
     if effect is None:
         raise Http404("No such side effect")
-    return render_side_effect(request, effect.published_content())
+    page = effect.published_content()
+    return set_last_modified(render_side_effect(request, page), page.updated_at, page.reviewed_at)
 
 
 def render_side_effect(request, page):
@@ -124,11 +131,13 @@ def render_side_effect(request, page):
     )
 
 
+@public_page("pages")
 def policy(request):
     page = Page.objects.published().filter(slug="policy").first()
     if page is None:
         raise Http404("No policy page yet")
-    return render_policy(request, page.published_content())
+    content = page.published_content()
+    return set_last_modified(render_policy(request, content), content.updated_at, content.reviewed_at)
 
 
 def render_policy(request, page):
@@ -189,11 +198,13 @@ def shared_preview(request, token):
     return response
 
 
+@public_page("glossary")
 def glossary(request):
     terms = [t.published_content() for t in GlossaryTerm.objects.published()]
     return render(request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)})
 
 
+@public_page("treatments")
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = SituationForm(request.GET or None)
@@ -205,6 +216,7 @@ def explore(request):
     return render(request, "treatments/explore.html", context)
 
 
+@public_page("treatments")
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
     pages = [m.published_content() for m in Modality.objects.published()]
@@ -217,6 +229,7 @@ def my_questions(request):
     )
 
 
+@public_page("treatments", "side-effects", "pages", "glossary")
 def search_view(request):
     query = request.GET.get("q", "")[:200]
     words = query_words(query)
@@ -228,5 +241,6 @@ def search_view(request):
     )
 
 
+@public_page()
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
