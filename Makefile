@@ -3,12 +3,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEBUG_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test install install-dev help
+.PHONY: run test serve bench audit install install-dev help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://127.0.0.1:8000/"
 	@echo "make test  - install dev dependencies and run the whole test suite"
+	@echo "make serve - production stack locally: gunicorn, PostgreSQL, Redis, DEBUG off"
+	@echo "make bench - load-test the production stack with wrk (see docs/benchmarks.md)"
+	@echo "make audit - Lighthouse scores for the home page and a treatment page"
 
 $(VENV)/.installed: pyproject.toml scripts/install-venv
 	@scripts/install-venv $(VENV) ""
@@ -29,3 +32,12 @@ run: install
 
 test: install-dev
 	$(PY) -m pytest
+
+serve: install
+	scripts/serve
+
+bench: install
+	scripts/bench
+
+audit: install
+	scripts/audit

@@ -61,7 +61,11 @@ def link_terms(html: str, terms) -> tuple[str, list]:
     out = []
 
     def replace(match):
-        term = by_form[match.group(1).lower()]
+        text = match.group(1)
+        term = by_form.get(text.lower()) or next(
+            # Case-insensitive matching knows more letter pairs than str.lower (e.g. ſ/s).
+            t for form, t in by_form.items() if re.fullmatch(re.escape(form), text, re.IGNORECASE)
+        )
         if term.slug in seen:
             return match.group(0)
         seen.add(term.slug)

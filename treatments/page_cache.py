@@ -14,8 +14,9 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.http import http_date, parse_http_date_safe
 
 logger = logging.getLogger("netguide.cache")
 
@@ -28,7 +29,7 @@ KIND_OF_MODEL = {
     "reviewerprofile": "pages",
 }
 ALL_KINDS = ("treatments", "side-effects", "pages", "glossary", "site")
-STORED_HEADERS = ("Content-Type", "Last-Modified", "Content-Language")
+UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
 
 
 class CacheHealth:
@@ -77,43 +78,84 @@ def content_changed(model_name):
 
 
 def page_key(request, versions):
-    raw = "|".join([request.method, request.get_full_path(), *versions])
+    # GET and HEAD share an entry: the server drops the body of a HEAD response.
+    raw = "|".join([request.get_full_path(), *versions])
     return "page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def public_page(*depends_on):
-    """Cache a public view's response; shared caches may keep it briefly."""
+    """Mark a public view as cacheable, naming the kinds of content it shows.
+
+    PageCacheMiddleware does the caching, early in the middleware stack so that a
+    hit skips sessions, CSRF and the view; this decorator also lets shared caches
+    (a CDN) keep the response briefly.
+    """
     kinds = tuple(dict.fromkeys((*depends_on, "site")))
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD"):
-                return view(request, *args, **kwargs)
-            key = None
-            try:
-                key = page_key(request, content_versions(kinds))
-                cached = cache.get(key)
-                CacheHealth.worked()
-            except Exception as error:
-                CacheHealth.failed(error)
-                cached = None
-            if cached is not None:
-                response = HttpResponse(cached["content"], status=cached["status"])
-                for header, value in cached["headers"].items():
-                    response[header] = value
-                response["X-Page-Cache"] = "hit"
-            else:
-                response = view(request, *args, **kwargs)
-                if key is not None and storable(response):
-                    store(key, response)
-                response["X-Page-Cache"] = "miss"
-            patch_cache_control(response, **public_cache_control())
+            response = view(request, *args, **kwargs)
+            if not response.cookies:
+                patch_cache_control(response, **public_cache_control())
             return response
 
+        wrapper.page_cache_kinds = kinds
         return wrapper
 
     return decorator
+
+
+class PageCacheMiddleware:
+    """Serve marked public pages from the cache; store them after a render."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        kinds = self.cache_kinds(request)
+        if kinds is None:
+            return self.get_response(request)
+        key = None
+        try:
+            key = page_key(request, content_versions(kinds))
+            cached = cache.get(key)
+            CacheHealth.worked()
+        except Exception as error:
+            CacheHealth.failed(error)
+            cached = None
+        if cached is not None:
+            return self.cached_response(request, cached)
+        response = self.get_response(request)
+        if key is not None and storable(response):
+            store(key, response)
+        response["X-Page-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def cache_kinds(request):
+        if request.method not in ("GET", "HEAD"):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except (Resolver404, ValueError):
+            return None
+        return getattr(match.func, "page_cache_kinds", None)
+
+    @staticmethod
+    def cached_response(request, cached):
+        response = HttpResponse(cached["content"], status=cached["status"])
+        for header, value in cached["headers"].items():
+            response[header] = value
+        response["X-Page-Cache"] = "hit"
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response["Last-Modified"])
+            if "Last-Modified" in response
+            else None,
+            response=response,
+        )
 
 
 def public_cache_control():
@@ -129,20 +171,21 @@ def storable(response):
         response.status_code == 200
         and not response.cookies
         and not getattr(response, "streaming", False)
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
     )
 
 
 def store(key, response):
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
+    if not response.has_header("ETag"):
+        set_response_etag(response)
+    headers = {h: v for h, v in response.items() if h.lower() not in UNSTORED_HEADERS}
     try:
         cache.set(
             key,
-            {
-                "content": response.content,
-                "status": response.status_code,
-                "headers": {h: response[h] for h in STORED_HEADERS if h in response},
-            },
+            {"content": response.content, "status": response.status_code, "headers": headers},
             settings.PAGE_CACHE_SECONDS,
         )
     except Exception as error:

@@ -2,11 +2,7 @@
 
 import re
 import warnings
-
-with warnings.catch_warnings():
-    # textstat 0.7.4 imports pkg_resources, which warns that it is deprecated.
-    warnings.simplefilter("ignore")
-    import textstat
+from functools import cache
 
 TARGET_GRADE = 8.0
 PROSE_KEYS = {
@@ -45,7 +41,18 @@ def prose_of(snapshot) -> str:
     return " ".join(part for part in parts if part)
 
 
+@cache
+def textstat():
+    """Imported on first use: it is slow to import and only editors' screens need it."""
+    with warnings.catch_warnings():
+        # textstat 0.7.4 imports pkg_resources, which warns that it is deprecated.
+        warnings.simplefilter("ignore")
+        import textstat
+
+    return textstat
+
+
 def reading_grade(text: str) -> float:
     if not text.strip():
         return 0.0
-    return float(textstat.flesch_kincaid_grade(text))
+    return float(textstat().flesch_kincaid_grade(text))

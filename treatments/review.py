@@ -205,12 +205,25 @@ class AuditEntry(ImmutableModel):
         return f"{self.get_action_display()} by {who}: {self.revision.label}"
 
 
+def sort_value(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
 class ReviewableQuerySet(models.QuerySet):
     def published(self):
         """Records with an approved revision: the only ones a patient may see."""
         return self.filter(live_revision__isnull=False).select_related(
             "live_revision", "last_reviewed_by__reviewer_profile"
         )
+
+    def published_contents(self, *sort_keys):
+        """The published versions, sorted by their published (not draft) fields."""
+        pages = [record.published_content() for record in self.published()]
+        return sorted(pages, key=lambda page: tuple(sort_value(page.content[k]) for k in sort_keys))
+
+    def published_by_slug(self, slug):
+        """The record whose published version lives at this slug (a draft may rename it)."""
+        return self.published().filter(live_revision__snapshot__slug=slug).first()
 
     def awaiting_review(self):
         return self.filter(review_state=ReviewState.SUBMITTED)

@@ -24,17 +24,17 @@ PREVIEWABLE = {
 
 
 def published_terms():
-    return [Term.from_snapshot(t.live_revision.snapshot) for t in GlossaryTerm.objects.published()]
+    return [Term.from_snapshot(t.content) for t in GlossaryTerm.objects.published_contents("term")]
 
 
 @public_page("treatments", "pages", "glossary")
 def home(request):
-    overview = Page.objects.published().filter(slug="overview").first()
+    overview = Page.objects.published_by_slug("overview")
     return render_home(request, overview.published_content() if overview else None)
 
 
 def render_home(request, overview):
-    cards = [m.published_content() for m in Modality.objects.published()]
+    cards = Modality.objects.published_contents("order", "title")
     linked_body, terms = link_terms(overview.content["body_html"], published_terms()) if overview else ("", [])
     return render(
         request,
@@ -56,7 +56,7 @@ def render_home(request, overview):
 
 @public_page("treatments", "glossary")
 def modality_detail(request, slug):
-    modality = Modality.objects.published().filter(slug=slug).first()
+    modality = Modality.objects.published_by_slug(slug)
     if modality is None:
         raise Http404("No such treatment")
     page = modality.published_content()
@@ -64,15 +64,15 @@ def modality_detail(request, slug):
 
 
 def render_modality(request, page):
-    modalities = list(Modality.objects.published())
-    slugs = [m.slug for m in modalities]
-    index = slugs.index(page.record.slug) if page.record.slug in slugs else None
+    modalities = Modality.objects.published_contents("order", "title")
+    ids = [m.record.pk for m in modalities]
+    index = ids.index(page.record.pk) if page.record.pk in ids else None
     neighbours = {"previous": None, "next": None}
     if index is not None:
         if index > 0:
-            neighbours["previous"] = modalities[index - 1].published_content()
+            neighbours["previous"] = modalities[index - 1]
         if index + 1 < len(modalities):
-            neighbours["next"] = modalities[index + 1].published_content()
+            neighbours["next"] = modalities[index + 1]
     linked_body, terms = link_terms(page.content["body_html"], published_terms())
     return render(
         request,
@@ -97,7 +97,7 @@ def listing_dates(pages):
 
 @public_page("side-effects")
 def side_effect_list(request):
-    effects = [effect.published_content() for effect in SideEffect.objects.published()]
+    effects = SideEffect.objects.published_contents("name")
     return render(
         request,
         "treatments/side_effect_list.html",
@@ -107,7 +107,7 @@ def side_effect_list(request):
 
 @public_page("side-effects", "treatments")
 def side_effect_detail(request, slug):
-    effect = SideEffect.objects.published().filter(slug=slug).first()
+    effect = SideEffect.objects.published_by_slug(slug)
     if effect is None:
         raise Http404("No such side effect")
     page = effect.published_content()
@@ -117,9 +117,9 @@ def side_effect_detail(request, slug):
 def render_side_effect(request, page):
     slug = page.content["slug"]
     treatments = [
-        m.published_content()
-        for m in Modality.objects.published()
-        if any(item["slug"] == slug for item in m.live_revision.snapshot["side_effects"])
+        m
+        for m in Modality.objects.published_contents("order", "title")
+        if any(item["slug"] == slug for item in m.content["side_effects"])
     ]
     jsonld = medical_web_page(
         page, request.build_absolute_uri(), page.content["name"], page.content["description"]
@@ -133,7 +133,7 @@ def render_side_effect(request, page):
 
 @public_page("pages")
 def policy(request):
-    page = Page.objects.published().filter(slug="policy").first()
+    page = Page.objects.published_by_slug("policy")
     if page is None:
         raise Http404("No policy page yet")
     content = page.published_content()
@@ -200,7 +200,7 @@ def shared_preview(request, token):
 
 @public_page("glossary")
 def glossary(request):
-    terms = [t.published_content() for t in GlossaryTerm.objects.published()]
+    terms = GlossaryTerm.objects.published_contents("term")
     return render(request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)})
 
 
@@ -208,7 +208,7 @@ def glossary(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = SituationForm(request.GET or None)
-    pages = [m.published_content() for m in Modality.objects.published()]
+    pages = Modality.objects.published_contents("order", "title")
     context = {"form": form, "questions": QUESTIONS, "all_treatments": pages}
     if form.is_bound and form.is_valid() and form.answered():
         matches, for_everyone = match_treatments(pages, form.indication_slugs())
@@ -219,7 +219,7 @@ def explore(request):
 @public_page("treatments")
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
-    pages = [m.published_content() for m in Modality.objects.published()]
+    pages = Modality.objects.published_contents("order", "title")
     wanted = set(request.GET.getlist("t"))
     chosen = [page for page in pages if page.content["slug"] in wanted]
     return render(

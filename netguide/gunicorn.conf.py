@@ -1,0 +1,22 @@
+"""gunicorn settings for production; every value can be overridden by the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+keepalive = 5
+# Load Django once in the master: workers fork ready to answer.
+preload_app = True
+timeout = 30
+graceful_timeout = 20
+max_requests = 5000
+max_requests_jitter = 500
+# Request lines and headers larger than this are refused before Django sees them.
+limit_request_line = 4094
+limit_request_fields = 50
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", None)
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
