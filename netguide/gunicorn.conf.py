@@ -12,8 +12,10 @@ keepalive = 5
 preload_app = True
 timeout = 30
 graceful_timeout = 20
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers only when asked (a leak workaround, not a default): a recycled worker
+# drops its keep-alive connections.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 # Request lines and headers larger than this are refused before Django sees them.
 limit_request_line = 4094
 limit_request_fields = 50

@@ -54,15 +54,24 @@ def version_key(kind):
     return f"content-version:{kind}"
 
 
-def content_versions(kinds):
-    """The current version of each kind; missing ones get a fresh (never-seen) version."""
-    keys = [version_key(kind) for kind in kinds]
-    found = cache.get_many(keys)
-    missing = {key: uuid.uuid4().hex for key in keys if key not in found}
+def lookup(request, kinds):
+    """One cache round trip: the current version of each kind and the stored page.
+
+    Returns (versions, stored page or None). A kind with no version yet gets a fresh
+    one, which no stored page can match.
+    """
+    version_keys = [version_key(kind) for kind in kinds]
+    key = page_key(request)
+    found = cache.get_many([*version_keys, key])
+    missing = {k: uuid.uuid4().hex for k in version_keys if k not in found}
     if missing:
         cache.set_many(missing, None)
         found.update(missing)
-    return [found[key] for key in keys]
+    versions = [found[k] for k in version_keys]
+    entry = found.get(key)
+    if entry is not None and entry.get("versions") != versions:
+        entry = None  # something this page shows was published since it was stored
+    return versions, entry
 
 
 def content_changed(model_name):
@@ -77,10 +86,10 @@ def content_changed(model_name):
         CacheHealth.failed(error)
 
 
-def page_key(request, versions):
+def page_key(request):
     # GET and HEAD share an entry: the server drops the body of a HEAD response.
-    raw = "|".join([request.get_full_path(), *versions])
-    return "page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    path = request.get_full_path().encode("utf-8", "surrogateescape")
+    return "page:" + hashlib.sha256(path).hexdigest()
 
 
 def public_page(*depends_on):
@@ -116,10 +125,9 @@ class PageCacheMiddleware:
         kinds = self.cache_kinds(request)
         if kinds is None:
             return self.get_response(request)
-        key = None
+        versions = None
         try:
-            key = page_key(request, content_versions(kinds))
-            cached = cache.get(key)
+            versions, cached = lookup(request, kinds)
             CacheHealth.worked()
         except Exception as error:
             CacheHealth.failed(error)
@@ -127,8 +135,8 @@ class PageCacheMiddleware:
         if cached is not None:
             return self.cached_response(request, cached)
         response = self.get_response(request)
-        if key is not None and storable(response):
-            store(key, response)
+        if versions is not None and storable(response):
+            store(page_key(request), versions, response)
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -176,7 +184,7 @@ def storable(response):
     )
 
 
-def store(key, response):
+def store(key, versions, response):
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     if not response.has_header("ETag"):
@@ -185,7 +193,12 @@ def store(key, response):
     try:
         cache.set(
             key,
-            {"content": response.content, "status": response.status_code, "headers": headers},
+            {
+                "versions": versions,
+                "content": response.content,
+                "status": response.status_code,
+                "headers": headers,
+            },
             settings.PAGE_CACHE_SECONDS,
         )
     except Exception as error:

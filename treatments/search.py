@@ -152,9 +152,17 @@ def snippet(entry, words) -> str:
         excerpt = "…" + excerpt.split(" ", 1)[-1]
     if start + SNIPPET_CHARS < len(text):
         excerpt = excerpt.rsplit(" ", 1)[0] + "…"
-    highlighted = escape(excerpt)
-    for word in sorted({escape(w) for w in words}, key=len, reverse=True):
-        highlighted = re.sub(
-            rf"(?<![\w&])({re.escape(word)})", r"<mark>\1</mark>", highlighted, flags=re.IGNORECASE
-        )
+    # Find matches in the plain text, then escape each piece: a match can never
+    # land inside a character reference.
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")",
+        re.IGNORECASE,
+    )
+    pieces, last = [], 0
+    for match in pattern.finditer(excerpt):
+        pieces.append(escape(excerpt[last : match.start()]))
+        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    pieces.append(escape(excerpt[last:]))
+    highlighted = "".join(pieces)
     return mark_safe(highlighted)

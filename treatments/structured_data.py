@@ -1,5 +1,7 @@
 """schema.org JSON-LD for public pages (MedicalWebPage, MedicalTherapy, Drug)."""
 
+from django.utils import timezone
+
 CONDITION = {
     "@type": "MedicalCondition",
     "name": "Neuroendocrine tumor",
@@ -18,9 +20,10 @@ def medical_web_page(page, url, name, description):
         "audience": {"@type": "Patient"},
     }
     if page is not None and not page.is_draft:
-        data["dateModified"] = page.updated_at.date().isoformat()
+        # The same calendar days the page shows (in the site's time zone).
+        data["dateModified"] = timezone.localdate(page.updated_at).isoformat()
         if page.reviewed_at:
-            data["lastReviewed"] = page.reviewed_at.date().isoformat()
+            data["lastReviewed"] = timezone.localdate(page.reviewed_at).isoformat()
         if page.reviewer_byline:
             data["reviewedBy"] = {"@type": "Person", "name": page.reviewer_byline}
     return data

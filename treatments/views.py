@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.http import Http404
@@ -23,6 +24,10 @@ PREVIEWABLE = {
 }
 
 
+def canonical_url(request):
+    return settings.SITE_URL.rstrip("/") + request.path
+
+
 def published_terms():
     return [Term.from_snapshot(t.content) for t in GlossaryTerm.objects.published_contents("term")]
 
@@ -46,7 +51,7 @@ def render_home(request, overview):
             "page_terms": terms,
             "jsonld": medical_web_page(
                 overview,
-                request.build_absolute_uri(),
+                canonical_url(request),
                 overview.content["title"] if overview else "NET Guide",
                 overview.content["summary"] if overview else "",
             ),
@@ -81,7 +86,7 @@ def render_modality(request, page):
             "page": page,
             "linked_body": linked_body,
             "page_terms": terms,
-            "jsonld": treatment_page(page, request.build_absolute_uri()),
+            "jsonld": treatment_page(page, canonical_url(request)),
             **neighbours,
         },
     )
@@ -122,7 +127,7 @@ def render_side_effect(request, page):
         if any(item["slug"] == slug for item in m.content["side_effects"])
     ]
     jsonld = medical_web_page(
-        page, request.build_absolute_uri(), page.content["name"], page.content["description"]
+        page, canonical_url(request), page.content["name"], page.content["description"]
     )
     return render(
         request,
@@ -143,7 +148,7 @@ def policy(request):
 def render_policy(request, page):
     reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
     jsonld = medical_web_page(
-        page, request.build_absolute_uri(), page.content["title"], page.content["summary"]
+        page, canonical_url(request), page.content["title"], page.content["summary"]
     )
     return render(
         request,

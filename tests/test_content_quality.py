@@ -1,0 +1,186 @@
+import os
+import re
+import tomllib
+import warnings
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from .conftest import CONTENT_DIR, SEED_DIR
+
+with warnings.catch_warnings():
+    # textstat 0.7.4 imports pkg_resources, which warns that it is deprecated.
+    warnings.simplefilter("ignore")
+    import textstat
+
+MAX_GRADE = 8
+SHARED_RUN = 8  # words in a row that would count as a copied sentence
+# TOML values that are names or identifiers, not sentences a patient reads.
+NOT_PROSE = set(
+    "slug factor specialty site_name phone_number brand_name generic_name "
+    "also_matches".split()
+)
+CONTENT_FILES = sorted(
+    p for p in CONTENT_DIR.rglob("*") if p.suffix in {".md", ".toml"}
+)
+
+
+def content_id(path):
+    return str(path.relative_to(CONTENT_DIR))
+
+
+def split_front_matter(path):
+    """(front matter dict, Markdown body) of a content Markdown file."""
+    _, front, body = path.read_text(encoding="utf-8").split("+++\n", 2)
+    return tomllib.loads(front), body
+
+
+def as_sentence(text):
+    text = text.strip()
+    return text if text.endswith((".", "?", "!", ":")) else text + "."
+
+
+def markdown_prose(body):
+    """The body's words, no Markdown syntax; headings and list items as sentences."""
+    sentences = []
+    for line in body.splitlines():
+        # Links and images become their text; emphasis marks go.
+        line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
+        line = re.sub(r"[*_`]", "", line)
+        if re.match(r"\s*(#+|[-*+]|\d+\.)\s", line):
+            line = as_sentence(re.sub(r"^\s*(#+|[-*+]|\d+\.)\s+", "", line))
+        sentences.append(line.strip())
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def toml_prose(data):
+    """Every prose value of a TOML document (descriptions, labels, text) as sentences.
+
+    Single words are slugs or references to other records, not prose.
+    """
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key not in NOT_PROSE:
+                found.append(toml_prose(value))
+    elif isinstance(data, list):
+        found.extend(toml_prose(item) for item in data)
+    elif isinstance(data, str) and len(data.split()) > 1:
+        found.append(as_sentence(data))
+    return " ".join(part for part in found if part)
+
+
+def prose_of(path):
+    """What a patient reads from one content file, as plain sentences.
+
+    For a Markdown file: the summary, the body, and the procedures and questions
+    its front matter holds (they are shown on the same page).
+    """
+    if path.suffix == ".md":
+        front, body = split_front_matter(path)
+        return " ".join(
+            [
+                as_sentence(front["summary"]),
+                markdown_prose(body),
+                toml_prose({"procedures": front.get("procedures", [])}),
+                *[as_sentence(question) for question in front.get("questions", [])],
+            ]
+        ).strip()
+    return toml_prose(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def test_every_content_file_has_prose_to_measure():
+    assert {"site.toml", "side-effects.toml", "pages/overview.md"} <= {
+        content_id(path) for path in CONTENT_FILES
+    }
+    too_short = [content_id(p) for p in CONTENT_FILES if len(prose_of(p).split()) < 10]
+    assert too_short == []
+
+
+@pytest.mark.parametrize("path", CONTENT_FILES, ids=content_id)
+def test_content_reads_at_grade_8_or_below(path):
+    grade = textstat.flesch_kincaid_grade(prose_of(path))
+    assert grade <= MAX_GRADE, f"{content_id(path)} reads at grade {grade}"
+
+
+def test_the_grade_measure_flags_hard_prose():
+    hard = (
+        "Peptide receptor radionuclide therapy utilizes radiolabeled somatostatin "
+        "analogues to selectively deliver cytotoxic radiation to neuroendocrine "
+        "tumor cells."
+    )
+    assert textstat.flesch_kincaid_grade(hard) > MAX_GRADE
+
+
+def test_markdown_syntax_is_not_measured_as_words():
+    prose = markdown_prose(
+        "## What it is\n\n- A [link](https://example.org/) item\n- **Bold** one.\n"
+    )
+    assert prose == "What it is. A link item. Bold one."
+
+
+# Not copied from the seed ---------------------------------------------------------
+
+
+def words(text):
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+
+
+def runs(text, size=SHARED_RUN):
+    tokens = words(text)
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def seed_files():
+    if not SEED_DIR.is_dir() and os.environ.get("CI") != "true":
+        pytest.skip(f"no seed folder at {SEED_DIR} (CI requires it)")
+    files = sorted(SEED_DIR.glob("*.txt"))
+    assert files, f"no seed pages in {SEED_DIR}"
+    return files
+
+
+def test_no_content_file_copies_eight_words_in_a_row_from_the_seed():
+    seed_runs = set()
+    for seed in seed_files():
+        seed_runs |= runs(seed.read_text(encoding="utf-8"))
+    copied = {
+        content_id(path): sorted(runs(path.read_text(encoding="utf-8")) & seed_runs)
+        for path in CONTENT_FILES
+    }
+    assert {name: found for name, found in copied.items() if found} == {}
+
+
+def test_a_copied_sentence_would_be_caught():
+    sentence = (
+        "Hormone therapy for NETs typically won’t shrink a tumor, but it may slow it."
+    )
+    assert runs(sentence) & runs(
+        "Hormone therapy for NETs typically won't shrink a tumor"
+    )
+
+
+# The seed's byline and date are not ours --------------------------------------
+
+SEED_ONLY = ["Markman", "Maurie", "June 6, 2022", "2022-06-06"]
+
+
+def project_text_files():
+    for folder in ("content", "templates", "treatments"):
+        for path in (Path(settings.BASE_DIR) / folder).rglob("*"):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix != ".pyc"
+            ):
+                yield path
+
+
+@pytest.mark.parametrize("phrase", SEED_ONLY)
+def test_the_seed_reviewer_and_date_appear_nowhere_in_the_project(phrase):
+    found = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in project_text_files()
+        if phrase.lower() in path.read_text(encoding="utf-8", errors="replace").lower()
+    ]
+    assert found == []

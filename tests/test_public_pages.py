@@ -1,0 +1,551 @@
+import re
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from treatments.models import SideEffect
+
+PHONE_HREF = "tel:+18885526760"
+PHONE_TEXT = "(888) 552-6760"
+
+# Slug and h1 of every treatment page, in the order the site presents them.
+TREATMENTS = [
+    ("active-surveillance", "Active surveillance"),
+    ("surgery", "Surgery"),
+    ("chemotherapy", "Chemotherapy"),
+    ("targeted-therapy", "Targeted therapy"),
+    ("hormone-therapy", "Hormone therapy"),
+    ("radiation-therapy", "Radiation therapy"),
+    ("interventional-radiology", "Interventional radiology"),
+    ("gastroenterology", "Gastroenterology"),
+    ("prrt", "PRRT (peptide receptor radionuclide therapy)"),
+    ("theranostics", "Theranostics"),
+    ("clinical-trials", "Clinical trials"),
+]
+TREATMENT_SLUGS = [slug for slug, _ in TREATMENTS]
+
+SIDE_EFFECTS = [
+    ("bloating", "Bloating"),
+    ("diarrhea", "Diarrhea"),
+    ("elevated-blood-sugar", "High blood sugar"),
+    ("fatigue", "Fatigue"),
+    ("fever", "Fever"),
+    ("gallstones", "Gallstones"),
+    ("hair-loss", "Hair loss"),
+    ("liver-enzyme-changes", "Changes in liver enzymes"),
+    ("liver-pain", "Pain around the liver"),
+    ("nausea", "Nausea"),
+    ("reduced-appetite", "Poor appetite"),
+    ("vomiting", "Vomiting"),
+]
+
+
+def public_pages():
+    """(url, expected h1) for every public page."""
+    return [
+        ("/", "Treatment options for neuroendocrine tumors"),
+        *[(f"/treatments/{slug}/", title) for slug, title in TREATMENTS],
+        ("/side-effects/", "Possible side effects"),
+        *[(f"/side-effects/{slug}/", name) for slug, name in SIDE_EFFECTS],
+        (reverse("treatments:policy"), "Medical and editorial policy"),
+    ]
+
+
+# A small DOM built with the standard library's parser ---------------------------
+
+VOID_TAGS = set(
+    "area base br col embed hr img input link meta source track wbr".split()
+)
+
+
+class Element:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag = tag
+        self.attrs = {name: value or "" for name, value in attrs}
+        self.parent = parent
+        self.children = []
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag=None, **attrs):
+        """Descendants with this tag and these attributes; class_ matches one class."""
+        found = []
+        for element in self.iter():
+            if tag and element.tag != tag:
+                continue
+            if (
+                "class_" in attrs
+                and attrs["class_"] not in element.attrs.get("class", "").split()
+            ):
+                continue
+            if any(
+                element.attrs.get(k) != v for k, v in attrs.items() if k != "class_"
+            ):
+                continue
+            found.append(element)
+        return found
+
+    def find(self, tag=None, **attrs):
+        found = self.find_all(tag, **attrs)
+        assert found, f"no <{tag} {attrs}> in the page"
+        return found[0]
+
+    @property
+    def text(self):
+        """The visible words, whitespace collapsed as a browser does."""
+        return " ".join(self.raw_text().split())
+
+    def raw_text(self):
+        return "".join(
+            child.raw_text() if isinstance(child, Element) else child
+            for child in self.children
+        )
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", [])
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, attrs, self.current)
+        self.current.children.append(element)
+        if tag not in VOID_TAGS:
+            self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, attrs, self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_html(html):
+    builder = TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def get_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return parse_html(response.content.decode())
+
+
+def get_all_pages(client):
+    return {url: get_page(client, url) for url, _ in public_pages()}
+
+
+def hrefs(element):
+    return [a.attrs.get("href") for a in element.find_all("a")]
+
+
+# Every public page -------------------------------------------------------------
+# Publishing the site is the slow part of these tests, so each test below checks
+# one whole requirement across every page it concerns.
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The editor and reviewer who publish the site need no slow password hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def has_call_link(element):
+    return any(
+        a.attrs.get("href") == PHONE_HREF and PHONE_TEXT in a.text
+        for a in element.find_all("a")
+    )
+
+
+def has_24_hour_call_to_action(page):
+    cta = page.find_all("aside", class_="cta")
+    return bool(cta) and "24 hours" in cta[0].text and has_call_link(cta[0])
+
+
+def last_updated(page):
+    """The date of each "Last updated: <time datetime=...>" paragraph on the page."""
+    return [
+        date.fromisoformat(p.find("time").attrs.get("datetime", ""))
+        for p in page.find_all("p")
+        if re.match(r"(last )?updated\b", p.text, re.IGNORECASE) and p.find_all("time")
+    ]
+
+
+def off_site_addresses(page):
+    """Addresses other than relative, tel:, mailto: or absolute ones to this site."""
+    own_site = urlsplit(settings.SITE_URL)[:2]
+    found = []
+    for element in page.iter():
+        for name in ("href", "src", "action", "srcset", "poster", "data"):
+            target = urlsplit(element.attrs.get(name, "").strip())
+            if target.netloc:
+                own = (target.scheme, target.netloc) == own_site
+            else:
+                own = target.scheme in {"", "tel", "mailto"}
+            if not own:
+                found.append(f"<{element.tag} {name}={element.attrs[name]!r}>")
+    return found
+
+
+def test_every_public_page_has_the_site_essentials(published_site, client):
+    """One h1 naming it, a tap-to-call link, the 24-hour call to action, a "Last
+    updated" date; no cookies and nothing from other sites."""
+    problems = []
+    for url, heading in public_pages():
+        response = client.get(url)
+        if response.status_code != 200:
+            problems.append((url, f"answered {response.status_code}"))
+            continue
+        page = parse_html(response.content.decode())
+        if [h1.text for h1 in page.find_all("h1")] != [heading]:
+            problems.append((url, f"h1 is not just {heading!r}"))
+        if not has_call_link(page):
+            problems.append((url, f"no {PHONE_HREF} link showing {PHONE_TEXT}"))
+        if not has_24_hour_call_to_action(page):
+            problems.append((url, "no call to action mentioning 24 hours"))
+        dates = last_updated(page)
+        if len(dates) != 1 or dates[0] > timezone.localdate():
+            problems.append((url, f"no single 'Last updated' date: {dates}"))
+        if "Set-Cookie" in response.headers or response.cookies:
+            problems.append((url, "sets a cookie"))
+        problems.extend((url, address) for address in off_site_addresses(page))
+    assert problems == []
+
+
+# Treatment pages ---------------------------------------------------------------
+
+SURGERY_TYPES = [
+    "Enucleation",
+    "Debulking surgery",
+    "Cytoreductive surgery",
+    "Laparoscopic surgery",
+    "Liver transplant",
+    "Palliative surgery",
+]
+DRUGS = {
+    "targeted-therapy": [("Afinitor", "everolimus"), ("Sutent", "sunitinib")],
+    "hormone-therapy": [
+        ("Sandostatin", "octreotide"),
+        ("Somatuline Depot", "lanreotide"),
+    ],
+    "theranostics": [("Lutathera", "lutetium Lu 177 dotatate")],
+}
+
+
+def shown_drugs(page):
+    """{brand name: the drug's whole list item text}."""
+    items = page.find("ul", class_="drugs").find_all("li")
+    return {item.find("strong").text: item.text for item in items}
+
+
+SIDE_EFFECTS_OF = {
+    "chemotherapy": [
+        "diarrhea",
+        "fatigue",
+        "hair-loss",
+        "nausea",
+        "reduced-appetite",
+        "vomiting",
+    ],
+    "hormone-therapy": ["bloating", "elevated-blood-sugar", "gallstones", "nausea"],
+    "interventional-radiology": ["fever", "liver-enzyme-changes", "liver-pain"],
+}
+CERTAIN_TYPES = (
+    "You have a certain type of NET, which your care team may check with extra tests"
+)
+# A reason and a question each page must show, word for word.
+REASON_AND_QUESTION = {
+    "active-surveillance": (
+        "Your tumor is low grade and grows slowly",
+        "Is my tumor low grade?",
+    ),
+    "surgery": (
+        "Your tumor has not spread beyond where it started",
+        "Can my whole tumor be taken out?",
+    ),
+    "chemotherapy": (
+        "Your tumor has spread",
+        "Could chemoembolization be a choice for me?",
+    ),
+    "targeted-therapy": (
+        CERTAIN_TYPES,
+        "Do I need more tests to learn about my tumor?",
+    ),
+    "hormone-therapy": (
+        "Your tumor releases hormone-like substances that cause symptoms",
+        "How often will I get my shots, and where?",
+    ),
+    "radiation-therapy": (
+        "Your tumor is in a place that makes surgery hard",
+        "Could CyberKnife be a choice for me?",
+    ),
+    "interventional-radiology": (
+        "Your tumor has spread to your liver",
+        "Will I need to stay in the hospital overnight?",
+    ),
+    "gastroenterology": (
+        "Your tumor is in your digestive (GI) tract",
+        "Is something blocking my GI tract, and can it be cleared?",
+    ),
+    "prrt": (
+        CERTAIN_TYPES,
+        "Is my type of NET one that PRRT may treat?",
+    ),
+    "theranostics": (
+        CERTAIN_TYPES,
+        "Is Lutathera approved for the type of NET I have?",
+    ),
+    "clinical-trials": (
+        "You have a NET, at any stage",
+        "Is there a clinical trial that might fit me?",
+    ),
+}
+
+
+def section_items(page, heading_id):
+    """(heading, list item texts) of the section labelled by heading_id."""
+    section = page.find("section", **{"aria-labelledby": heading_id})
+    return section.find("h2").text, [li.text for li in section.find_all("li")]
+
+
+def test_treatment_pages_show_what_each_treatment_involves(published_site, client):
+    """Procedures (all six kinds of surgery); drugs by brand and generic name, the
+    somatostatin analogs as an injection; side effects linked to their pages; when
+    each treatment may be used and what to ask."""
+    pages = {slug: get_page(client, f"/treatments/{slug}/") for slug in TREATMENT_SLUGS}
+
+    procedures = pages["surgery"].find("dl", class_="procedures").find_all("dt")
+    assert [dt.text for dt in procedures] == SURGERY_TYPES
+
+    for slug, drugs in DRUGS.items():
+        shown = shown_drugs(pages[slug])
+        assert sorted(shown) == sorted(brand for brand, _ in drugs), slug
+        for brand, generic in drugs:
+            assert f"{brand} ({generic})" in shown[brand]
+            if slug == "hormone-therapy":
+                assert "injection" in shown[brand]
+
+    for slug, effects in SIDE_EFFECTS_OF.items():
+        listed = hrefs(pages[slug].find("ul", class_="side-effects"))
+        assert sorted(listed) == sorted(f"/side-effects/{e}/" for e in effects)
+
+    assert sorted(REASON_AND_QUESTION) == sorted(TREATMENT_SLUGS)
+    for slug, (reason, question) in REASON_AND_QUESTION.items():
+        heading, reasons = section_items(pages[slug], "when-heading")
+        assert heading == "When it may be used"
+        assert reason in reasons, slug
+        heading, questions = section_items(pages[slug], "questions-heading")
+        assert heading == "Questions to ask your care team"
+        assert question in questions, slug
+
+
+def pager_links(page):
+    """(rel, href) of the previous/next topic links, in page order."""
+    return [
+        (a.attrs.get("rel"), a.attrs.get("href"))
+        for a in page.find("nav", class_="pager").find_all("a")
+    ]
+
+
+def test_treatments_are_listed_and_paged_in_order(published_site, client):
+    """The home page lists them in order; the first topic has no previous link,
+    the last no next, and each one between links both neighbours."""
+    cards = get_page(client, "/").find("ul", class_="cards")
+    assert hrefs(cards) == [f"/treatments/{slug}/" for slug in TREATMENT_SLUGS]
+
+    pagers = {
+        slug: pager_links(get_page(client, f"/treatments/{slug}/"))
+        for slug in TREATMENT_SLUGS
+    }
+    assert pagers["active-surveillance"] == [("next", "/treatments/surgery/")]
+    assert pagers["radiation-therapy"] == [
+        ("prev", "/treatments/hormone-therapy/"),
+        ("next", "/treatments/interventional-radiology/"),
+    ]
+    assert pagers["clinical-trials"] == [("prev", "/treatments/theranostics/")]
+    for index in range(1, len(TREATMENT_SLUGS) - 1):
+        before, slug, after = TREATMENT_SLUGS[index - 1 : index + 2]
+        assert pagers[slug] == [
+            ("prev", f"/treatments/{before}/"),
+            ("next", f"/treatments/{after}/"),
+        ]
+
+
+# Side effects ------------------------------------------------------------------
+
+
+def test_side_effects_are_listed_once_and_shared_between_treatments(
+    published_site, client
+):
+    """Every side effect is on the list; nausea is one record, on its page
+    linked to both chemotherapy and hormone therapy."""
+    cards = get_page(client, "/side-effects/").find("ul", class_="cards")
+    expected = [f"/side-effects/{slug}/" for slug, _ in SIDE_EFFECTS]
+    assert sorted(hrefs(cards)) == sorted(expected)
+
+    assert SideEffect.objects.filter(name__iexact="nausea").count() == 1
+    section = get_page(client, "/side-effects/nausea/").find(
+        "section", **{"aria-labelledby": "treatments-heading"}
+    )
+    links = [(a.text, a.attrs["href"]) for a in section.find_all("a")]
+    assert links == [
+        ("Chemotherapy", "/treatments/chemotherapy/"),
+        ("Hormone therapy", "/treatments/hormone-therapy/"),
+    ]
+
+
+# Not found ---------------------------------------------------------------------
+
+UNKNOWN_PATHS = [
+    "/treatments/no-such-thing/",
+    "/side-effects/nope/",
+    "/nope/",
+    "/nope",
+    "/treatments/%00/",
+    "/treatments/../../etc/passwd",
+    "/side-effects/%2e%2e/",
+    "/treatments/surgery/extra/",
+]
+
+
+def test_unknown_addresses_get_the_friendly_not_found_page(published_site, client):
+    assert settings.DEBUG is False  # so Django renders handler404, not its debug page
+    for path in UNKNOWN_PATHS:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        page = parse_html(response.content.decode())
+        assert [h1.text for h1 in page.find_all("h1")] == [
+            "We could not find that page"
+        ], path
+        assert has_call_link(page), path
+        assert has_24_hour_call_to_action(page), path
+        assert "Set-Cookie" not in response.headers, path
+
+
+# The seed's facts --------------------------------------------------------------
+
+# Every fact of the seed page, in the words the site uses for it.
+SEED_FACTS = [
+    # Contact and overview
+    PHONE_TEXT,
+    "24 hours",
+    "shared decision",
+    "quality of life",
+    "overall health",
+    "stage",
+    "grade",
+    "hormones",
+    # Active surveillance
+    "Active surveillance",
+    "low grade",
+    "physical exam",
+    "Blood tests",
+    "magnetic resonance imaging",
+    "computed tomography",
+    # Surgery
+    "primary tumor",
+    "localized",
+    "Enucleation",
+    "Debulking",
+    "Cytoreductive",
+    "Laparoscopic",
+    "Liver transplant",
+    "Palliative",
+    # Chemotherapy
+    "Chemotherapy",
+    "Chemoembolization",
+    "metastasized",
+    "Hair loss",
+    "Poor appetite",
+    "Fatigue",
+    "Nausea",
+    "Vomiting",
+    "Diarrhea",
+    # Targeted therapy
+    "Targeted therapy",
+    "genes, proteins",
+    "healthy cells",
+    "extra tests",
+    "Afinitor",
+    "everolimus",
+    "Sutent",
+    "sunitinib",
+    # Hormone therapy
+    "Hormone therapy",
+    "somatostatin",
+    "somatostatin analogs",
+    "insulin",
+    "injection",
+    "Sandostatin",
+    "octreotide",
+    "Somatuline Depot",
+    "lanreotide",
+    "High blood sugar",
+    "Gallstones",
+    "Bloating",
+    # Radiation therapy
+    "Radiation therapy",
+    "CyberKnife",
+    "non-invasive",
+    "radiation oncologists",
+    "TheraSphere",
+    "SIR-Spheres",
+    # Interventional radiology
+    "Interventional radiology",
+    "Embolization",
+    "overnight",
+    "liver enzymes",
+    "Fever",
+    "Pain around the liver",
+    # Gastroenterology
+    "Gastroenterology",
+    "minimally invasive",
+    "Ablative",
+    "breathing problems",
+    # PRRT and theranostics
+    "peptide receptor radionuclide therapy",
+    "PRRT",
+    "molecular targeted therapy",
+    "Theranostics",
+    "biomarker",
+    "Food and Drug Administration",
+    "Lutathera",
+    "Lu 177 dotatate",
+    "radioactive",
+    # Clinical trials
+    "clinical trial",
+    "research study",
+    "standard approach",
+    "different dose",
+]
+
+
+def test_every_fact_of_the_seed_page_is_on_the_site(published_site, client):
+    site_text = " ".join(
+        page.find("body").text for page in get_all_pages(client).values()
+    )
+    missing = [
+        fact
+        for fact in SEED_FACTS
+        if not re.search(rf"(?<!\w){re.escape(fact)}(?!\w)", site_text, re.IGNORECASE)
+    ]
+    assert missing == []
