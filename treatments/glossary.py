@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -30,7 +31,9 @@ class Term:
         )
 
 
+@lru_cache(maxsize=8)
 def term_pattern(terms):
+    """One compiled pattern for a set of terms (compiled once per set of published terms)."""
     alternatives = {}
     for term in terms:
         for form in term.forms:
@@ -52,7 +55,7 @@ def link_terms(html: str, terms) -> tuple[str, list]:
     that the page prints under "Words on this page", so keyboard and screen reader
     users reach the definition too.
     """
-    pattern, by_form = term_pattern(terms)
+    pattern, by_form = term_pattern(tuple(sorted(terms, key=lambda term: term.slug)))
     if pattern is None:
         return html, []
     used = []

@@ -29,7 +29,7 @@ def canonical_url(request):
 
 
 def published_terms():
-    return [Term.from_snapshot(t.content) for t in GlossaryTerm.objects.published_contents("term")]
+    return [Term.from_snapshot(snapshot) for snapshot in GlossaryTerm.objects.published_snapshots()]
 
 
 @public_page("treatments", "pages", "glossary")
