@@ -129,7 +129,7 @@ class Page(Reviewable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        if self.slug == "policy":
+        if self.public_slug == "policy":
             return reverse("treatments:policy")
         return reverse("treatments:home")
 
@@ -162,7 +162,7 @@ class SideEffect(Reviewable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("treatments:side-effect", args=[self.slug])
+        return reverse("treatments:side-effect", args=[self.public_slug])
 
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
@@ -192,7 +192,7 @@ class GlossaryTerm(Reviewable):
         return self.term
 
     def get_absolute_url(self):
-        return reverse("treatments:glossary") + f"#term-{self.slug}"
+        return reverse("treatments:glossary") + f"#term-{self.public_slug}"
 
     def snapshot(self):
         return {
@@ -291,7 +291,7 @@ class Modality(Reviewable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("treatments:modality", args=[self.slug])
+        return reverse("treatments:modality", args=[self.public_slug])
 
     def snapshot(self):
         """Everything the public page displays, as plain JSON-ready data."""

@@ -312,6 +312,13 @@ class Reviewable(models.Model):
         )
 
     @property
+    def public_slug(self):
+        """The slug patients know: the published one, even when a draft renames it."""
+        if self.live_revision_id is not None and "slug" in self.live_revision.snapshot:
+            return self.live_revision.snapshot["slug"]
+        return getattr(self, "slug", None)
+
+    @property
     def has_unpublished_changes(self):
         return self.latest_revision_id != self.live_revision_id
 

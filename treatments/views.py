@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -191,7 +192,7 @@ def shared_preview(request, token):
         revision = load_preview_token(token)
     except signing.SignatureExpired:
         return render(request, "treatments/preview_expired.html", status=410)
-    except (signing.BadSignature, LookupError):
+    except (signing.BadSignature, ObjectDoesNotExist, KeyError, TypeError):
         raise Http404("This preview link is not valid") from None
     record = revision.content_object
     if record is None:
