@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "markdownx",
     "treatments",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <nor
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 
 CONTENT_DIR = BASE_DIR / "content"
+
+# Appointment requests: who is told, how often one address may ask, how long we keep them.
+APPOINTMENTS_NOTIFY_EMAIL = os.environ.get("NETGUIDE_APPOINTMENTS_EMAIL", "appointments@localhost")
+APPOINTMENT_REQUESTS_PER_HOUR = int(os.environ.get("NETGUIDE_APPOINTMENT_REQUESTS_PER_HOUR", "3"))
+APPOINTMENT_CLOSED_RETENTION_DAYS = int(os.environ.get("NETGUIDE_APPOINTMENT_RETENTION_DAYS", "90"))
+APPOINTMENT_OPEN_RETENTION_DAYS = int(os.environ.get("NETGUIDE_APPOINTMENT_OPEN_RETENTION_DAYS", "365"))
 
 LOGGING = {
     "version": 1,

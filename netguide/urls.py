@@ -19,6 +19,7 @@ urlpatterns = [
         markdown_preview,
         name="markdownx_markdownify",
     ),
+    path("appointments/", include("appointments.urls")),
     path("", include("treatments.urls")),
 ]
 

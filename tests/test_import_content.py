@@ -37,7 +37,7 @@ def test_import_creates_every_treatment_in_order():
     assert list(Modality.objects.values_list("slug", flat=True)) == EXPECTED_SLUGS
     assert "created" in output
     assert SiteSettings.load().phone_number == "(888) 552-6760"
-    assert set(Page.objects.values_list("slug", flat=True)) == {"overview", "policy"}
+    assert set(Page.objects.values_list("slug", flat=True)) == {"overview", "policy", "privacy"}
 
 
 @pytest.mark.django_db

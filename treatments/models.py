@@ -129,8 +129,8 @@ class Page(Reviewable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        if self.public_slug == "policy":
-            return reverse("treatments:policy")
+        if self.public_slug in ("policy", "privacy"):
+            return reverse(f"treatments:{self.public_slug}")
         return reverse("treatments:home")
 
     def snapshot(self):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("side-effects/", views.side_effect_list, name="side-effects"),
     path("side-effects/<slug:slug>/", views.side_effect_detail, name="side-effect"),
     path("medical-and-editorial-policy/", views.policy, name="policy"),
+    path("privacy/", views.privacy, name="privacy"),
     path("explore/", views.explore, name="explore"),
     path("glossary/", views.glossary, name="glossary"),
     path("my-questions/", views.my_questions, name="my-questions"),

@@ -138,6 +138,15 @@ def render_side_effect(request, page):
 
 
 @public_page("pages")
+def privacy(request):
+    page = Page.objects.published_by_slug("privacy")
+    if page is None:
+        raise Http404("No privacy notice yet")
+    content = page.published_content()
+    return set_last_modified(render_policy(request, content), content.updated_at, content.reviewed_at)
+
+
+@public_page("pages")
 def policy(request):
     page = Page.objects.published_by_slug("policy")
     if page is None:
@@ -147,7 +156,9 @@ def policy(request):
 
 
 def render_policy(request, page):
-    reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
+    reviewers = []
+    if page.content["slug"] == "policy":
+        reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
     jsonld = medical_web_page(
         page, canonical_url(request), page.content["title"], page.content["summary"]
     )
@@ -165,7 +176,7 @@ def render_content(request, page):
         return render_modality(request, page)
     if isinstance(record, SideEffect):
         return render_side_effect(request, page)
-    if isinstance(record, Page) and record.slug == "policy":
+    if isinstance(record, Page) and record.slug in ("policy", "privacy"):
         return render_policy(request, page)
     if isinstance(record, GlossaryTerm):
         return render(request, "treatments/glossary_preview.html", {"page": page})

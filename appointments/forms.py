@@ -1,0 +1,83 @@
+import re
+
+from django import forms
+
+from .models import AppointmentRequest, BestTime, Requester
+
+PHONE_DIGITS = re.compile(r"\d")
+
+
+def normalise_phone(value):
+    """US and Canadian numbers: 10 digits, or 11 starting with 1. Returns +1XXXXXXXXXX."""
+    if not re.fullmatch(r"[\d\s().+\-]{7,25}", value or ""):
+        raise forms.ValidationError("Enter a phone number using digits, like (555) 123-4567.")
+    digits = "".join(PHONE_DIGITS.findall(value))
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01":
+        raise forms.ValidationError(
+            "Enter a 10-digit phone number with the area code, like (555) 123-4567."
+        )
+    return "+1" + digits
+
+
+class AppointmentRequestForm(forms.ModelForm):
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=25,
+        help_text="We will call you on this number. For example (555) 123-4567.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    consent = forms.BooleanField(
+        label="I agree that the appointment team may contact me about this request.",
+        error_messages={"required": "Please tick the box so we may contact you."},
+    )
+    # A field people never see (hidden with CSS and from screen readers); bots fill it in.
+    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    class Meta:
+        model = AppointmentRequest
+        fields = ["name", "phone", "email", "best_time", "requester", "treatment", "message", "consent"]
+        labels = {"name": "Your name", "email": "Email (optional)", "best_time": "Best time to call"}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "best_time": forms.RadioSelect,
+            "requester": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+        }
+        error_messages = {
+            "name": {"required": "Please tell us your name."},
+            "requester": {"required": "Please tell us who is asking."},
+            "message": {"max_length": "Please keep your message to 500 characters or fewer."},
+        }
+
+    def __init__(self, *args, treatments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["treatment"] = forms.ChoiceField(
+            label="Which treatment page were you reading? (optional)",
+            choices=[("", "None or not sure"), *treatments],
+            required=False,
+        )
+        self.fields["requester"].choices = Requester.choices
+        self.fields["best_time"].choices = BestTime.choices
+        self.fields["message"].label = "Anything you want us to know (optional)"
+        self.fields["message"].help_text = (
+            "Please do not include medical details. At most 500 characters."
+        )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Please tell us your name.")
+        return name
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_message(self):
+        return self.cleaned_data["message"].strip()
+
+    def is_bot(self):
+        return bool(self.data.get("website"))

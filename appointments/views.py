@@ -1,0 +1,67 @@
+import re
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from treatments.models import Modality
+
+from .forms import AppointmentRequestForm
+from .models import AppointmentRequest
+from .notifications import notify_new_request
+from .throttle import count_request, over_limit
+
+TREATMENT_PATH = re.compile(r"^/treatments/([a-z0-9-]+)/$")
+
+
+def treatment_choices():
+    return [
+        (page.content["slug"], page.content["title"])
+        for page in Modality.objects.published_contents("order", "title")
+    ]
+
+
+def treatment_from(request, choices):
+    """The treatment page the patient came from, if the link said so."""
+    match = TREATMENT_PATH.match(request.GET.get("from", ""))
+    slug = match.group(1) if match else request.GET.get("treatment", "")
+    return slug if slug in dict(choices) else ""
+
+
+@never_cache
+@csrf_protect
+def request_appointment(request):
+    choices = treatment_choices()
+    if request.method == "POST":
+        if over_limit(request):
+            return render(request, "appointments/blocked.html", status=429)
+        form = AppointmentRequestForm(request.POST, treatments=choices)
+        if form.is_bot():
+            # Pretend nothing is wrong to the bot; nothing is saved.
+            return render(request, "appointments/blocked.html", status=200)
+        if form.is_valid():
+            token = form.cleaned_data["submission_token"]
+            if not AppointmentRequest.objects.filter(submission_token=token).exists():
+                count_request(request)
+                try:
+                    with transaction.atomic():
+                        appointment_request = form.save(commit=False)
+                        appointment_request.submission_token = token
+                        appointment_request.save()
+                        transaction.on_commit(lambda: notify_new_request(appointment_request))
+                except IntegrityError:
+                    pass  # the same form arrived twice at once: the first one counts
+            return redirect("appointments:sent")
+    else:
+        form = AppointmentRequestForm(
+            treatments=choices,
+            initial={"treatment": treatment_from(request, choices), "submission_token": uuid.uuid4().hex},
+        )
+    return render(request, "appointments/request_form.html", {"form": form})
+
+
+@never_cache
+def request_sent(request):
+    return render(request, "appointments/request_sent.html")
