@@ -12,6 +12,7 @@ DEMO_ACCOUNTS = (
     # username, last name, group, is_superuser
     ("demo-editor", "Editor (demo account)", "Editors", False),
     ("demo-reviewer", "Reviewer (demo account)", "Medical reviewers", False),
+    ("demo-coordinator", "Appointment coordinator (demo account)", "Appointment coordinators", False),
     ("demo-admin", "Administrator (demo account)", None, True),
 )
 DEMO_REVIEWER_PROFILE = {
@@ -28,7 +29,8 @@ DEMO_REVIEWER_PROFILE = {
 
 class Command(BaseCommand):
     help = (
-        "For local development only (DEBUG): create the demo editor, reviewer and admin, then "
+        "For local development only (DEBUG): create the demo editor, reviewer, appointment "
+        "coordinator and admin, then "
         "have the demo editor submit and the demo reviewer approve any imported drafts, so "
         "the demo site is browsable. Safe to run again."
     )
