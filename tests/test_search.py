@@ -1,0 +1,411 @@
+"""/search/: finding treatments, medicines, side effects and words; only approved text."""
+
+import html as html_lib
+import re
+from html.parser import HTMLParser
+from io import StringIO
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+
+from treatments.management.commands.load_demo import Command as LoadDemo
+from treatments.models import Modality, ReviewerProfile, SideEffect
+
+PHONE = "(888) 552-6760"
+TYPE_A_WORD = "Please type a word to search for"
+NOTHING_FOUND = "We found nothing for"
+
+
+# The published site, built once for this module ------------------------------------
+
+
+def make_staff(username, group):
+    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture(scope="module")
+def published_once(django_db_setup, django_db_blocker):
+    """content/ imported, then submitted and approved once; each test rolls back to it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        editor = make_staff("search-editor", "Editors")
+        reviewer = make_staff("search-reviewer", "Medical reviewers")
+        ReviewerProfile.objects.create(user=reviewer, display_name="Test Reviewer", credentials="MD")
+        call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
+        LoadDemo().publish_drafts(editor, reviewer)
+        try:
+            yield editor, reviewer
+        finally:
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One test client per module, so its middleware (WhiteNoise indexes every static
+    file when it starts) loads once rather than for every test."""
+    return Client()
+
+
+@pytest.fixture
+def site(published_once, db):
+    cache.clear()
+    return published_once
+
+
+# Helpers ----------------------------------------------------------------------------
+
+
+class Element:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag, **attrs):
+        return [
+            e for e in self.iter()
+            if e.tag == tag
+            and all(
+                v in (e.attrs.get("class") or "").split() if k == "class_" else e.attrs.get(k) == v
+                for k, v in attrs.items()
+            )
+        ]
+
+    @property
+    def text(self):
+        parts = [c.text if isinstance(c, Element) else c for c in self.children]
+        return " ".join("".join(parts).split())
+
+
+class TreeBuilder(HTMLParser):
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Element("#document", [])
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, attrs, self.current)
+        self.current.children.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node.parent is not None and node.tag != tag:
+            node = node.parent
+        if node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_html(html):
+    builder = TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def search_page(client, query=None, raw=None):
+    """The search page for a query (encoded here) or a raw query string."""
+    url = "/search/?" + (raw if raw is not None else "q=" + quote(query, safe=""))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def results(html):
+    """(url, kind, snippet HTML) of each result, in order."""
+    lists = re.findall(r'<ol class="search-results">(.*?)</ol>', html, re.S)
+    if not lists:
+        return []
+    return [
+        (html_lib.unescape(url), kind, snippet)
+        for url, kind, snippet in re.findall(
+            r'<h2><a href="([^"]*)">.*?</a></h2>\s*<p class="result-kind">(.*?)</p>\s*<p>(.*?)</p>',
+            lists[0],
+            re.S,
+        )
+    ]
+
+
+def urls(html):
+    return [url for url, _, _ in results(html)]
+
+
+def visible(snippet):
+    """What a reader sees of a snippet's HTML (each text node decoded on its own, as a browser does)."""
+    return "".join(text for text, _ in text_nodes(parse_html(snippet)))
+
+
+def text_nodes(element):
+    for child in element.children:
+        if isinstance(child, Element):
+            yield from text_nodes(child)
+        else:
+            yield child, element
+
+
+def make_side_effect(editor, slug, name, description):
+    effect = SideEffect.objects.create(slug=slug, name=name, description=description)
+    effect.save_revision(editor)
+    return effect
+
+
+def submit(record, editor):
+    record.submit(editor, "A change for patients.", reading_level_reason="Test text.")
+
+
+def approve(record, reviewer):
+    record.approve(reviewer, record.latest_revision.content_hash)
+
+
+def make_published_side_effect(editor, reviewer, slug, name, description):
+    effect = make_side_effect(editor, slug, name, description)
+    submit(effect, editor)
+    approve(effect, reviewer)
+    return effect
+
+
+def edit(record, editor, **changes):
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.save()
+    record.save_revision(editor)
+
+
+def needs_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("ranking and typo tolerance use PostgreSQL full-text search and pg_trgm")
+
+
+# Finding things -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Sandostatin", "/treatments/hormone-therapy/"),
+        ("sandostatin", "/treatments/hormone-therapy/"),
+        ("octreotide", "/treatments/hormone-therapy/"),
+        ("Somatuline", "/treatments/hormone-therapy/"),
+        ("Lutathera", "/treatments/theranostics/"),
+        ("LUTATHERA", "/treatments/theranostics/"),
+        ("Afinitor", "/treatments/targeted-therapy/"),
+        ("nausea", "/side-effects/nausea/"),
+        ("gallstones", "/side-effects/gallstones/"),
+        ("enucleation", "/glossary/#term-enucleation"),
+        ("enucleation", "/treatments/surgery/"),
+        ("TheraSphere", "/treatments/radiation-therapy/"),
+        ("Medical and editorial policy", "/medical-and-editorial-policy/"),
+    ],
+)
+def test_search_finds_medicines_treatments_side_effects_and_words(site, client, query, expected):
+    html = search_page(client, query)
+    assert expected in urls(html), (query, urls(html))
+    assert re.search(r"\d+ results? for “", html)
+
+
+def test_results_say_what_kind_of_page_they_are(site, client):
+    kinds = {url: kind for url, kind, _ in results(search_page(client, "enucleation"))}
+    assert kinds["/treatments/surgery/"] == "Treatment"
+    assert kinds["/glossary/#term-enucleation"] == "Word meaning"
+    kinds = {url: kind for url, kind, _ in results(search_page(client, "nausea"))}
+    assert kinds["/side-effects/nausea/"] == "Side effect"
+
+
+def test_snippets_mark_the_words_found(site, client):
+    found = results(search_page(client, "nausea"))
+    assert found
+    snippet = dict((url, s) for url, _, s in found)["/side-effects/nausea/"]
+    assert re.search(r"<mark>nausea</mark>", snippet, re.IGNORECASE)
+    for url, _, snippet in found:
+        marked = re.findall(r"<mark>(.*?)</mark>", snippet)
+        assert all(word.lower() == "nausea" for word in marked), url
+        if "nausea" in visible(snippet).lower():
+            assert marked, url
+        assert re.sub(r"</?mark>", "", snippet).count("<") == 0, url
+
+
+def test_snippets_are_escaped_and_cannot_run_scripts(site, client):
+    editor, reviewer = site
+    make_published_side_effect(
+        editor,
+        reviewer,
+        "zebra-rash",
+        "Zebra rash <script>alert(1)</script>",
+        'A zebra rash <script>alert(1)</script> has stripes. <img src=x onerror="alert(2)"> Tell your team.',
+    )
+    for query in ["zebra", "script", "alert", "<script>alert(1)</script>", "zebra onerror img"]:
+        page = search_page(client, query)
+        assert "/side-effects/zebra-rash/" in urls(page), query
+        assert "<script" not in page.lower(), query
+        assert "<img" not in page.lower(), query
+        snippet = dict((url, s) for url, _, s in results(page))["/side-effects/zebra-rash/"]
+        assert re.sub(r"</?mark>", "", snippet).count("<") == 0, query
+        assert "&lt;script&gt;" in re.sub(r"</?mark>", "", snippet), query
+
+
+def test_highlighting_never_breaks_escaped_characters(site, client):
+    editor, reviewer = site
+    description = "Your team's quietscan & x-ray say \"quiet\". Tell them if it's worse."
+    make_published_side_effect(editor, reviewer, "quiet-scan", "Quiet scan", description)
+    for query in ["quietscan x27", "quietscan quot amp", "quietscan lt gt 39", "quietscan x-ray"]:
+        snippets = {url: s for url, _, s in results(search_page(client, query))}
+        assert visible(snippets["/side-effects/quiet-scan/"]) == description, query
+    # "x-ray" is a likely query; no snippet may show a broken character reference.
+    for url, _, snippet in results(search_page(client, "x-ray")):
+        assert not re.search(r"&(#\w+|[a-z]+);", visible(snippet)), (url, snippet)
+
+
+# Odd queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("q=", "form"),
+        ("", "form"),
+        ("q=%20%20%20", TYPE_A_WORD),
+        ("q=%3F%21.%2C%3B%20-%20%E2%80%94", TYPE_A_WORD),
+        ("q=" + "x" * 10000, NOTHING_FOUND),
+        ("q=" + "nausea%20" * 2000, "results"),
+        ("q=%00", TYPE_A_WORD),
+        ("q=a%00b", "any"),
+        ("q=%ff%fe", TYPE_A_WORD),
+        ("q=" + quote("' OR 1=1 --"), "any"),
+        ("q=" + quote("'; DROP TABLE treatments_searchentry; --"), "any"),
+        ("q=" + quote("a & | ! ( :*"), "any"),
+        ("q=" + quote("nausea:* & !fever | (liver <-> pain)"), "results"),
+        ("q=" + quote("%_%"), "any"),
+        ("q=" + quote("\\"), TYPE_A_WORD),
+        ("q=nausea&q=fever", "any"),
+        ("q[]=nausea", "form"),
+        ("q=" + quote("😀 🙂"), TYPE_A_WORD),
+    ],
+    ids=[
+        "empty", "no-parameter", "whitespace", "punctuation", "10000-characters", "many-words",
+        "nul", "nul-inside", "not-utf8", "sql-or", "sql-drop", "tsquery-operators", "tsquery-syntax",
+        "like-wildcards", "backslash", "repeated", "array-style", "emoji",
+    ],
+)
+def test_odd_queries_answer_with_a_helpful_page(site, client, raw, expected):
+    page = search_page(client, raw=raw)
+    root = parse_html(page)
+    forms = root.find_all("form", role="search")
+    assert len(forms) == 1
+    box = forms[0].find_all("input", name="q")[0]
+    assert len(box.attrs.get("value") or "") <= 200
+    main = root.find_all("main")[0].text
+    outcomes = {
+        "results": bool(results(page)),
+        NOTHING_FOUND: NOTHING_FOUND in main and PHONE in main and "/glossary/" in page,
+        TYPE_A_WORD: TYPE_A_WORD in main,
+        "form": not results(page) and NOTHING_FOUND not in main and TYPE_A_WORD not in main,
+    }
+    if expected == "any":
+        assert outcomes["results"] or outcomes[NOTHING_FOUND], raw
+    else:
+        assert outcomes[expected], (raw, main[:300])
+    assert "Traceback" not in page
+
+
+def test_the_query_is_shown_back_escaped(site, client):
+    page = search_page(client, '"><script>alert(1)</script> nausea')
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;" in page
+
+
+# Only approved text ------------------------------------------------------------------------
+
+
+def test_a_new_side_effect_is_searchable_only_once_approved(site, client):
+    editor, reviewer = site
+    effect = make_side_effect(editor, "quokka-fever", "Quokka fever", "A quokkafever makes you warm.")
+    assert urls(search_page(client, "quokkafever")) == []
+    submit(effect, editor)
+    assert urls(search_page(client, "quokkafever")) == []
+    approve(effect, reviewer)
+    assert urls(search_page(client, "quokkafever")) == ["/side-effects/quokka-fever/"]
+
+
+def test_a_draft_change_is_never_searchable_while_the_approved_text_is(site, client):
+    editor, reviewer = site
+    nausea = SideEffect.objects.get(slug="nausea")
+    approved = nausea.description
+    edit(nausea, editor, description="Nausea is a wombatitis feeling in the tummy.")
+    assert urls(search_page(client, "wombatitis")) == []
+    assert "/side-effects/nausea/" in urls(search_page(client, "throw up"))
+    submit(nausea, editor)
+    assert urls(search_page(client, "wombatitis")) == []
+
+    approve(nausea, reviewer)
+    assert urls(search_page(client, "wombatitis")) == ["/side-effects/nausea/"]
+    assert "throw" in approved
+    assert "/side-effects/nausea/" not in urls(search_page(client, "throw"))
+
+
+def test_a_draft_change_to_a_treatment_is_not_searchable(site, client):
+    editor, _ = site
+    hormone = Modality.objects.get(slug="hormone-therapy")
+    edit(hormone, editor, summary="Platypusdrug shots for everyone.", body=hormone.body + "\n\nPlatypusdrug.")
+    assert urls(search_page(client, "platypusdrug")) == []
+    assert "/treatments/hormone-therapy/" in urls(search_page(client, "Sandostatin"))
+
+
+def test_a_draft_that_renames_a_page_keeps_results_pointing_at_the_published_address(site, client):
+    editor, _ = site
+    nausea = SideEffect.objects.get(slug="nausea")
+    edit(nausea, editor, slug="feeling-sick")
+    assert "/side-effects/nausea/" in urls(search_page(client, "nausea"))
+    assert client.get("/side-effects/nausea/").status_code == 200
+
+
+# PostgreSQL: ranking and typos ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "title_match"),
+    [("surgery", "/treatments/surgery/"), ("chemotherapy", "/treatments/chemotherapy/"),
+     ("radiation", "/treatments/radiation-therapy/")],
+)
+def test_a_page_titled_with_the_word_ranks_above_pages_that_only_mention_it(
+    site, client, query, title_match
+):
+    needs_postgresql()
+    page = search_page(client, query)
+    titles = re.findall(r'<h2><a href="([^"]*)">(.*?)</a></h2>', page)
+    order = [url for url, _ in titles]
+    assert title_match in order
+    only_mention = [url for url, title in titles if query not in title.lower()]
+    assert only_mention, "the word is also used in the text of other pages"
+    assert all(order.index(title_match) < order.index(url) for url in only_mention), order
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Sandostain", "/treatments/hormone-therapy/"),
+        ("octreotid", "/treatments/hormone-therapy/"),
+        ("Luthatera", "/treatments/theranostics/"),
+        ("enucleaton", "/glossary/#term-enucleation"),
+        ("enucleaton", "/treatments/surgery/"),
+    ],
+)
+def test_small_typos_still_find_the_page(site, client, query, expected):
+    needs_postgresql()
+    assert expected in urls(search_page(client, query)), query
