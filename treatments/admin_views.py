@@ -21,8 +21,12 @@ def review_dashboard(request):
     from django.template.response import TemplateResponse
     from django.urls import reverse
 
+    from django.core.exceptions import PermissionDenied
+
     from .review import reviewable_models
 
+    if not request.user.has_perm("treatments.view_revision"):
+        raise PermissionDenied
     profile = getattr(request.user, "reviewer_profile", None)
     my_specialties = set(profile.specialties) if profile else set()
 

@@ -54,7 +54,11 @@ class SituationForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, (label, choices) in QUESTIONS.items():
             self.fields[name] = forms.ChoiceField(
-                label=label, choices=choices, required=False, widget=forms.RadioSelect
+                label=label,
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "Please choose one of the answers shown."},
             )
 
     def indication_slugs(self):

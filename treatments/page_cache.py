@@ -13,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
@@ -75,10 +76,19 @@ def lookup(request, kinds):
 
 
 def content_changed(model_name):
-    """Call when published content of this model changed: its pages are rebuilt."""
+    """Call when published content of this model changed: its pages are rebuilt.
+
+    The version moves now and again once the transaction commits: a page rendered
+    in between (still from the old content) is then stale too.
+    """
     kind = KIND_OF_MODEL.get(model_name)
     if kind is None:
         return
+    bump_version(kind)
+    transaction.on_commit(lambda: bump_version(kind))
+
+
+def bump_version(kind):
     try:
         cache.set(version_key(kind), uuid.uuid4().hex, None)
         CacheHealth.worked()

@@ -1,0 +1,450 @@
+"""Real-browser checks of the public pages: accessibility, reflow, keyboard use, print.
+
+Debian's Chromium (/usr/bin/chromium) runs through Playwright's sync API against
+pytest-django's live_server. axe-core comes from the axe-playwright-python package
+and is injected with page.evaluate (a <script> tag would be blocked by the CSP).
+
+To keep the file fast, each test loads the published site once and loops over
+every public page, collecting problems, then fails once listing them all.
+
+Set NETGUIDE_SCREENSHOTS=1 to also write full-page screenshots of every public
+page at 1280 and 375 px into docs/screenshots/ (home-desktop.png, home-mobile.png…).
+"""
+
+import os
+
+# pytest-django's live_server and DB access run while Playwright's sync API has an
+# event loop going in this thread; Django refuses that unless told it is fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from pathlib import Path  # noqa: E402
+from urllib.parse import parse_qs, urlsplit  # noqa: E402
+
+import pytest  # noqa: E402
+
+from treatments.models import SideEffect  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
+
+TREATMENT_SLUGS = [
+    "active-surveillance",
+    "surgery",
+    "chemotherapy",
+    "targeted-therapy",
+    "hormone-therapy",
+    "radiation-therapy",
+    "interventional-radiology",
+    "gastroenterology",
+    "prrt",
+    "theranostics",
+    "clinical-trials",
+]
+EXPLORER_ANSWERS = {
+    "origin": "gi",
+    "grade": "low",
+    "extent": "localized",
+    "liver": "no",
+    "hormones": "yes",
+    "surgery": "not-sure",
+}
+
+# Each viewport, and the narrower width its pages must also reflow into without
+# sideways scrolling: 1280 px at 200% zoom is 640 CSS px; 320 px is WCAG 1.4.10's.
+VIEWPORTS = {
+    "desktop": {
+        "size": {"width": 1280, "height": 800},
+        "reflow": {"width": 640, "height": 400},
+    },
+    "mobile": {
+        "size": {"width": 375, "height": 800},
+        "reflow": {"width": 320, "height": 800},
+    },
+}
+
+
+def public_pages():
+    """(name, path, expected status) of every public page; side effects from the DB."""
+    side_effects = SideEffect.objects.published().values_list("slug", flat=True)
+    assert side_effects, "no published side effects: did published_site publish?"
+    answers = "&".join(f"{k}={v}" for k, v in EXPLORER_ANSWERS.items())
+    return [
+        ("home", "/", 200),
+        *[(f"treatment-{s}", f"/treatments/{s}/", 200) for s in TREATMENT_SLUGS],
+        ("side-effects", "/side-effects/", 200),
+        *[(f"side-effect-{s}", f"/side-effects/{s}/", 200) for s in side_effects],
+        ("policy", "/medical-and-editorial-policy/", 200),
+        ("explore", "/explore/", 200),
+        ("explore-results", f"/explore/?{answers}", 200),
+        ("explore-error", "/explore/?grade=bogus", 200),
+        ("glossary", "/glossary/", 200),
+        ("my-questions", "/my-questions/", 200),
+        ("my-questions-list", "/my-questions/?t=surgery&t=chemotherapy", 200),
+        ("search-results", "/search/?q=octreotide", 200),
+        ("search-nothing", "/search/?q=zzzz", 200),
+        ("not-found", "/this-page-does-not-exist/", 404),
+    ]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Once Playwright's event loop runs in this thread, Django keeps its database
+    # connections in context-local rather than thread-local storage, so the tests
+    # get new connection objects. If the test database was already set up (other
+    # test files ran first), carry over the snapshot that serialized_rollback
+    # restores, or transactional tests after the first lose the migrations' data.
+    snapshots = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    with sync_playwright() as playwright:
+        for alias, snapshot in snapshots.items():
+            if not hasattr(connections[alias], "_test_serialized_contents"):
+                connections[alias]._test_serialized_contents = snapshot
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+# --- In-page checks, run with page.evaluate -------------------------------------
+
+# Only violations are needed; leaving out passes and incomplete results halves
+# the time axe takes.
+AXE_RUN = """(tags) => axe.run(document, {
+  runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+})"""
+
+DESCRIBE = """const describe = el => el.tagName.toLowerCase() +
+  (el.id ? '#' + el.id : '') +
+  (typeof el.className === 'string' && el.className.trim()
+    ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+  (el.getAttribute('href') ? '[href="' + el.getAttribute('href') + '"]' : '') +
+  (el.textContent.trim() ? ' "' + el.textContent.trim().slice(0, 40) + '"' : '');"""
+
+HORIZONTAL_OVERFLOW = (
+    """() => {
+  """
+    + DESCRIBE
+    + """
+  const width = document.documentElement.clientWidth;
+  const scrollWidth = document.documentElement.scrollWidth;
+  if (scrollWidth <= width) return null;
+  const culprits = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > width + 0.5 && culprits.length < 5) {
+      culprits.push(describe(el) + ' ends at ' + Math.round(r.right) + ' px');
+    }
+  }
+  return {scrollWidth, width, culprits};
+}"""
+)
+
+# WCAG 2.2 SC 2.5.8 Target Size (Minimum): buttons, checkboxes, radios and links
+# are at least 24x24 CSS px. Links inside paragraph, list-item or definition text
+# are exempt (the "inline" exception); a link that is a heading's own text is not.
+TARGET_SIZES = (
+    """() => {
+  """
+    + DESCRIBE
+    + """
+  const failures = [];
+  const targets = document.querySelectorAll(
+    'a[href], button, input[type=checkbox], input[type=radio], input[type=submit]'
+  );
+  for (const el of targets) {
+    if (el.closest('.visually-hidden') || el.classList.contains('skip-link')) {
+      continue;
+    }
+    const r = el.getBoundingClientRect();
+    if (!r.width && !r.height) continue;  // not rendered
+    if (el.tagName === 'A') {
+      const text = el.parentElement.closest('p, li, dd, h1, h2, h3, h4, h5, h6');
+      if (text && ['P', 'LI', 'DD'].includes(text.tagName)) continue;
+    }
+    if (r.width < 23.99 || r.height < 23.99) {
+      failures.push(describe(el) + ' is ' + r.width.toFixed(1) + 'x' +
+        r.height.toFixed(1) + ' px');
+    }
+  }
+  return failures;
+}"""
+)
+
+FOCUS_INDICATOR = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {tag: 'body', visible: false};
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  const shadow = !!s.boxShadow && s.boxShadow !== 'none';
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id, name: el.name || null,
+    href: el.getAttribute('href'), visible: outline || shadow,
+  };
+}"""
+
+RUNNING_MOTION = """() => {
+  const moving = [];
+  const nonZero = value => value.split(',').some(v => parseFloat(v) > 0);
+  for (const el of document.querySelectorAll('*')) {
+    for (const pseudo of [null, '::before', '::after']) {
+      const s = getComputedStyle(el, pseudo);
+      const animated = s.animationName !== 'none' && nonZero(s.animationDuration);
+      if (nonZero(s.transitionDuration) || animated) {
+        moving.push(el.tagName.toLowerCase() + (pseudo || '') + ': transition ' +
+          s.transitionDuration + ', animation ' + s.animationDuration);
+      }
+    }
+  }
+  return moving.slice(0, 5);
+}"""
+
+
+def format_violations(violations):
+    lines = []
+    for v in violations:
+        nodes = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        count = len(v["nodes"])
+        lines.append(
+            f"{v['id']} ({v['impact']}, {count} node(s)): {v['help']} -> {nodes}"
+        )
+    return lines
+
+
+def press_tab_until(page, condition, limit=80):
+    """Press Tab until `condition`, JS about the focused element `el`, holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => {condition})(document.activeElement)"):
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached: {condition}")
+
+
+def check_page(page, base, viewport, axe_script, name, path, status):
+    """Every check on one page at one viewport; returns a list of problems."""
+    problems = []
+    size, reflow = VIEWPORTS[viewport]["size"], VIEWPORTS[viewport]["reflow"]
+    page.set_viewport_size(size)
+    page.emulate_media(media="screen", reduced_motion="no-preference")
+    response = page.goto(base + path)
+    if response is None or response.status != status:
+        return [f"answered {response and response.status}, expected {status}"]
+
+    # axe-core, WCAG 2.0-2.2 A and AA rules.
+    page.evaluate(axe_script)
+    result = page.evaluate(AXE_RUN, AXE_TAGS)
+    problems += [f"axe {line}" for line in format_violations(result["violations"])]
+
+    h1s = page.evaluate("document.querySelectorAll('h1').length")
+    if h1s != 1:
+        problems.append(f"{h1s} h1 elements, expected exactly one")
+
+    problems += [f"target too small: {p}" for p in page.evaluate(TARGET_SIZES)]
+
+    overflow = page.evaluate(HORIZONTAL_OVERFLOW)
+    if overflow:
+        problems.append(f"scrolls sideways at {size['width']} px: {overflow}")
+
+    if TAKE_SCREENSHOTS:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOT_DIR / f"{name}-{viewport}.png"
+        page.screenshot(path=shot, full_page=True)
+
+    # The skip link is the first Tab stop, visibly focused, and moves focus to main.
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUS_INDICATOR)
+    if first.get("href") != "#main":
+        problems.append(f"the first Tab stop is {first}, not a skip link to #main")
+    else:
+        if not first["visible"]:
+            problems.append("the focused skip link has no outline or box-shadow")
+        box = page.locator("a.skip-link").bounding_box()
+        if not box or box["y"] < 0 or box["x"] < 0:
+            problems.append(f"the focused skip link is off screen: {box}")
+        page.keyboard.press("Enter")
+        focused = page.evaluate("document.activeElement.id")
+        if focused != "main":
+            problems.append(f"the skip link moved focus to #{focused}, not to #main")
+
+    # Visible focus on the Tab stops that follow, main content first. The focus
+    # styles do not depend on the viewport, so only the desktop run walks them.
+    seen = set()
+    for _ in range(40 if viewport == "desktop" else 0):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_INDICATOR)
+        key = (state["tag"], state.get("id"), state.get("name"), state.get("href"))
+        if state["tag"] == "body" or key in seen:
+            break
+        seen.add(key)
+        if not state["visible"]:
+            problems.append(f"no visible focus indicator on {state}")
+
+    page.set_viewport_size(reflow)
+    overflow = page.evaluate(HORIZONTAL_OVERFLOW)
+    if overflow:
+        problems.append(f"scrolls sideways at {reflow['width']} px: {overflow}")
+
+    page.emulate_media(reduced_motion="reduce")
+    problems += [
+        f"moves despite prefers-reduced-motion: {m}"
+        for m in page.evaluate(RUNNING_MOTION)
+    ]
+    return problems
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_public_page_in_a_browser(
+    viewport, browser, axe_script, live_server, published_site
+):
+    """axe, one h1, skip link, focus, targets, reflow, motion, cookies, hosts."""
+    base = live_server.url
+    site = urlsplit(base).netloc
+    elsewhere = []
+
+    def record_request(request):
+        if urlsplit(request.url).netloc != site and not request.url.startswith("data:"):
+            elsewhere.append(request.url)
+
+    context = browser.new_context(viewport=VIEWPORTS[viewport]["size"])
+    try:
+        page = context.new_page()
+        page.on("request", record_request)
+        failures = []
+        for name, path, status in public_pages():
+            problems = check_page(page, base, viewport, axe_script, name, path, status)
+            failures += [f"{path} at {viewport}: {problem}" for problem in problems]
+        cookies = context.cookies()
+    finally:
+        context.close()
+    if elsewhere:
+        failures.append(f"requests to other hosts: {sorted(set(elsewhere))}")
+    if cookies:
+        failures.append(f"public pages set cookies: {[c['name'] for c in cookies]}")
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures)
+
+
+# --- Keyboard-only tasks, with and without JavaScript ----------------------------
+
+# The keys that reach each answer once Tab has entered its radio group: Tab lands
+# on the group's first radio (none is checked yet), Space checks it, and each
+# ArrowDown moves to and checks the next radio.
+KEYS_FOR_ANSWER = [
+    ("origin", "gi", []),
+    ("grade", "low", []),
+    ("hormones", "yes", []),
+    ("extent", "localized", []),
+    ("liver", "no", ["ArrowDown"]),
+    ("surgery", "not-sure", ["ArrowDown", "ArrowDown"]),
+]
+
+
+def answer_explorer_by_keyboard(page):
+    """Answer every question with Tab, Space and arrows only, then press Enter."""
+    for name, value, arrows in KEYS_FOR_ANSWER:
+        press_tab_until(page, f"el.name === '{name}'")
+        page.keyboard.press("Space")
+        for key in arrows:
+            page.keyboard.press(key)
+        checked = page.evaluate(
+            f"document.querySelector('input[name={name}]:checked')?.value"
+        )
+        assert checked == value, f"the keyboard chose {name}={checked}, not {value}"
+    press_tab_until(page, "el.type === 'submit'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def tick_treatments_by_keyboard(page, slugs):
+    """Tick each treatment with Tab and Space, then press Enter on the button."""
+    for slug in slugs:
+        press_tab_until(page, f"el.id === 't-{slug}'")
+        page.keyboard.press("Space")
+        assert page.is_checked(f"#t-{slug}"), f"Space did not tick {slug}"
+    press_tab_until(page, "el.type === 'submit'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
+    """The explorer and the question list work by keyboard alone, with or without JS."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, java_script_enabled=javascript
+    )
+    try:
+        page = context.new_page()
+
+        # 1. Explorer: answer, submit; the answers are in the URL, with reasons.
+        page.goto(live_server.url + "/explore/")
+        answer_explorer_by_keyboard(page)
+        query = parse_qs(urlsplit(page.url).query)
+        assert {k: v[0] for k, v in query.items()} == EXPLORER_ANSWERS, page.url
+        for name, value in EXPLORER_ANSWERS.items():  # the answers stay chosen
+            assert page.is_checked(f"input[name={name}][value={value}]"), name
+        results = page.locator(".results-list > li")
+        assert results.count() >= 1, "no treatments listed for these answers"
+        for i in range(results.count()):
+            card = results.nth(i)
+            title = card.locator("h3 a").inner_text()
+            reasons = card.locator("ul > li").all_inner_texts()
+            assert title, f"result {i + 1} has no title"
+            assert reasons or "Types that may fit" in card.inner_text(), (
+                f"{title!r} is listed without saying why it may fit"
+            )
+        assert page.locator(".results-list .why").count() >= 1
+
+        # 2. Questions: tick two treatments, submit, see both lists of questions.
+        page.goto(live_server.url + "/my-questions/")
+        tick_treatments_by_keyboard(page, ["surgery", "chemotherapy"])
+        assert parse_qs(urlsplit(page.url).query) == {"t": ["surgery", "chemotherapy"]}
+        sheets = page.locator("section.question-sheet")
+        assert sheets.locator("h2").all_inner_texts() == ["Surgery", "Chemotherapy"]
+        for i in range(2):
+            assert sheets.nth(i).locator("ol > li").count() >= 1, "no questions"
+
+        # 3. Printed: no navigation or form; each later sheet starts a new page.
+        page.emulate_media(media="print")
+        for selector in (".site-nav", "form.pick-treatments"):
+            display = page.eval_on_selector(
+                selector, "el => getComputedStyle(el).display"
+            )
+            assert display == "none", f"{selector} is printed (display: {display})"
+        breaks = page.eval_on_selector_all(
+            "section.question-sheet",
+            "els => els.map(el => getComputedStyle(el).breakBefore)",
+        )
+        assert breaks[0] != "page", "the first sheet would follow a blank page"
+        assert all(b == "page" for b in breaks[1:]), breaks
+    finally:
+        context.close()

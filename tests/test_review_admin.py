@@ -1,0 +1,524 @@
+"""The review workflow through the real admin: editing, locking, the review screen."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from treatments.models import Drug, Indication, Modality, Procedure, Revision
+from treatments.review import Action, ReviewState
+
+from .test_review import approve, make_modality, submit
+
+OLD_BODY = "Your care team checks on the tumor.\n\nYou get a scan now and then."
+NEW_BODY = "Your care team checks on the tumor.\n\nYou get a scan once a year."
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+class FormValues(HTMLParser):
+    """What a browser would post from the form with this id, before anyone types."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.values = []
+        self.textarea = None
+        self.select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attrs.get("name") or ""
+        if "__prefix__" in name:  # the inline formsets' templates for "Add another"
+            name = ""
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attrs:
+                    self.values.append((name, attrs.get("value") or "on"))
+            elif kind not in {"submit", "button", "reset", "image", "file"}:
+                self.values.append((name, attrs.get("value") or ""))
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+        elif tag == "select" and name:
+            self.select = {
+                "name": name,
+                "multiple": "multiple" in attrs,
+                "options": [],
+                "chosen": [],
+            }
+        elif tag == "option" and self.select is not None:
+            self.select["options"].append(attrs.get("value", ""))
+            if "selected" in attrs:
+                self.select["chosen"].append(attrs.get("value", ""))
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self.textarea is not None:
+            name, text = self.textarea
+            self.values.append((name, text.removeprefix("\r\n").removeprefix("\n")))
+            self.textarea = None
+        elif tag == "select" and self.select is not None:
+            chosen = self.select["chosen"]
+            if not chosen and not self.select["multiple"] and self.select["options"]:
+                chosen = self.select["options"][:1]
+            self.values.extend((self.select["name"], value) for value in chosen)
+            self.select = None
+
+
+def form_values(html, form_id=None):
+    """{name: value or [values]} for Client.post; no form_id: the form without an id."""
+    parser = FormValues(form_id)
+    parser.feed(html)
+    parser.close()
+    data = {}
+    for name, value in parser.values:
+        if name in data:
+            data[name] = (
+                [*data[name], value]
+                if isinstance(data[name], list)
+                else [data[name], value]
+            )
+        else:
+            data[name] = value
+    return data
+
+
+def change_url(record):
+    return reverse("admin:treatments_modality_change", args=[record.pk])
+
+
+def review_url(record):
+    return reverse("admin:treatments_modality_review", args=[record.pk])
+
+
+def open_change_form(client, record):
+    """The change form's current values, as the editor's browser would post them."""
+    response = client.get(change_url(record))
+    assert response.status_code == 200
+    data = form_values(response.content.decode(), "modality_form")
+    assert data["base_revision"] and "questions-TOTAL_FORMS" in data
+    return data
+
+
+def save_change_form(client, record, data, **changes):
+    return client.post(
+        change_url(record), {**data, **changes, "_save": "Save"}, follow=True
+    )
+
+
+def open_review(client, record):
+    response = client.get(review_url(record))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def decide(client, record, content_hash, decision="approve", note=""):
+    return client.post(
+        review_url(record),
+        {"content_hash": content_hash, "note": note, "decision": decision},
+        follow=True,
+    )
+
+
+def make_full_modality(editor):
+    """A treatment page with every structured part, so the admin posts every inline."""
+    record = make_modality(editor, body=OLD_BODY)
+    indication = Indication.objects.create(
+        slug="slow", factor="grade", label="Your tumor grows slowly"
+    )
+    record.indications.add(indication)
+    record.drugs.add(
+        Drug.objects.create(
+            slug="octreotide", brand_name="Sandostatin", generic_name="octreotide"
+        )
+    )
+    procedure = Procedure.objects.create(
+        modality=record, name="Regular scans", description="A scan every year."
+    )
+    procedure.indications.add(indication)
+    record.save_revision(editor)
+    return record
+
+
+def make_published_full(editor, reviewer):
+    record = make_full_modality(editor)
+    submit(record, editor)
+    approve(record, reviewer)
+    return record
+
+
+def public_text(client, record):
+    response = client.get(reverse("treatments:modality", args=[record.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# Editing ------------------------------------------------------------------------------
+
+
+def test_an_editor_saves_a_page_with_its_inlines_as_a_new_draft(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(editor)
+    data = open_change_form(client, record)
+
+    response = save_change_form(
+        client,
+        record,
+        data,
+        body=NEW_BODY,
+        **{"questions-1-text": "Will the scan hurt?"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Saved as “Watchful waiting” revision 3. It is a draft"
+        in response.content.decode()
+    )
+    record.refresh_from_db()
+    assert record.body == NEW_BODY
+    assert list(record.questions.values_list("text", flat=True)) == [
+        "How often will I get a scan?",
+        "Will the scan hurt?",
+    ]
+    # Everything not touched survives the round trip through the form.
+    assert list(record.indications.values_list("slug", flat=True)) == ["slow"]
+    assert list(record.drugs.values_list("slug", flat=True)) == ["octreotide"]
+    assert list(record.procedures.get().indications.values_list("slug", flat=True)) == [
+        "slow"
+    ]
+    latest = record.latest_revision
+    assert (latest.number, latest.author, latest.contributor_ids) == (
+        3,
+        editor,
+        [editor.pk],
+    )
+    assert latest.snapshot["questions"][-1] == "Will the scan hurt?"
+    assert record.review_state == ReviewState.DRAFT
+    assert record.live_revision.number == 2
+    assert "You get a scan now and then." in public_text(client, record)
+
+
+def test_of_two_editors_on_one_page_the_first_save_wins_and_the_second_is_told_why(
+    db, client, editor, second_editor
+):
+    record = make_full_modality(editor)
+    other = Client()
+    client.force_login(editor)
+    other.force_login(second_editor)
+    first_form = open_change_form(client, record)
+    second_form = open_change_form(other, record)
+    assert first_form["base_revision"] == second_form["base_revision"]
+
+    first = save_change_form(
+        client, record, first_form, body="The first editor's words."
+    )
+    second = save_change_form(
+        other, record, second_form, body="The second editor's words."
+    )
+
+    assert first.redirect_chain and "Saved as" in first.content.decode()
+    assert second.status_code == 200 and not second.redirect_chain
+    assert (
+        "Not saved: this page changed after you opened it. "
+        "“Watchful waiting” revision 3 was saved by editor at"
+    ) in second.content.decode()
+    record.refresh_from_db()
+    assert record.body == "The first editor's words."
+    assert (
+        record.latest_revision.number == 3 and record.latest_revision.author == editor
+    )
+    assert record.revisions().count() == 3
+
+
+def test_a_reloaded_form_saves_after_a_refusal(db, client, editor, second_editor):
+    record = make_full_modality(editor)
+    other = Client()
+    client.force_login(editor)
+    other.force_login(second_editor)
+    stale = open_change_form(other, record)
+    save_change_form(
+        client,
+        record,
+        open_change_form(client, record),
+        body="The first editor's words.",
+    )
+    assert (
+        "Not saved"
+        in save_change_form(other, record, stale, body="Mine.").content.decode()
+    )
+
+    response = save_change_form(
+        other, record, open_change_form(other, record), body="Mine."
+    )
+
+    assert "Saved as “Watchful waiting” revision 4" in response.content.decode()
+    record.refresh_from_db()
+    assert record.body == "Mine."
+    assert record.latest_revision.contributor_ids == [editor.pk, second_editor.pk]
+
+
+# Submitting and withdrawing -----------------------------------------------------------
+
+
+def test_an_editor_submits_and_withdraws_through_the_admin(db, client, editor):
+    record = make_full_modality(editor)
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        {"change_summary": "First version of this page.", "reading_level_reason": ""},
+        follow=True,
+    )
+    assert "was submitted for medical review" in response.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.SUBMITTED
+
+    response = client.post(
+        reverse("admin:treatments_modality_withdraw", args=[record.pk]), follow=True
+    )
+    assert "Withdrawn from review. It is a draft again." in response.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.DRAFT
+
+
+def test_the_submit_screen_refuses_a_missing_change_summary(db, client, editor):
+    record = make_full_modality(editor)
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        {"change_summary": "  "},
+    )
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.DRAFT
+
+
+# The review screen --------------------------------------------------------------------
+
+
+def edit_and_submit_through_the_admin(
+    client, record, body=NEW_BODY, question="Will the scan hurt?"
+):
+    data = open_change_form(client, record)
+    response = save_change_form(
+        client, record, data, body=body, **{"questions-1-text": question}
+    )
+    assert "Saved as" in response.content.decode()
+    response = client.post(
+        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        {"change_summary": "Said how often scans happen."},
+    )
+    assert response.status_code == 302
+
+
+def test_the_review_screen_shows_the_revision_and_its_changes_line_by_line(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(editor)
+    edit_and_submit_through_the_admin(client, record)
+    client.force_login(reviewer)
+
+    html = open_review(client, record)
+
+    assert "“Watchful waiting” revision 3</strong> is waiting for your review." in html
+    assert "Change summary: “Said how often scans happen.”" in html
+    assert "Changes compared with the public version (revision 2)" in html
+    assert (
+        '<tr class="diff-removed">' in html
+        and "<del>Text: You get a scan now and then.</del>" in html
+    )
+    assert (
+        '<tr class="diff-added">' in html
+        and "<ins>Text: You get a scan once a year.</ins>" in html
+    )
+    assert "<ins>Question: Will the scan hurt?</ins>" in html
+    assert (
+        '<tr class="diff-same">' in html
+        and "<td>Text: Your care team checks on the tumor.</td>" in html
+    )
+    assert "<ins>Question: How often will I get a scan?</ins>" not in html
+    preview = html.split('<div class="patient-preview">', 1)[1].split(
+        "<h2>Your decision</h2>", 1
+    )[0]
+    assert "<p>You get a scan once a year.</p>" in preview
+    assert "<li>Will the scan hurt?</li>" in preview
+    assert "You get a scan now and then." not in preview
+    assert 'value="approve"' in html and 'value="request_changes"' in html
+
+
+def test_the_review_screen_says_who_submitted_it_and_when_in_one_clean_sentence(
+    db, client, editor, reviewer
+):
+    record = make_full_modality(editor)
+    submit(record, editor, "First version of this page.")
+    client.force_login(reviewer)
+
+    html = open_review(client, record)
+
+    sentence = re.search(
+        r"Submitted by editor on ([^<]*?) "
+        r"Change summary: “First version of this page.”",
+        html,
+    )
+    assert sentence, "no submission sentence on the review screen"
+    assert not sentence.group(1).endswith(".."), (
+        f"doubled full stop: {sentence.group(0)!r}"
+    )
+
+
+def test_approving_on_the_review_screen_publishes_the_revision(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(editor)
+    edit_and_submit_through_the_admin(client, record)
+    client.force_login(reviewer)
+    content_hash = form_values(open_review(client, record))["content_hash"]
+
+    response = decide(client, record, content_hash, note="Matches the guidelines.")
+
+    assert response.redirect_chain[-1][0] == change_url(record)
+    assert (
+        "“Watchful waiting” revision 3: approved and published."
+        in response.content.decode()
+    )
+    record.refresh_from_db()
+    assert (
+        record.live_revision.number == 3 and record.review_state == ReviewState.APPROVED
+    )
+    assert (
+        record.audit_entries().filter(action=Action.APPROVED).first().note
+        == "Matches the guidelines."
+    )
+    html = public_text(client, record)
+    assert "You get a scan once a year." in html and "Will the scan hurt?" in html
+    assert "You get a scan now and then." not in html
+
+
+def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    editor_client = Client()
+    editor_client.force_login(editor)
+    edit_and_submit_through_the_admin(editor_client, record)
+    client.force_login(reviewer)
+    read_hash = form_values(open_review(client, record))["content_hash"]
+    # The editor changes the page again and resubmits while the reviewer reads.
+    edit_and_submit_through_the_admin(
+        editor_client,
+        record,
+        body="Your care team checks on the tumor.",
+        question="Is it safe?",
+    )
+
+    response = decide(client, record, read_hash)
+
+    html = response.content.decode()
+    assert response.status_code == 200 and not response.redirect_chain
+    assert (
+        "The content changed after you opened it (now “Watchful waiting” revision 4). "
+        "Nothing was approved: please review the new version."
+    ) in html
+    record.refresh_from_db()
+    assert record.live_revision.number == 2
+    assert record.review_state == ReviewState.SUBMITTED
+    assert record.audit_entries().filter(action=Action.APPROVED).count() == 1
+    assert "You get a scan now and then." in public_text(client, record)
+
+
+def test_requesting_changes_on_the_review_screen_shows_the_comment_to_the_editor(
+    db, client, editor, reviewer
+):
+    record = make_full_modality(editor)
+    submit(record, editor)
+    client.force_login(reviewer)
+    content_hash = form_values(open_review(client, record))["content_hash"]
+
+    without_comment = decide(client, record, content_hash, "request_changes", note="")
+    assert "Please tell the editor what to change." in without_comment.content.decode()
+    decide(
+        client,
+        record,
+        content_hash,
+        "request_changes",
+        note="Say how often the scans happen.",
+    )
+
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.CHANGES_REQUESTED
+    client.force_login(editor)
+    html = client.get(change_url(record)).content.decode()
+    assert "Reviewer's comment:</strong> Say how often the scans happen." in html
+
+
+def test_confirming_a_published_page_on_the_review_screen_keeps_its_revision(
+    db, client, django_user_model, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(reviewer)
+    html = open_review(client, record)
+    assert "Nothing is waiting for review" in html and 'value="confirm"' in html
+
+    response = decide(
+        client, record, form_values(html)["content_hash"], "confirm", "Still right."
+    )
+
+    assert "confirmed still accurate" in response.content.decode()
+    assert record.audit_entries().filter(action=Action.CONFIRMED).count() == 1
+    assert Revision.objects.for_object(record).count() == 2
+
+
+# Sharing ------------------------------------------------------------------------------
+
+
+def test_the_share_screen_gives_a_link_that_shows_the_draft_to_anyone(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(editor)
+    edit_and_submit_through_the_admin(client, record)
+
+    html = client.get(
+        reverse("admin:treatments_modality_share", args=[record.pk])
+    ).content.decode()
+    link = re.search(r'id="share-link"[^>]* value="([^"]+)"', html).group(1)
+
+    assert link.startswith("http://testserver/preview/shared/")
+    response = Client().get(link.removeprefix("http://testserver"))
+    assert response.status_code == 200
+    assert "You get a scan once a year." in response.content.decode()
+    assert "noindex" in response["X-Robots-Tag"]
+
+
+@pytest.mark.parametrize("view", ["submit", "withdraw", "review", "share", "change"])
+def test_every_workflow_screen_answers_for_staff_with_the_right_role(
+    db, client, editor, reviewer, view
+):
+    record = make_full_modality(editor)
+    submit(record, editor)
+    user = reviewer if view == "review" else editor
+    client.force_login(user)
+    response = client.get(
+        reverse(f"admin:treatments_modality_{view}", args=[record.pk])
+    )
+    assert response.status_code == 200
+    assert Modality.objects.get(pk=record.pk).review_state == ReviewState.SUBMITTED
