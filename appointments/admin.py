@@ -16,8 +16,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     fields = (*readonly_fields, "status", "coordinator_note")
     actions = ("mark_contacted", "mark_closed")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).waiting_first()
+    def get_ordering(self, request):
+        # New requests first, then contacted, then closed; oldest first within each.
+        return AppointmentRequest.objects.waiting_first().query.order_by
 
     @admin.display(description="phone")
     def phone_display(self, obj):

@@ -4,12 +4,13 @@ from django import forms
 
 from .models import AppointmentRequest, BestTime, Requester
 
-PHONE_DIGITS = re.compile(r"\d")
+PHONE_DIGITS = re.compile(r"[0-9]")
 
 
 def normalise_phone(value):
     """US and Canadian numbers: 10 digits, or 11 starting with 1. Returns +1XXXXXXXXXX."""
-    if not re.fullmatch(r"[\d\s().+\-]{7,25}", value or ""):
+    # ASCII digits only: a number staff and tel: links can dial.
+    if not re.fullmatch(r"[0-9 ().+\-]{7,25}", value or ""):
         raise forms.ValidationError("Enter a phone number using digits, like (555) 123-4567.")
     digits = "".join(PHONE_DIGITS.findall(value))
     if len(digits) == 11 and digits.startswith("1"):
@@ -19,6 +20,14 @@ def normalise_phone(value):
             "Enter a 10-digit phone number with the area code, like (555) 123-4567."
         )
     return "+1" + digits
+
+
+class MessageField(forms.CharField):
+    """Browsers count a line break as one character and send it as two (CR LF)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
 
 
 class AppointmentRequestForm(forms.ModelForm):
@@ -38,7 +47,9 @@ class AppointmentRequestForm(forms.ModelForm):
 
     class Meta:
         model = AppointmentRequest
-        fields = ["name", "phone", "email", "best_time", "requester", "treatment", "message", "consent"]
+        # The order of the page, so the error summary reads in the same order.
+        fields = ["name", "phone", "email", "requester", "best_time", "treatment", "message", "consent"]
+        field_classes = {"message": MessageField}
         labels = {"name": "Your name", "email": "Email (optional)", "best_time": "Best time to call"}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),

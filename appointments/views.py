@@ -35,6 +35,9 @@ def treatment_from(request, choices):
 def request_appointment(request):
     choices = treatment_choices()
     if request.method == "POST":
+        token = request.POST.get("submission_token", "")
+        if token and AppointmentRequest.objects.filter(submission_token=token).exists():
+            return redirect("appointments:sent")  # a refresh or double submit
         if over_limit(request):
             return render(request, "appointments/blocked.html", status=429)
         form = AppointmentRequestForm(request.POST, treatments=choices)

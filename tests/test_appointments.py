@@ -1,0 +1,857 @@
+"""Appointment requests: the form a patient fills in, what is saved, who is told, who sees it.
+
+Real database, Django's test client (with CSRF checks where CSRF matters), real email
+outbox, real cache and real management command. Nothing is mocked.
+"""
+
+import logging
+import re
+import uuid
+from datetime import timedelta
+from html.parser import HTMLParser
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from appointments.models import ANONYMISED, AppointmentRequest, Status
+
+from .conftest import make_user
+
+FORM_URL = "/appointments/request/"
+SENT_URL = "/appointments/request/sent/"
+ADMIN_LIST = "/admin/appointments/appointmentrequest/"
+PHONE_TEXT = "(888) 552-6760"
+PHONE_HREF = "tel:+18885526760"
+COORDINATORS = "Appointment coordinators"
+
+# What a patient types: distinctive values, so that a leak anywhere is easy to spot.
+PATIENT = {
+    "name": "Zebulon Quaxworth",
+    "phone": "555-234-5678",
+    "email": "zebulon.quaxworth@example.org",
+    "requester": "family",
+    "best_time": "morning",
+    "message": "Please call after the school run, ask for Zebulon.",
+    "consent": "on",
+}
+PHONE_DIGITS = "5552345678"
+
+
+# A small DOM from the standard library's parser ------------------------------------
+
+VOID = set("area base br col embed hr img input link meta source track wbr".split())
+
+
+class Node:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag, self.parent, self.children = tag, parent, []
+        self.attrs = {k: (v if v is not None else "") for k, v in attrs}
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Node):
+                yield from child.iter()
+
+    def find_all(self, tag=None, **attrs):
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
+
+    def find(self, tag=None, **attrs):
+        found = self.find_all(tag, **attrs)
+        assert found, f"no <{tag} {attrs}> in the page"
+        return found[0]
+
+    def has_class(self, name):
+        return name in self.attrs.get("class", "").split()
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    @property
+    def text(self):
+        return " ".join(self.raw_text().split())
+
+    def raw_text(self):
+        return "".join(c.raw_text() if isinstance(c, Node) else c for c in self.children)
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Node("#document", [])
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs, self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Node(tag, attrs, self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node.parent is not None and node.tag != tag:
+            node = node.parent
+        if node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def dom(response):
+    builder = TreeBuilder()
+    builder.feed(response.content.decode())
+    return builder.root
+
+
+# Helpers -------------------------------------------------------------------------
+
+
+def open_form(client, path=FORM_URL, **extra):
+    """GET the form; returns (response, csrf token, submission token) read from the page."""
+    response = client.get(path, **extra)
+    assert response.status_code == 200
+    page = dom(response)
+    csrf = page.find("input", name="csrfmiddlewaretoken").attrs["value"]
+    token = page.find("input", name="submission_token").attrs["value"]
+    assert csrf and token
+    return response, csrf, token
+
+
+def post_form(client, data, csrf, token, **extra):
+    return client.post(
+        FORM_URL, {"csrfmiddlewaretoken": csrf, "submission_token": token, **data}, **extra
+    )
+
+
+def submit(client, data=None, **extra):
+    """What a browser does: load the form, then send it with the tokens it carried."""
+    _, csrf, token = open_form(client, **extra)
+    return post_form(client, PATIENT if data is None else data, csrf, token, **extra)
+
+
+def make_request(**fields):
+    values = {
+        "name": "Ada Example",
+        "phone": "+15552345678",
+        "requester": "patient",
+        "consent": True,
+        "submission_token": uuid.uuid4().hex,
+        **fields,
+    }
+    return AppointmentRequest.objects.create(**values)
+
+
+def age(item, **fields):
+    """Move a request's timestamps into the past, as time would."""
+    AppointmentRequest.objects.filter(pk=item.pk).update(**fields)
+    item.refresh_from_db()
+    return item
+
+
+@pytest.fixture
+def patient_client():
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def coordinator(django_user_model):
+    return make_user(django_user_model, "coordinator", COORDINATORS)
+
+
+def coordinator_client(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def csrf_from(response):
+    return dom(response).find("input", name="csrfmiddlewaretoken").attrs["value"]
+
+
+# The form page --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_form_page_explains_itself_and_prefills_the_treatment(published_site, patient_client):
+    response, _, _ = open_form(patient_client, FORM_URL + "?from=/treatments/surgery/")
+    page = dom(response)
+    form = page.find("form", class_="appointment-form")
+    assert form.attrs["method"] == "post" and form.attrs["action"] == FORM_URL
+
+    # Every field a person fills in has a label; radio groups have a legend too.
+    labels = {label.attrs.get("for"): label.text for label in form.find_all("label")}
+    fields = [
+        n
+        for n in form.iter()
+        if n.tag in ("input", "select", "textarea")
+        and n.attrs.get("type") != "hidden"
+        and n.attrs.get("name") != "website"
+    ]
+    assert {f.attrs["name"] for f in fields} == {
+        "name", "phone", "email", "requester", "best_time", "treatment", "message", "consent"
+    }
+    for field in fields:
+        assert labels.get(field.attrs.get("id")), f"{field.attrs} has no label"
+        if field.attrs.get("type") == "radio":
+            fieldset = next(a for a in field.ancestors() if a.tag == "fieldset")
+            assert fieldset.find("legend").text
+    assert labels["id_name"] == "Your name"
+    assert labels["id_phone"] == "Phone number"
+    assert labels["id_email"] == "Email (optional)"
+
+    # The message: 500 characters at most, and no medical details.
+    message = form.find("textarea", name="message")
+    assert message.attrs["maxlength"] == "500"
+    help_texts = " ".join(p.text for p in form.find_all("p") if p.has_class("help"))
+    assert "Please do not include medical details." in help_texts
+    assert "At most 500 characters." in help_texts
+
+    # The emergency line and the phone number, before the form.
+    main = page.find("main")
+    assert "In an emergency, call 911 or your local emergency number." in main.text
+    assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
+
+    # The privacy notice is linked from the consent box and is a published page.
+    privacy_link = form.find("a", href="/privacy/")
+    assert privacy_link.text == "privacy notice"
+    privacy = patient_client.get("/privacy/")
+    assert privacy.status_code == 200
+    assert "When you ask for an appointment" in privacy.content.decode()
+    assert "How long we keep them" in privacy.content.decode()
+
+    # The treatment page the patient came from is chosen already.
+    select = form.find("select", name="treatment")
+    selected = [o for o in select.find_all("option") if "selected" in o.attrs]
+    assert [(o.attrs["value"], o.text) for o in selected] == [("surgery", "Surgery")]
+    assert len(select.find_all("option")) > 5  # every published treatment is offered
+
+    # Sent as it is, the request keeps the treatment.
+    csrf = form.find("input", name="csrfmiddlewaretoken").attrs["value"]
+    token = form.find("input", name="submission_token").attrs["value"]
+    response = post_form(patient_client, {**PATIENT, "treatment": "surgery"}, csrf, token)
+    assert response.status_code == 302
+    assert AppointmentRequest.objects.get().treatment == "surgery"
+
+
+@pytest.mark.django_db
+def test_help_and_error_texts_are_tied_to_their_fields(patient_client):
+    """aria-describedby on every field points at elements that exist on the page."""
+    empty, csrf, token = open_form(patient_client)
+    with_errors = post_form(
+        patient_client, {**PATIENT, "name": "", "phone": "12", "message": "x" * 501}, csrf, token
+    )
+    assert with_errors.status_code == 200
+    for response in (empty, with_errors):
+        page = dom(response)
+        ids = {n.attrs["id"] for n in page.iter() if n.attrs.get("id")}
+        for node in page.iter():
+            for ref in node.attrs.get("aria-describedby", "").split():
+                assert ref in ids, (
+                    f"<{node.tag} name={node.attrs.get('name')}> is described by #{ref}, "
+                    f"which is not on the page"
+                )
+        phone = page.find("input", name="phone")
+        described = " ".join(
+            page.find(id=ref).text for ref in phone.attrs.get("aria-describedby", "").split()
+        )
+        assert "For example (555) 123-4567." in described
+
+
+# A valid request ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_valid_request_is_saved_once_and_confirmed(
+    patient_client, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(patient_client)
+    assert response.status_code == 302
+    assert response["Location"] == SENT_URL
+
+    sent = patient_client.get(SENT_URL)
+    assert sent.status_code == 200
+    text = dom(sent).find("main").text
+    assert "What happens next" in text
+    assert "We call you on the number you gave us." in text
+    assert dom(sent).find("main").find("a", href=PHONE_HREF).text == PHONE_TEXT
+    assert "In an emergency, call 911" in text
+
+    saved = AppointmentRequest.objects.get()
+    assert saved.phone == "+15552345678"
+    assert (saved.name, saved.email, saved.requester, saved.best_time) == (
+        "Zebulon Quaxworth", "zebulon.quaxworth@example.org", "family", "morning"
+    )
+    assert saved.consent is True and saved.status == Status.NEW
+    assert saved.message == PATIENT["message"]
+    assert len(mailoutbox) == 1
+
+    admin = coordinator_client(coordinator)
+    change = admin.get(saved.get_admin_url())
+    assert change.status_code == 200
+    assert "(555) 234-5678" in change.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed",
+    ["(555) 234-5678", "555.234.5678", "5552345678", "+1 555 234 5678", "1-555-234-5678"],
+)
+def test_phone_numbers_are_stored_in_one_form(patient_client, typed):
+    assert submit(patient_client, {**PATIENT, "phone": typed}).status_code == 302
+    assert AppointmentRequest.objects.get().phone == "+15552345678"
+
+
+@pytest.mark.django_db
+def test_refresh_or_double_submit_never_makes_two_requests(
+    patient_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    _, csrf, token = open_form(patient_client)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_form(patient_client, PATIENT, csrf, token)
+        again = post_form(patient_client, PATIENT, csrf, token)  # double click
+        changed = post_form(patient_client, {**PATIENT, "best_time": "evening"}, csrf, token)
+    assert [r.status_code for r in (first, again, changed)] == [302, 302, 302]
+    assert all(r["Location"] == SENT_URL for r in (first, again, changed))
+    assert AppointmentRequest.objects.count() == 1
+    assert AppointmentRequest.objects.get().best_time == "morning"
+    assert len(mailoutbox) == 1
+
+    # A new visit to the form is a new request.
+    assert submit(patient_client).status_code == 302
+    assert AppointmentRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_each_visit_to_the_form_gets_its_own_token(patient_client):
+    tokens = {open_form(patient_client)[2] for _ in range(3)}
+    assert len(tokens) == 3
+
+
+# Mistakes -------------------------------------------------------------------------
+
+INVALID = [
+    ("missing-name", {"name": ""}, "id_name", "Please tell us your name."),
+    ("blank-name", {"name": "   "}, "id_name", "Please tell us your name."),
+    ("phone-letters", {"phone": "555-CALL-NOW"}, "id_phone", "using digits"),
+    ("phone-too-short", {"phone": "234-5678"}, "id_phone", "10-digit phone number"),
+    ("phone-missing", {"phone": ""}, "id_phone", "This field is required."),
+    ("phone-area-code-0", {"phone": "(055) 234-5678"}, "id_phone", "10-digit phone number"),
+    ("phone-area-code-1", {"phone": "(155) 234-5678"}, "id_phone", "10-digit phone number"),
+    ("phone-too-long", {"phone": "555 234 5678 9"}, "id_phone", "10-digit phone number"),
+    ("bad-email", {"email": "zebulon@"}, "id_email", "Enter a valid email address."),
+    ("no-consent", {"consent": None}, "id_consent", "Please tick the box so we may contact you."),
+    ("long-message", {"message": "x" * 501}, "id_message", "500 characters or fewer"),
+    ("unknown-requester", {"requester": "lawyer"}, "id_requester_0", "Select a valid choice."),
+    ("no-requester", {"requester": None}, "id_requester_0", "Please tell us who is asking."),
+    ("unknown-best-time", {"best_time": "midnight"}, "id_best_time_0", "Select a valid choice."),
+    ("unknown-treatment", {"treatment": "magic"}, "id_treatment", "Select a valid choice."),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes, field_id, error", [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+)
+def test_mistakes_are_explained_and_nothing_is_saved(
+    patient_client, mailoutbox, django_capture_on_commit_callbacks, changes, field_id, error
+):
+    data = {k: v for k, v in {**PATIENT, **changes}.items() if v is not None}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(patient_client, data)
+    assert response.status_code == 200
+    page = dom(response)
+    assert page.find("title").text.startswith("Error:")
+
+    summary = page.find("div", class_="error-summary")
+    assert summary.attrs["role"] == "alert"
+    links = summary.find_all("a")
+    assert [a.attrs["href"] for a in links] == [f"#{field_id}"]
+    assert error in links[0].text
+    target = page.find(id=field_id)  # the link leads to a real field
+    assert target.tag in ("input", "select", "textarea")
+    assert target.attrs.get("aria-invalid") == "true"
+
+    assert AppointmentRequest.objects.count() == 0
+    assert mailoutbox == []
+
+    # What the patient typed is still there, so they fix one thing only.
+    form = page.find("form", class_="appointment-form")
+    for name in ("name", "phone", "email"):
+        if data.get(name, "").strip() and name not in changes:
+            assert form.find("input", name=name).attrs.get("value") == data[name]
+    if "message" not in changes:
+        assert form.find("textarea", name="message").text == data["message"]
+    for name in ("requester", "best_time"):
+        if name not in changes:
+            checked = [r for r in form.find_all("input", name=name) if "checked" in r.attrs]
+            assert [r.attrs["value"] for r in checked] == [data[name]]
+    if "consent" not in changes:
+        assert "checked" in form.find("input", name="consent").attrs
+
+
+@pytest.mark.django_db
+def test_every_mistake_at_once_is_listed_with_links(patient_client):
+    response = submit(
+        patient_client,
+        {"name": "", "phone": "abc", "email": "x@", "message": "m" * 501, "best_time": "any"},
+    )
+    assert response.status_code == 200
+    page = dom(response)
+    summary = page.find("div", class_="error-summary")
+    assert "Please fix 6 things below" in summary.text
+    hrefs = [a.attrs["href"] for a in summary.find_all("a")]
+    assert hrefs == ["#id_name", "#id_phone", "#id_email", "#id_requester_0", "#id_message", "#id_consent"]
+    for href in hrefs:
+        assert page.find(id=href[1:]).attrs.get("aria-invalid") == "true"
+    assert AppointmentRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_error_summary_lists_mistakes_in_the_order_of_the_page(patient_client):
+    response = submit(patient_client, {**PATIENT, "requester": "x", "best_time": "y", "name": ""})
+    page = dom(response)
+    hrefs = [a.attrs["href"][1:] for a in page.find("div", class_="error-summary").find_all("a")]
+    form = page.find("form", class_="appointment-form")
+    page_order = [n.attrs["id"] for n in form.iter() if n.attrs.get("id") in hrefs]
+    assert hrefs == page_order
+
+
+@pytest.mark.django_db
+def test_a_message_at_the_limit_with_line_breaks_is_accepted(patient_client):
+    """Browsers count a line break as one character against maxlength=500 and send it
+    as CR LF: a message the browser allowed must not be refused as too long."""
+    lines = ["x" * 49] * 10
+    message = "\r\n".join(lines) + "\r\n"  # 500 characters as the browser counts them
+    assert len(message.replace("\r\n", "\n")) == 500
+    response = submit(patient_client, {**PATIENT, "message": message})
+    assert response.status_code == 302, dom(response).find("div", class_="error-summary").text
+    saved = AppointmentRequest.objects.get()
+    assert len(saved.message) <= 500
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_csrf_token_is_refused(patient_client):
+    _, _, token = open_form(patient_client)
+    response = patient_client.post(FORM_URL, {**PATIENT, "submission_token": token})
+    assert response.status_code == 403
+    assert AppointmentRequest.objects.count() == 0
+
+
+# Bots and floods ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_filled_honeypot_gets_a_polite_page_and_nothing_is_saved(
+    patient_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(patient_client, {**PATIENT, "website": "http://spam.example/"})
+    assert response.status_code == 200
+    main = dom(response).find("main")
+    assert "Please call us instead" in main.text
+    assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
+    assert AppointmentRequest.objects.count() == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_too_many_requests_from_one_address_are_refused_politely(
+    patient_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    limit = settings.APPOINTMENT_REQUESTS_PER_HOUR
+    assert limit >= 1
+    flood = {"REMOTE_ADDR": "203.0.113.7"}
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(limit):
+            assert submit(patient_client, **flood).status_code == 302
+        assert AppointmentRequest.objects.count() == limit
+
+        refused = submit(patient_client, **flood)
+        assert refused.status_code == 429
+        main = dom(refused).find("main")
+        assert "Please call us instead" in main.text
+        assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
+        assert "no-store" in refused["Cache-Control"] and "public" not in refused["Cache-Control"]
+        assert AppointmentRequest.objects.count() == limit
+
+        # Leading X-Forwarded-For hops are the client's own words: they change nothing.
+        spoofed = submit(
+            patient_client, HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.7", **flood
+        )
+        assert spoofed.status_code == 429
+        assert AppointmentRequest.objects.count() == limit
+
+        # Someone else is not affected.
+        other = submit(patient_client, REMOTE_ADDR="203.0.113.8")
+        assert other.status_code == 302
+    assert AppointmentRequest.objects.count() == limit + 1
+    assert len(mailoutbox) == limit + 1
+
+
+@pytest.mark.django_db
+def test_mistakes_and_repeats_do_not_use_up_the_limit(patient_client):
+    limit = settings.APPOINTMENT_REQUESTS_PER_HOUR
+    addr = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(limit + 2):
+        assert submit(patient_client, {**PATIENT, "phone": "12"}, **addr).status_code == 200
+    _, csrf, token = open_form(patient_client, **addr)
+    for _ in range(limit + 2):
+        assert post_form(patient_client, PATIENT, csrf, token, **addr).status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+    assert submit(patient_client, **addr).status_code == 302
+    assert AppointmentRequest.objects.count() == 2
+
+
+# The appointment team is told, without personal details ----------------------------
+
+
+def leaked_values(text):
+    """The submitted values found in `text`, the phone number in any format."""
+    found = [
+        value
+        for value in (PATIENT["name"], "Zebulon", "Quaxworth", PATIENT["email"], PATIENT["message"])
+        if value.lower() in text.lower()
+    ]
+    if PHONE_DIGITS in re.sub(r"\D", "", text) or "234-5678" in text or "2345678" in text:
+        found.append("phone")
+    return found
+
+
+@pytest.mark.django_db
+def test_one_email_per_request_with_a_link_and_no_personal_details(
+    patient_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(patient_client).status_code == 302
+    saved = AppointmentRequest.objects.get()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [settings.APPOINTMENTS_NOTIFY_EMAIL]
+    link = settings.SITE_URL.rstrip("/") + f"/admin/appointments/appointmentrequest/{saved.pk}/change/"
+    assert link in mail.body
+    whole = "\n".join(
+        [mail.subject, mail.body, mail.from_email, *mail.to, *mail.cc, *mail.bcc,
+         *(str(v) for v in mail.extra_headers.values()),
+         *(str(a) for a in mail.alternatives)]
+    )
+    assert leaked_values(whole) == []
+    assert leaked_values(mail.message().as_string()) == []
+
+
+# Caching --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_form_and_confirmation_are_never_publicly_cached(patient_client):
+    form, csrf, token = open_form(patient_client)
+    invalid = post_form(patient_client, {**PATIENT, "name": ""}, csrf, token)
+    valid = post_form(patient_client, PATIENT, csrf, token)
+    sent = patient_client.get(SENT_URL)
+    for label, response in (("form", form), ("errors", invalid), ("post", valid), ("sent", sent)):
+        control = response.get("Cache-Control", "")
+        assert "public" not in control, f"{label}: {control}"
+        assert "no-store" in control or "private" in control, f"{label}: {control}"
+        assert "X-Page-Cache" not in response, label
+    # The second visit is not a stored copy of the first.
+    again, _, second_token = open_form(patient_client)
+    assert second_token != token and "X-Page-Cache" not in again
+
+
+# Logs -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def every_log_record(caplog):
+    """caplog at DEBUG for the root and "django" loggers, plus every logger that does
+    not propagate to the root (such as "netguide"), so no record escapes."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django")
+    added = []
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and not logger.propagate:
+            added.append((logger, logger.level))
+            logger.addHandler(caplog.handler)
+            logger.setLevel(logging.DEBUG)
+    yield caplog
+    for logger, level in added:
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(level)
+
+
+@pytest.mark.django_db
+def test_no_submitted_value_reaches_the_logs(
+    patient_client, every_log_record, mailoutbox, django_capture_on_commit_callbacks
+):
+    flood = {"REMOTE_ADDR": "203.0.113.50"}
+    with django_capture_on_commit_callbacks(execute=True):
+        failing = submit(patient_client, {**PATIENT, "email": "zebulon.quaxworth@"}, **flood)
+        assert failing.status_code == 200
+        for _ in range(settings.APPOINTMENT_REQUESTS_PER_HOUR):
+            assert submit(patient_client, **flood).status_code == 302
+        limited = submit(patient_client, **flood)
+        assert limited.status_code == 429
+        bot = submit(patient_client, {**PATIENT, "website": "x"}, REMOTE_ADDR="203.0.113.51")
+        assert bot.status_code == 200
+    records = every_log_record.records
+    assert any(r.levelno >= logging.WARNING for r in records), (
+        "the 429 should at least be logged by django.request: is logging captured?"
+    )
+    for record in records:
+        text = record.getMessage() + " " + repr(record.args)
+        assert leaked_values(text) == [], f"{record.name}: {text[:300]}"
+
+
+# The appointment team's admin -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_coordinators_see_waiting_requests_first(coordinator):
+    now = timezone.now()
+    old_new = age(make_request(), created_at=now - timedelta(days=2))
+    recent_new = age(make_request(), created_at=now - timedelta(hours=3))
+    contacted = make_request(status=Status.CONTACTED)
+    age(contacted, created_at=now - timedelta(hours=2), contacted_at=now - timedelta(hours=1))
+    closed = make_request(status=Status.CLOSED)
+    age(closed, created_at=now - timedelta(minutes=30), closed_at=now - timedelta(minutes=5))
+
+    response = coordinator_client(coordinator).get(ADMIN_LIST)
+    assert response.status_code == 200
+    page = dom(response)
+    table = page.find("table", id="result_list")
+    headers = [th.text.lower() for th in table.find("thead").find_all("th")]
+    assert "waiting" in headers
+    rows = table.find("tbody").find_all("tr")
+    shown = [row.find_all("a")[0].text for row in rows]
+    assert shown == [str(x) for x in (old_new, recent_new, contacted, closed)], shown
+    waiting = [row.find("td", class_="field-waiting").text for row in rows]
+    assert waiting[0].startswith("2") and "day" in waiting[0]
+    assert "hour" in waiting[1]
+    assert waiting[2:] == ["-", "-"]
+    # No personal details in the list.
+    assert "Ada Example" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_coordinators_mark_requests_contacted_and_closed(coordinator):
+    first = make_request()
+    second = make_request()
+    client = coordinator_client(coordinator)
+
+    listing = client.get(ADMIN_LIST)
+    response = client.post(
+        ADMIN_LIST,
+        {
+            "csrfmiddlewaretoken": csrf_from(listing),
+            "action": "mark_contacted",
+            "_selected_action": [first.pk],
+            "index": 0,
+        },
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.CONTACTED and first.contacted_at is not None
+    assert first.closed_at is None
+    assert second.status == Status.NEW and second.contacted_at is None
+
+    change = client.get(first.get_admin_url())
+    assert change.status_code == 200
+    assert "(555) 234-5678" in change.content.decode()
+    response = client.post(
+        first.get_admin_url(),
+        {
+            "csrfmiddlewaretoken": csrf_from(change),
+            "status": "closed",
+            "coordinator_note": "Called back, booked for Monday.",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    first.refresh_from_db()
+    assert first.status == Status.CLOSED
+    assert first.closed_at is not None and first.contacted_at is not None
+    assert first.coordinator_note == "Called back, booked for Monday."
+    # What the patient sent cannot be changed in the admin.
+    assert first.name == "Ada Example" and first.phone == "+15552345678"
+
+    listing = client.get(ADMIN_LIST)
+    client.post(
+        ADMIN_LIST,
+        {
+            "csrfmiddlewaretoken": csrf_from(listing),
+            "action": "mark_closed",
+            "_selected_action": [second.pk],
+            "index": 0,
+        },
+    )
+    second.refresh_from_db()
+    assert second.status == Status.CLOSED and second.closed_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["editor", "reviewer", "anonymous"])
+def test_only_coordinators_see_requests(request, who):
+    item = make_request()
+    client = Client()
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    for url in (ADMIN_LIST, item.get_admin_url(), "/admin/"):
+        response = client.get(url)
+        if who == "anonymous":
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        elif url == "/admin/":
+            assert response.status_code == 200
+            assert "appointmentrequest" not in response.content.decode().lower()
+        else:
+            assert response.status_code == 403, url
+        assert "Ada Example" not in response.content.decode()
+    response = client.post(item.get_admin_url(), {"status": "closed"})
+    assert response.status_code in (302, 403)
+    item.refresh_from_db()
+    assert item.status == Status.NEW
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["coordinator", "superuser"])
+def test_nobody_adds_a_request_in_the_admin(request, who):
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(ADMIN_LIST + "add/").status_code == 403
+    response = client.post(
+        ADMIN_LIST + "add/",
+        {"name": "Made Up", "phone": "+15552345678", "requester": "patient", "consent": "on"},
+    )
+    assert response.status_code == 403
+    assert AppointmentRequest.objects.count() == 0
+    listing = client.get(ADMIN_LIST)
+    assert listing.status_code == 200
+    assert ADMIN_LIST + "add/" not in listing.content.decode()
+
+
+# Keeping personal data briefly ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
+    now = timezone.now()
+    closed_days = settings.APPOINTMENT_CLOSED_RETENTION_DAYS
+    open_days = settings.APPOINTMENT_OPEN_RETENTION_DAYS
+    old_closed = age(
+        make_request(status=Status.CLOSED),
+        created_at=now - timedelta(days=closed_days + 30),
+        closed_at=now - timedelta(days=closed_days + 1),
+    )
+    recently_closed = age(
+        make_request(status=Status.CLOSED),
+        created_at=now - timedelta(days=open_days + 30),
+        closed_at=now - timedelta(days=closed_days - 1),
+    )
+    old_new = age(
+        make_request(email="ada@example.org", message="Call me", coordinator_note="Left a voicemail"),
+        created_at=now - timedelta(days=open_days + 1),
+    )
+    old_contacted = age(
+        make_request(status=Status.CONTACTED, message="Mornings"),
+        created_at=now - timedelta(days=open_days + 100),
+        contacted_at=now - timedelta(days=open_days + 99),
+    )
+    recent_open = age(make_request(), created_at=now - timedelta(days=open_days - 1))
+    fresh = make_request()
+
+    def snapshot():
+        return {
+            item.pk: (item.name, item.phone, item.email, item.message, item.anonymised_at)
+            for item in AppointmentRequest.objects.all()
+        }
+
+    before = snapshot()
+    out = StringIO()
+    call_command("purge_appointment_requests", "--dry-run", stdout=out)
+    assert snapshot() == before
+    assert "Dry run, nothing changed" in out.getvalue()
+    assert "deleted 1 closed request(s)" in out.getvalue()
+    assert "anonymised 2 open request(s)" in out.getvalue()
+
+    out = StringIO()
+    call_command("purge_appointment_requests", stdout=out)
+    output = out.getvalue()
+    assert "Dry run" not in output
+    assert f"deleted 1 closed request(s) older than {closed_days} days" in output
+    assert f"anonymised 2 open request(s) older than {open_days} days" in output
+
+    remaining = {item.pk: item for item in AppointmentRequest.objects.all()}
+    assert old_closed.pk not in remaining
+    for item in (old_new, old_contacted):
+        gone = remaining[item.pk]
+        assert gone.name == ANONYMISED and gone.phone == ANONYMISED
+        assert gone.email == "" and gone.message == "" and gone.coordinator_note == ""
+        assert gone.anonymised_at is not None
+        assert gone.status == item.status  # still open: the team can see it was there
+    for item in (recently_closed, recent_open, fresh):
+        kept = remaining[item.pk]
+        assert (kept.name, kept.phone, kept.anonymised_at) == ("Ada Example", "+15552345678", None)
+
+    # A second run finds nothing more to do.
+    out = StringIO()
+    call_command("purge_appointment_requests", stdout=out)
+    assert "deleted 0 closed request(s)" in out.getvalue()
+    assert "anonymised 0 open request(s)" in out.getvalue()
+
+
+# Every page leads to the form -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_site):
+    client = Client()
+    for path in ("/", "/treatments/surgery/", "/treatments/prrt/", "/side-effects/", "/privacy/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        cta = dom(response).find("aside", class_="cta")
+        links = [a.attrs["href"] for a in cta.find_all("a")]
+        assert f"{FORM_URL}?from={path}" in links, (path, links)
+        assert PHONE_HREF in links
+
+    # Following it from a treatment page chooses that treatment.
+    response = client.get(f"{FORM_URL}?from=/treatments/prrt/")
+    select = dom(response).find("select", name="treatment")
+    assert [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs] == ["prrt"]
+    # From anywhere else, nothing is chosen.
+    for origin in ("/", "/side-effects/", "/treatments/not-a-treatment/", "https://evil.example/"):
+        response = client.get(FORM_URL, {"from": origin})
+        select = dom(response).find("select", name="treatment")
+        assert not [o for o in select.find_all("option") if "selected" in o.attrs and o.attrs["value"]]
+
+    # Public pages set no cookie; the form sets the CSRF cookie only, and a strict one.
+    client = Client()  # a new visitor, with no cookie yet
+    for path in ("/", "/treatments/surgery/", "/treatments/prrt/", "/privacy/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not response.cookies, f"{path} set {list(response.cookies)}"
+
+    response = client.get(FORM_URL + "?from=/treatments/surgery/")
+    assert response.status_code == 200
+    assert set(response.cookies) == {settings.CSRF_COOKIE_NAME} == {"csrftoken"}
+    cookie = response.cookies["csrftoken"]
+    assert settings.DEBUG is False and settings.CSRF_COOKIE_SECURE is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["secure"] is True
+
+

@@ -1,0 +1,368 @@
+"""The appointment form in a real browser: keyboard only, with and without JavaScript,
+checked by axe-core at desktop and phone widths.
+
+Debian's Chromium runs through Playwright's sync API against pytest-django's live_server.
+axe-core comes from the axe-playwright-python package and is injected with
+page.evaluate (a <script> tag would be blocked by the site's Content Security Policy).
+"""
+
+import os
+
+# pytest-django's live_server and database access may run while a Playwright event loop
+# is going in the main thread (tests/test_browser.py keeps one open for the session).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import queue  # noqa: E402
+import threading  # noqa: E402
+from concurrent.futures import Future  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from appointments.models import AppointmentRequest  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """(tags) => axe.run(document, {
+  runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+})"""
+WIDTHS = {"desktop": 1280, "phone": 375}
+SCREENSHOT = Path("/tmp/appointment-errors.png")
+FORM_PATH = "/appointments/request/"
+SENT_PATH = "/appointments/request/sent/"
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+class BrowserThread:
+    """One headless Chromium for the session, driven from a thread of its own.
+
+    Playwright's sync API allows one instance per thread and, while it runs, keeps an
+    event loop going in that thread. Keeping ours out of the main thread means it
+    neither collides with tests/test_browser.py's session browser (which lives in the
+    main thread) nor puts the ORM of every later test into an "async" context. Tests
+    hand it a function of the browser; assertions inside it fail the test as usual.
+    """
+
+    def __init__(self):
+        self.jobs = queue.Queue()
+        started = Future()
+        self.thread = threading.Thread(target=self.serve, args=(started,), daemon=True)
+        self.thread.start()
+        started.result(timeout=60)
+
+    def serve(self, started):
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+                started.set_result(None)
+                while (job := self.jobs.get()) is not None:
+                    script, done = job
+                    try:
+                        done.set_result(script(browser))
+                    except BaseException as error:  # handed back to the test
+                        done.set_exception(error)
+                browser.close()
+        except BaseException as error:
+            if not started.done():
+                started.set_exception(error)
+            raise
+
+    def run(self, script):
+        done = Future()
+        self.jobs.put((script, done))
+        return done.result(timeout=300)
+
+    def close(self):
+        self.jobs.put(None)
+        self.thread.join(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def appointment_browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    runner = BrowserThread()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+@pytest.fixture
+def plain_http_cookies(settings):
+    """The live server speaks plain http, and a browser never sends a Secure cookie back
+    over http: with the production flags the CSRF check would refuse every post. Only
+    these browser tests relax the flags; tests/test_appointments.py checks that they are
+    set (Secure, HttpOnly, SameSite=Lax) everywhere else."""
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SESSION_COOKIE_SECURE = False
+
+
+# Helpers that run inside the browser thread --------------------------------------
+
+
+def focused(page):
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          return {id: el.id, tag: el.tagName.toLowerCase(), href: el.getAttribute('href'),
+                  name: el.getAttribute('name'), value: el.value ?? null};
+        }"""
+    )
+
+
+def press_tab_until(page, condition, limit=60, key="Tab"):
+    """Press Tab (or Shift+Tab) until `condition`, JS about the focused `el`, holds."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate(f"(el => {condition})(document.activeElement)"):
+            return
+    raise AssertionError(f"{limit} presses of {key} never reached: {condition}")
+
+
+def tab_to(page, element_id):
+    """One Tab: focus moves straight to `element_id` and nowhere else."""
+    page.keyboard.press("Tab")
+    where = focused(page)
+    assert where["id"] == element_id, f"Tab went to {where}, expected #{element_id}"
+
+
+def checked(page, name):
+    return page.evaluate(f"document.querySelector('input[name={name}]:checked')?.value ?? null")
+
+
+def axe_violations(page, axe_script):
+    page.evaluate(axe_script)
+    result = page.evaluate(AXE_RUN, AXE_TAGS)
+    lines = []
+    for v in result["violations"]:
+        nodes = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        lines.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> {nodes}")
+    return lines
+
+
+# Keyboard only --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
+    javascript, appointment_browser, live_server, published_site, plain_http_cookies
+):
+    base = live_server.url
+
+    def patient(browser):
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        )
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{base}{FORM_PATH}?from=/treatments/surgery/")
+
+            # First try: no name, a phone number with letters, the box not ticked.
+            press_tab_until(page, "el.id === 'id_name'")
+            tab_to(page, "id_phone")
+            page.keyboard.type("555-CALL-NOW")
+            tab_to(page, "id_email")
+            tab_to(page, "id_requester_0")  # no answer yet: Tab enters at the first
+            page.keyboard.press("Space")
+            page.keyboard.press("ArrowDown")
+            assert checked(page, "requester") == "family"
+            tab_to(page, "id_best_time_0")  # "Any time" is chosen: Tab enters there
+            page.keyboard.press("ArrowDown")
+            assert checked(page, "best_time") == "morning"
+            tab_to(page, "id_treatment")
+            assert page.input_value("#id_treatment") == "surgery"
+            tab_to(page, "id_message")
+            page.keyboard.type("Mornings are best. Ask for my daughter.")
+            tab_to(page, "id_consent")  # the hidden honeypot field is never a Tab stop
+            press_tab_until(page, "el.type === 'submit'", limit=3)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+
+            assert page.url == base + FORM_PATH
+            assert page.title().startswith("Error:")
+            summary = page.locator(".error-summary")
+            assert summary.is_visible()
+            assert summary.get_attribute("role") == "alert"
+            links = summary.locator("a")
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            assert hrefs == ["#id_name", "#id_phone", "#id_consent"], hrefs
+            # What was typed and chosen is all still there.
+            assert page.input_value("#id_phone") == "555-CALL-NOW"
+            assert checked(page, "requester") == "family"
+            assert checked(page, "best_time") == "morning"
+            assert page.input_value("#id_treatment") == "surgery"
+            assert page.input_value("#id_message") == "Mornings are best. Ask for my daughter."
+
+            # The summary's links take the patient to each field in turn.
+            press_tab_until(page, "el.getAttribute('href') === '#id_name'")
+            page.keyboard.press("Enter")
+            assert focused(page)["id"] == "id_name", focused(page)
+            page.keyboard.type("Ann Example")
+
+            press_tab_until(page, "el.getAttribute('href') === '#id_consent'", key="Shift+Tab")
+            page.keyboard.press("Enter")
+            assert focused(page)["id"] == "id_consent", focused(page)
+            page.keyboard.press("Space")
+            assert page.is_checked("#id_consent")
+
+            press_tab_until(page, "el.getAttribute('href') === '#id_phone'", key="Shift+Tab")
+            page.keyboard.press("Enter")
+            assert focused(page)["id"] == "id_phone", focused(page)
+            page.keyboard.press("ControlOrMeta+a")
+            page.keyboard.type("(555) 234-5678")
+
+            # Enter in a text field sends the form.
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.url == base + SENT_PATH
+            heading = page.locator("h1").inner_text()
+            assert heading == "Thank you. We got your request."
+            main = page.locator("main").inner_text()
+            assert "What happens next" in main and "(888) 552-6760" in main
+            return context.cookies()
+        finally:
+            context.close()
+
+    cookies = appointment_browser.run(patient)
+    assert [c["name"] for c in cookies] == ["csrftoken"]
+
+    saved = AppointmentRequest.objects.get()
+    assert saved.name == "Ann Example"
+    assert saved.phone == "+15552345678"
+    assert (saved.requester, saved.best_time, saved.treatment) == ("family", "morning", "surgery")
+    assert saved.message == "Mornings are best. Ask for my daughter."
+    assert saved.consent is True
+
+
+def test_a_full_message_with_line_breaks_goes_through(
+    appointment_browser, live_server, plain_http_cookies
+):
+    """The browser lets the patient type 500 characters, line breaks counted as one each
+    (maxlength=500), and sends each break as CR LF. The server must take it."""
+    base = live_server.url
+
+    def patient(browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(base + FORM_PATH)
+            page.fill("#id_name", "Ann Example")
+            page.fill("#id_phone", "(555) 234-5678")
+            page.check("#id_requester_0")
+            page.check("#id_consent")
+            page.focus("#id_message")
+            for _ in range(10):
+                page.keyboard.type("x" * 49)
+                page.keyboard.press("Enter")
+            page.keyboard.type("more")  # the browser stops the patient here
+            typed = page.evaluate("document.querySelector('#id_message').value.length")
+            assert typed == 500, typed
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            summary = page.locator(".error-summary")
+            problem = summary.inner_text() if summary.count() else ""
+            return page.url, problem
+        finally:
+            page.close()
+
+    url, problem = appointment_browser.run(patient)
+    assert url == base + SENT_PATH, f"refused: {problem!r}"
+    assert AppointmentRequest.objects.count() == 1
+
+
+# axe-core at two widths -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
+def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation(
+    width, appointment_browser, axe_script, live_server, plain_http_cookies
+):
+    base = live_server.url
+
+    def check(browser):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        problems = []
+        try:
+            page.goto(base + FORM_PATH)
+            problems += [f"empty form: {v}" for v in axe_violations(page, axe_script)]
+
+            page.fill("#id_phone", "555-CALL")
+            page.fill("#id_email", "ann@")
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            assert page.locator(".error-summary").is_visible()
+            problems += [f"form with errors: {v}" for v in axe_violations(page, axe_script)]
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                problems.append(f"form with errors scrolls sideways by {overflow} px")
+            if width == WIDTHS["phone"]:
+                page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            page.fill("#id_name", "Ann Example")
+            page.fill("#id_phone", "(555) 234-5678")
+            page.fill("#id_email", "")
+            page.check("#id_requester_0")
+            page.check("#id_consent")
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            assert page.url == base + SENT_PATH
+            problems += [f"confirmation: {v}" for v in axe_violations(page, axe_script)]
+        finally:
+            page.close()
+        return problems
+
+    problems = appointment_browser.run(check)
+    assert not problems, f"{len(problems)} problem(s) at {width} px:\n" + "\n".join(problems)
+    assert AppointmentRequest.objects.count() == 1
+    if width == WIDTHS["phone"]:
+        assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_fields_with_mistakes_are_marked_in_red(appointment_browser, live_server, plain_http_cookies):
+    """Besides the red message, a field with a mistake gets the red border the site's CSS
+    asks for (.has-error input), so it stands out when scrolling the form."""
+    base = live_server.url
+
+    def colours(browser):
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        try:
+            page.goto(base + FORM_PATH)
+            page.fill("#id_phone", "555-CALL")
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            return page.evaluate(
+                """() => Object.fromEntries(['id_name', 'id_phone', 'id_email'].map(id => [
+                  id, getComputedStyle(document.getElementById(id)).borderTopColor]))"""
+            )
+        finally:
+            page.close()
+
+    borders = appointment_browser.run(colours)
+    red = "rgb(176, 0, 32)"  # #b00020, the colour of the error messages
+    assert borders["id_email"] != red  # no mistake there
+    assert (borders["id_name"], borders["id_phone"]) == (red, red), borders
