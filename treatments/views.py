@@ -60,13 +60,18 @@ def render_home(request, overview):
     )
 
 
+def published_detail(request, model, slug, render_page):
+    """A published record's page, or 404; Last-Modified from what the patient reads."""
+    record = model.objects.published_by_slug(slug)
+    if record is None:
+        raise Http404("No such page")
+    page = record.published_content()
+    return set_last_modified(render_page(request, page), page.updated_at, page.reviewed_at)
+
+
 @public_page("treatments", "glossary")
 def modality_detail(request, slug):
-    modality = Modality.objects.published_by_slug(slug)
-    if modality is None:
-        raise Http404("No such treatment")
-    page = modality.published_content()
-    return set_last_modified(render_modality(request, page), page.updated_at, page.reviewed_at)
+    return published_detail(request, Modality, slug, render_modality)
 
 
 def render_modality(request, page):
@@ -113,11 +118,7 @@ def side_effect_list(request):
 
 @public_page("side-effects", "treatments")
 def side_effect_detail(request, slug):
-    effect = SideEffect.objects.published_by_slug(slug)
-    if effect is None:
-        raise Http404("No such side effect")
-    page = effect.published_content()
-    return set_last_modified(render_side_effect(request, page), page.updated_at, page.reviewed_at)
+    return published_detail(request, SideEffect, slug, render_side_effect)
 
 
 def render_side_effect(request, page):
@@ -139,20 +140,12 @@ def render_side_effect(request, page):
 
 @public_page("pages")
 def privacy(request):
-    page = Page.objects.published_by_slug("privacy")
-    if page is None:
-        raise Http404("No privacy notice yet")
-    content = page.published_content()
-    return set_last_modified(render_policy(request, content), content.updated_at, content.reviewed_at)
+    return published_detail(request, Page, "privacy", render_policy)
 
 
 @public_page("pages")
 def policy(request):
-    page = Page.objects.published_by_slug("policy")
-    if page is None:
-        raise Http404("No policy page yet")
-    content = page.published_content()
-    return set_last_modified(render_policy(request, content), content.updated_at, content.reviewed_at)
+    return published_detail(request, Page, "policy", render_policy)
 
 
 def render_policy(request, page):
