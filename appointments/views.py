@@ -53,7 +53,9 @@ def request_appointment(request):
                         appointment_request = form.save(commit=False)
                         appointment_request.submission_token = token
                         appointment_request.save()
-                        transaction.on_commit(lambda: notify_new_request(appointment_request))
+                        transaction.on_commit(
+                            lambda: notify_new_request(appointment_request), robust=True
+                        )
                 except IntegrityError:
                     pass  # the same form arrived twice at once: the first one counts
             return redirect("appointments:sent")

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import unicodedata
 
 from django.conf import settings
 from django.contrib import admin
@@ -22,7 +23,9 @@ class LoginThrottle:
     """Counts failed admin logins per client address and per username in the cache."""
 
     def __init__(self, request):
-        username = request.POST.get("username", "")[:150].lower()
+        # The same normalisation the login form applies, so respelling gains nothing.
+        username = unicodedata.normalize("NFKC", request.POST.get("username", "")[:150].strip())
+        username = username.casefold()
         self.keys = [
             "login-fail:addr:" + hashlib.sha256(client_address(request).encode()).hexdigest(),
             "login-fail:user:" + hashlib.sha256(username.encode()).hexdigest(),

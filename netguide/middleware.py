@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -50,9 +50,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (DatabaseError, InterfaceError)):
-            return None
-        logger.error("Database unavailable: %s", type(exception).__name__)
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None  # a real bug: Django's 500 handling and its log, not "a short break"
+        logger.error("Database unavailable: %s", str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception).__name__)
         from treatments.models import SiteSettings
 
         site = SiteSettings(pk=1).snapshot()  # built-in defaults: no query

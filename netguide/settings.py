@@ -102,6 +102,13 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Give up quickly on a database that does not answer: a calm 503 beats a hung worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"connect_timeout": 2, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+         "keepalives_count": 2, "tcp_user_timeout": 10000}
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,16 +219,22 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "treatments.markdown.render_markdown"
 MARKDOWNX_URLS_PATH = "/admin-tools/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/admin-tools/markdownx/upload/"
 
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND",
-            "django.core.mail.backends.console.EmailBackend"
-            if DEBUG
-            else "django.core.mail.backends.smtp.EmailBackend",
-        ),
+EMAIL_BACKEND_PATH = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+        "username": os.environ.get("DJANGO_EMAIL_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
+        "use_tls": env_flag("DJANGO_EMAIL_USE_TLS"),
+        "timeout": 10,
     }
-}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <noreply@localhost>")
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 

@@ -220,7 +220,7 @@ class ReviewableAdmin(admin.ModelAdmin):
             except WorkflowError as error:
                 form.add_error(None, str(error))
             else:
-                transaction.on_commit(lambda: notify_submitted(record, request.user))
+                transaction.on_commit(lambda: notify_submitted(record, request.user), robust=True)
                 messages.success(request, f"{revision.label} was submitted for medical review.")
                 return HttpResponseRedirect(self.url("change", record))
         return self.render_step(
@@ -284,7 +284,7 @@ class ReviewableAdmin(admin.ModelAdmin):
             except (WorkflowError, PermissionDenied) as error:
                 form.add_error(None, str(error) or "You are not allowed to do that.")
             else:
-                transaction.on_commit(lambda: notify_decision(record, decided, label))
+                transaction.on_commit(lambda: notify_decision(record, decided, label), robust=True)
                 messages.success(request, f"{decided.label}: {label}.")
                 return HttpResponseRedirect(self.url("change", record))
         submission = record.audit_entries().filter(action=Action.SUBMITTED, revision=revision).first()

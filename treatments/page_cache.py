@@ -145,7 +145,10 @@ class PageCacheMiddleware:
         if cached is not None:
             return self.cached_response(request, cached)
         response = self.get_response(request)
-        if versions is not None and storable(response):
+        if response.cookies:
+            # A signed-in editor's session cookie: this response is theirs alone.
+            patch_cache_control(response, private=True, no_cache=True)
+        elif versions is not None and storable(response):
             store(page_key(request), versions, response)
         response["X-Page-Cache"] = "miss"
         return response

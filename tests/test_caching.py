@@ -1,0 +1,341 @@
+"""The page cache: hits cost no query, approvals invalidate exactly what they change,
+HTTP caching headers and conditional requests, and nothing private is ever cached.
+
+Runs in-process with the test client and the suite's cache (local memory unless
+REDIS_URL is set); the database is the suite's (SQLite or PostgreSQL).
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from treatments.models import Drug, Modality, Procedure, Question, SiteSettings
+from treatments.sharing import preview_url
+
+from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
+    editor,
+    public_urls,
+    published_site,
+    published_site_once,
+    reviewer,
+    superuser,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries to render each public page with an empty page cache (measured, then fixed:
+# a change that adds a query per request shows up here).
+QUERY_BUDGET = {
+    "/": 6,
+    "/treatments/surgery/": 6,
+    "/side-effects/": 2,
+    "/side-effects/nausea/": 5,
+    "/medical-and-editorial-policy/": 5,
+    "/explore/": 2,
+    "/explore/?origin=gi&grade=low&hormones=yes&extent=spread&liver=yes&surgery=no": 2,
+    "/glossary/": 2,
+    "/my-questions/": 2,
+    "/my-questions/?t=surgery&t=prrt": 2,
+    "/search/?q=surgery": 2,
+    "/search/?q=": 1,
+    "/sitemap.xml": 8,
+    "/robots.txt": 1,
+}
+REASON = "Medical words are needed here (test)."
+
+
+def publish(record, editor, reviewer, **changes):
+    """The editorial workflow: edit, save a revision, submit, approve."""
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.save()
+    record.save_revision(editor)
+    record.submit(editor, "A test change.", REASON)
+    return record.approve(reviewer, record.latest_revision.content_hash)
+
+
+def page_state(client, url, **headers):
+    response = client.get(url, headers=headers)
+    return response.status_code, response.get("X-Page-Cache")
+
+
+def html(response):
+    return response.content.decode()
+
+
+def treatment_with_a_side_effect():
+    """A published treatment and one side effect its page lists."""
+    for modality in Modality.objects.published():
+        effect = modality.side_effects.first()
+        if effect is not None:
+            return modality, effect
+    raise AssertionError("no published treatment lists a side effect")
+
+
+# Hits and misses -----------------------------------------------------------------------
+
+
+def test_every_public_page_is_a_miss_then_a_hit_and_a_hit_makes_no_query(
+    client, published_site, django_assert_num_queries
+):
+    urls = public_urls()
+    assert len(urls) > 25
+    for url in urls:
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert first["X-Page-Cache"] == "miss", url
+        with django_assert_num_queries(0, info=url):
+            second = client.get(url)
+        assert second.status_code == 200, url
+        assert second["X-Page-Cache"] == "hit", url
+        assert second.content == first.content, url
+        assert second["Content-Type"] == first["Content-Type"], url
+
+
+def test_uncached_pages_make_a_small_fixed_number_of_queries(
+    client, published_site, editor, reviewer, django_assert_max_num_queries
+):
+    def measure():
+        counts = {}
+        for url, budget in QUERY_BUDGET.items():
+            cache.clear()
+            with django_assert_max_num_queries(budget, info=url) as captured:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["X-Page-Cache"] == "miss", url
+            counts[url] = len(captured)
+        return counts
+
+    before = measure()
+    # Five more published treatments, each with every kind of part.
+    surgery = Modality.objects.get(slug="surgery")
+    for number in range(5):
+        extra = Modality.objects.create(
+            slug=f"extra-treatment-{number}",
+            title=f"Extra treatment {number}",
+            summary="One more way to treat a tumor.",
+            body="Your care team talks with you about it.",
+            order=100 + number,
+        )
+        extra.side_effects.set(surgery.side_effects.all())
+        extra.indications.set(surgery.indications.all())
+        extra.drugs.set(Drug.objects.all()[:2])
+        Question.objects.create(modality=extra, text="How long does it take?")
+        procedure = Procedure.objects.create(modality=extra, name="A step", description="What happens.")
+        procedure.indications.set(surgery.indications.all()[:1])
+        publish(extra, editor, reviewer)
+    assert client.get("/").content.decode().count("Extra treatment") == 5
+    after = measure()
+    for url in ("/", "/treatments/surgery/", "/side-effects/nausea/", "/explore/", "/my-questions/"):
+        assert after[url] == before[url], f"{url}: {before[url]} queries, {after[url]} with 5 more treatments"
+
+
+def test_approving_a_treatment_rebuilds_exactly_the_pages_that_show_it(
+    client, published_site, editor, reviewer
+):
+    treatment, effect = treatment_with_a_side_effect()
+    page = f"/treatments/{treatment.public_slug}/"
+    shows_it = [page, "/", f"/side-effects/{effect.public_slug}/"]
+    does_not = ["/glossary/", "/side-effects/"]
+    for url in shows_it + does_not:
+        client.get(url)
+        assert page_state(client, url) == (200, "hit"), url
+
+    publish(
+        treatment,
+        editor,
+        reviewer,
+        title="Newly approved title",
+        summary="What this treatment does, in newly approved words.",
+    )
+
+    for url in shows_it:
+        response = client.get(url)
+        assert (response.status_code, response["X-Page-Cache"]) == (200, "miss"), url
+        assert "Newly approved title" in html(response), url
+    for url in (page, "/"):
+        assert "newly approved words" in html(client.get(url)), url
+    for url in does_not:
+        assert page_state(client, url) == (200, "hit"), f"{url} was rebuilt, but it does not show treatments"
+
+
+def test_a_site_settings_approval_rebuilds_every_page(client, published_site, editor, reviewer):
+    urls = public_urls()
+    for url in urls:
+        client.get(url)
+        assert page_state(client, url) == (200, "hit"), url
+
+    settings_record = SiteSettings.objects.get(pk=1)
+    old_phone = settings_record.phone_number
+    publish(settings_record, editor, reviewer, phone_number="(555) 010-0199")
+
+    for url in urls:
+        response = client.get(url)
+        assert (response.status_code, response["X-Page-Cache"]) == (200, "miss"), url
+        if response["Content-Type"].startswith("text/html"):
+            header = re.search(r'<a class="header-call" href="([^"]+)">(.*?)</a>', html(response))
+            assert header, url
+            assert header.group(1) == "tel:+15550100199", url
+            assert "(555) 010-0199" in header.group(2) and old_phone not in header.group(2), url
+
+
+def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
+    client, published_site, reviewer
+):
+    surgery = Modality.objects.get(slug="surgery")
+    long_ago = timezone.now() - timedelta(days=400)
+    Modality.objects.filter(pk=surgery.pk).update(last_reviewed_at=long_ago)
+
+    def last_reviewed():
+        response = client.get("/treatments/surgery/")
+        found = re.search(r'Last reviewed: <time datetime="(\d{4}-\d\d-\d\d)"', html(response))
+        assert found, "no 'Last reviewed' date on the page"
+        return found.group(1), response["X-Page-Cache"]
+
+    assert last_reviewed()[0] == timezone.localdate(long_ago).isoformat()
+    assert last_reviewed()[1] == "hit"
+
+    surgery.refresh_from_db()
+    surgery.confirm_still_accurate(reviewer, "Checked against the latest guidelines.")
+
+    assert last_reviewed() == (timezone.localdate().isoformat(), "miss")
+
+
+# HTTP caching ------------------------------------------------------------------------------
+
+
+def test_public_pages_allow_shared_caches_briefly(client, published_site):
+    for url in public_urls():
+        response = client.get(url)
+        directives = [d.strip() for d in response.get("Cache-Control", "").split(",")]
+        assert "public" in directives, url
+        assert any(re.fullmatch(r"max-age=\d+", d) for d in directives), url
+        assert any(re.fullmatch(r"stale-while-revalidate=\d+", d) for d in directives), url
+        assert not {"private", "no-store", "no-cache"} & set(directives), url
+
+
+def test_if_none_match_gets_304_on_the_miss_and_the_hit_path(client, published_site):
+    for url in ["/", "/treatments/surgery/", "/side-effects/", "/glossary/", "/search/?q=surgery"]:
+        first = client.get(url)
+        etag = first["ETag"]
+        assert etag, url
+        hit = client.get(url, headers={"If-None-Match": etag})
+        assert hit.status_code == 304, f"{url}: hit path"
+        assert hit.content == b""
+        assert client.get(url, headers={"If-None-Match": '"another"'}).status_code == 200, url
+
+        cache.clear()
+        miss = client.get(url, headers={"If-None-Match": etag})
+        assert miss.status_code == 304, f"{url}: miss path"
+        assert miss["ETag"] == etag, url
+
+
+def test_if_modified_since_gets_304_on_detail_pages(client, published_site):
+    treatment, effect = treatment_with_a_side_effect()
+    for url in [
+        f"/treatments/{treatment.public_slug}/",
+        f"/side-effects/{effect.public_slug}/",
+        reverse("treatments:policy"),
+    ]:
+        first = client.get(url)
+        last_modified = first["Last-Modified"]
+        assert last_modified, url
+        assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304, url
+        earlier = http_date(timezone.now().timestamp() - 10 * 365 * 24 * 3600)
+        assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200, url
+        cache.clear()
+        miss = client.get(url, headers={"If-Modified-Since": last_modified})
+        assert miss.status_code == 304, f"{url}: miss path"
+
+
+# Nothing private is cached -----------------------------------------------------------------
+
+
+def assert_never_cached(client, url, expected_status=200):
+    """Fetched twice: never a page-cache response, never public."""
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == expected_status, url
+        assert "X-Page-Cache" not in response, f"{url} went through the page cache"
+        assert "public" not in response.get("Cache-Control", ""), f"{url}: {response.get('Cache-Control')}"
+
+
+def test_admin_pages_and_previews_are_never_cached(client, published_site, editor, superuser):
+    surgery = Modality.objects.get(slug="surgery")
+    assert_never_cached(client, reverse("admin:login"))
+    shared = preview_url(surgery.latest_revision)
+    assert_never_cached(client, shared)
+
+    client.force_login(editor)
+    surgery.summary = "A draft the editor is still writing."
+    surgery.save()
+    surgery.save_revision(editor)
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:treatments_modality_changelist"),
+        reverse("admin:treatments_modality_change", args=[surgery.pk]),
+        reverse("treatments:draft-preview", args=["treatment", surgery.pk]),
+    ]:
+        assert_never_cached(client, url)
+    assert "A draft the editor is still writing." in html(
+        client.get(reverse("treatments:draft-preview", args=["treatment", surgery.pk]))
+    )
+    client.logout()
+    assert_never_cached(client, preview_url(surgery.latest_revision))
+    client.force_login(superuser)
+    assert_never_cached(client, reverse("admin:treatments_revision_changelist"))
+
+
+def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(client, published_site, editor):
+    # A signed-in editor browsing the public site: the session middleware re-sends the
+    # session cookie on every request (SESSION_SAVE_EVERY_REQUEST).
+    client.force_login(editor)
+    response = client.get("/treatments/surgery/")
+    assert response.status_code == 200
+    assert response.cookies, "expected the session cookie to be re-sent"
+    assert response.get("X-Page-Cache") != "hit"
+    cache_control = response.get("Cache-Control", "")
+    assert "public" not in cache_control, (
+        f"a response that sets a cookie ({', '.join(response.cookies)}) says "
+        f"Cache-Control: {cache_control}: a CDN may store the Set-Cookie and hand the "
+        "editor's session to other visitors"
+    )
+
+    client.logout()
+    anonymous = client.get("/treatments/surgery/")
+    assert anonymous["X-Page-Cache"] == "miss", "the cookie-setting response was stored"
+    assert not anonymous.cookies
+
+
+# Drafts stay private ---------------------------------------------------------------------
+
+
+def test_a_draft_never_shows_on_a_public_page(client, published_site, editor):
+    marker = "Zyxwv draft words nobody approved"
+    surgery = Modality.objects.get(slug="surgery")
+    urls = ["/treatments/surgery/", "/", "/search/?q=Zyxwv", "/my-questions/?t=surgery"]
+    for url in urls:
+        client.get(url)  # cached before the edit
+
+    surgery.summary = marker
+    surgery.body = surgery.body + "\n\n" + marker
+    surgery.save()
+    surgery.save_revision(editor)
+    for url in urls:
+        assert marker not in html(client.get(url)), f"{url} (cached)"
+    cache.clear()
+    for url in urls:
+        assert marker not in html(client.get(url)), f"{url} (uncached)"
+
+    surgery.submit(editor, "Waiting for review.", REASON)
+    cache.clear()
+    for url in urls:
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss"
+        assert marker not in html(response), f"{url} (submitted, not approved)"
+        assert marker not in html(client.get(url)), f"{url} (submitted, cached)"

@@ -1,0 +1,353 @@
+"""Outages, over real HTTP against gunicorn with the production settings.
+
+One gunicorn server reaches PostgreSQL (its own fresh database) and Redis (its own key
+prefix) through TCP proxies this test controls: cutting a proxy (refused connections,
+open ones closed) or hanging it (nothing answers) is the outage. The services themselves
+are never touched. The same server also shows that a workflow email cannot break an
+editorial step. The last test checks, in-process, that a database error in the middle
+of an admin save leaves nothing half-written.
+"""
+
+import json
+import re
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from treatments.models import AuditEntry, Modality, Question, Revision
+
+from . import servers
+from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
+    PHONE_TEXT,
+    Browser,
+    GunicornServer,
+    TCPProxy,
+    editor,
+    form_values,
+    published_site,
+    published_site_once,
+)
+
+WORKERS = 2
+CACHE_WARNING = "Page cache unavailable"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """gunicorn -> proxies -> PostgreSQL (a fresh database) and Redis (a fresh prefix)."""
+    servers.require_services()
+    servers.ensure_static_files()
+    database = servers.create_demo_database()
+    prefix = servers.cache_prefix("resilience")
+    pg_proxy = TCPProxy(servers.PG_HOST, servers.PG_PORT).start()
+    redis_proxy = TCPProxy(servers.REDIS_HOST, servers.REDIS_PORT).start()
+    server = GunicornServer(
+        servers.database_url(database, port=pg_proxy.port),
+        f"redis://{redis_proxy.address}/{servers.REDIS_DB}",
+        prefix,
+        workers=WORKERS,
+    )
+    try:
+        server.start()
+        yield {"server": server, "pg": pg_proxy, "redis": redis_proxy, "database": database}
+    finally:
+        server.stop()
+        pg_proxy.close()
+        redis_proxy.close()
+        servers.drop_database(database)
+        servers.delete_cache_prefix(prefix)
+
+
+def side_effect_slugs(database):
+    return [row[0] for row in servers.query(
+        database,
+        "SELECT slug FROM treatments_sideeffect WHERE live_revision_id IS NOT NULL ORDER BY slug",
+    )]
+
+
+def h1(response):
+    found = re.search(r"<h1>(.*?)</h1>", response.text, re.S)
+    return found.group(1).strip() if found else None
+
+
+def test_a_redis_outage_serves_pages_from_the_database(stack):
+    server, redis = stack["server"], stack["redis"]
+    effects = side_effect_slugs(stack["database"])
+    server.get("/treatments/surgery/")
+    warm = server.get("/treatments/surgery/")
+    assert (warm.status, warm.headers["X-Page-Cache"]) == (200, "hit")
+    log_before = len(server.log())
+
+    redis.cut()
+    try:
+        pages = ["/", "/treatments/surgery/", "/side-effects/", "/glossary/", f"/side-effects/{effects[0]}/"]
+        requests = 0
+        slowest = 0.0
+        for _ in range(4):
+            for path in pages:
+                started = time.monotonic()
+                response = server.get(path)
+                slowest = max(slowest, time.monotonic() - started)
+                requests += 1
+                assert response.status == 200, f"{path} during a Redis outage: {response.status}"
+                assert response.headers["X-Page-Cache"] == "miss"
+                assert h1(response), path
+        assert slowest < 3, f"a request took {slowest:.1f}s while Redis was away"
+
+        health = server.get("/healthz")
+        assert health.status == 503
+        assert json.loads(health.body) == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
+
+        login_page = server.get("/admin/login/")
+        assert login_page.status == 200
+        # The login throttle lives in the cache: its outage must not lock staff out.
+        browser = Browser()
+        browser.login(server.base_url, "demo-editor")
+        assert browser.open(f"{server.base_url}/admin/").status == 200
+
+        outage_log = server.log()[log_before:]
+        warnings = outage_log.count(CACHE_WARNING)
+        assert 1 <= warnings <= WORKERS, (
+            f"{warnings} cache warnings for {requests} requests: expected one per worker process"
+        )
+        assert "Traceback" not in outage_log
+    finally:
+        redis.restore()
+
+    # Redis is back: a page stored before the outage is a hit at once; a page first
+    # seen during the outage is stored on its next request.
+    assert server.get("/treatments/surgery/").headers["X-Page-Cache"] == "hit"
+    first = server.get(f"/side-effects/{effects[0]}/")
+    again = server.get(f"/side-effects/{effects[0]}/")
+    assert (first.status, first.headers["X-Page-Cache"]) == (200, "miss")
+    assert (again.status, again.headers["X-Page-Cache"]) == (200, "hit")
+    assert server.get("/healthz").status == 200
+    assert "Page cache is back" in server.log()[log_before:]
+
+
+def test_a_redis_that_stops_answering_costs_a_fraction_of_a_second(stack):
+    """Not refused but silent (a partition, a stuck Redis): the short socket timeouts
+    in settings.CACHES keep every request quick instead of tying up the workers."""
+    server, redis = stack["server"], stack["redis"]
+    redis.hang()
+    try:
+        timings = []
+        for path in ["/", "/treatments/surgery/", "/glossary/", "/side-effects/", "/healthz"] * 2:
+            started = time.monotonic()
+            response = server.get(path, timeout=20)
+            timings.append(time.monotonic() - started)
+            assert response.status == (503 if path == "/healthz" else 200), path
+        assert max(timings) < 2.5, f"requests took up to {max(timings):.1f}s while Redis hung: {timings}"
+    finally:
+        redis.restore()
+    server.get("/treatments/surgery/")
+    assert server.get("/treatments/surgery/").headers["X-Page-Cache"] == "hit"
+    assert server.get("/healthz").status == 200
+
+
+def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
+    server, pg = stack["server"], stack["pg"]
+    effects = side_effect_slugs(stack["database"])
+    never_visited = effects[-3:]
+    for path in ["/", "/treatments/surgery/"]:
+        server.get(path)
+        assert server.get(path).headers["X-Page-Cache"] == "hit", path
+    assert pg.connections_made > 0
+
+    pg.cut()  # new connections are refused, and the workers' open ones are broken
+    try:
+        for path in ["/", "/treatments/surgery/"]:
+            response = server.get(path)
+            assert (response.status, response.headers["X-Page-Cache"]) == (200, "hit"), path
+            assert h1(response)
+
+        for path in [f"/side-effects/{slug}/" for slug in never_visited] + ["/search/?q=fatigue"]:
+            response = server.get(path)
+            assert response.status == 503, f"{path}: {response.status}"
+            assert response.headers["Content-Type"].startswith("text/html")
+            assert response.headers["Retry-After"]
+            assert "no-store" in response.headers["Cache-Control"]
+            assert "X-Page-Cache" not in response.headers or response.headers["X-Page-Cache"] == "miss"
+            assert PHONE_TEXT in response.text
+            assert "Please try again in a moment" in response.text
+            assert "Traceback" not in response.text and "Error" not in response.text
+            assert response.headers["Content-Security-Policy"]
+
+        health = server.get("/healthz")
+        assert health.status == 503
+        assert json.loads(health.body)["database"] == "unavailable"
+    finally:
+        pg.restore()
+
+    # Back without a restart: broken persistent connections are replaced.
+    for path in [f"/side-effects/{slug}/" for slug in never_visited] + ["/search/?q=fatigue", "/glossary/"]:
+        response = server.get(path)
+        assert response.status == 200, f"{path} after the database came back: {response.status}"
+    assert server.get("/healthz").status == 200
+    assert "Traceback" not in server.log()
+
+
+def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stack):
+    """PostgreSQL accepts connections but does not answer (a failover in progress, a
+    stuck server). Uncached pages must fail fast with the 503 page, and the requests
+    waiting for the database must not use up the workers that serve cached pages."""
+    server, pg, database = stack["server"], stack["pg"], stack["database"]
+    for path in ["/", "/treatments/surgery/"]:
+        server.get(path)
+        assert server.get(path).headers["X-Page-Cache"] == "hit", path
+    effects = side_effect_slugs(database)
+    uncached = [f"/search/?q=hang{n}" for n in range(6)] + [f"/side-effects/{slug}/" for slug in effects[1:5]]
+    results = {}
+
+    def fetch(path):
+        started = time.monotonic()
+        try:
+            response = server.get(path, timeout=6)
+            results[path] = (response.status, time.monotonic() - started)
+        except OSError as error:
+            results[path] = (type(error).__name__, time.monotonic() - started)
+
+    pg.hang(reset_open=True)
+    try:
+        waiting = [threading.Thread(target=fetch, args=(path,)) for path in uncached]
+        for thread in waiting:
+            thread.start()
+        time.sleep(1)
+        started = time.monotonic()
+        try:
+            cached = server.get("/treatments/surgery/", timeout=3)
+            cached_result = (cached.status, cached.headers["X-Page-Cache"])
+        except OSError as error:
+            cached_result = (type(error).__name__, None)
+        cached_seconds = time.monotonic() - started
+        for thread in waiting:
+            thread.join(timeout=10)
+    finally:
+        pg.restore()
+
+    slow = {path: result for path, result in results.items() if result[0] != 503 or result[1] > 5}
+    assert cached_result == (200, "hit") and not slow, (
+        f"while PostgreSQL did not answer: a cached page gave {cached_result} after "
+        f"{cached_seconds:.1f}s; uncached pages that did not get a 503 within 5s: {slow} "
+        "(no connect timeout: each request waits for the database until gunicorn's "
+        "30 s worker timeout, and 8 such requests block every thread)"
+    )
+
+
+def test_an_editorial_step_never_fails_on_email(stack):
+    """The server runs with the documented production defaults for email (no
+    DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the
+    notification email cannot be sent, least of all after the submission was saved."""
+    server, database = stack["server"], stack["database"]
+    (surgery_id,) = servers.query(database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'")[0]
+    editor = Browser()
+    editor.login(server.base_url, "demo-editor")
+    change_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/change/"
+    data = form_values(editor.open(change_url).text, "modality_form")
+    data.update(summary="An operation to remove the tumor (edited for the email test).", _save="Save")
+    assert editor.open(change_url, data).status == 302
+
+    submit_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/submit/"
+    page = editor.open(submit_url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = editor.open(
+        submit_url,
+        {"csrfmiddlewaretoken": token, "change_summary": "Clearer summary.", "reading_level_reason": "Medical words."},
+    )
+    (state,) = servers.query(database, "SELECT review_state FROM treatments_modality WHERE id = %s", (surgery_id,))[0]
+    tracebacks = server.log().split("Traceback (most recent call last):")
+    cause = next((line for line in tracebacks[-1].splitlines() if line and not line.startswith(" ")), "")
+    assert response.status == 302, (
+        f"'Submit for review' answered {response.status} (the submission was "
+        f"{'saved anyway' if state == 'submitted' else 'not saved'}): {cause if len(tracebacks) > 1 else ''}"
+    )
+
+
+# Nothing half-written --------------------------------------------------------------------------
+
+TRIGGER_NAME = "netguide_test_refuse_revision"
+
+
+def refuse_new_revisions():
+    """A real database-side failure: a trigger that rejects every new revision."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION netguide_test_refuse() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION 'revision refused by a test trigger'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {TRIGGER_NAME} BEFORE INSERT ON treatments_revision "
+                "FOR EACH ROW EXECUTE FUNCTION netguide_test_refuse()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER {TRIGGER_NAME} BEFORE INSERT ON treatments_revision "
+                "BEGIN SELECT RAISE(ABORT, 'revision refused by a test trigger'); END"
+            )
+
+
+def allow_new_revisions():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON treatments_revision")
+            cursor.execute("DROP FUNCTION IF EXISTS netguide_test_refuse()")
+        else:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}")
+
+
+@pytest.mark.django_db
+def test_a_failed_admin_save_leaves_nothing_half_written(client, published_site, editor):
+    surgery = Modality.objects.get(slug="surgery")
+    before = {
+        "title": surgery.title,
+        "summary": surgery.summary,
+        "questions": list(surgery.questions.values_list("text", flat=True)),
+        "latest": surgery.latest_revision_id,
+        "revisions": Revision.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+    client.force_login(editor)
+    url = reverse("admin:treatments_modality_change", args=[surgery.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = form_values(page.content.decode(), "modality_form")
+    assert "questions-0-text" in data
+    data.update(
+        title="Surgery: half-written title",
+        summary="A half-written summary.",
+        _save="Save",
+    )
+    data["questions-0-text"] = "A half-written question?"
+
+    refuse_new_revisions()
+    client.raise_request_exception = False  # a 500 would be an answer too, not a test error
+    try:
+        response = client.post(url, data)
+    finally:
+        allow_new_revisions()
+        client.raise_request_exception = True
+
+    assert response.status_code in {500, 503}, response.status_code
+    surgery.refresh_from_db()
+    after = {
+        "title": surgery.title,
+        "summary": surgery.summary,
+        "questions": list(surgery.questions.values_list("text", flat=True)),
+        "latest": surgery.latest_revision_id,
+        "revisions": Revision.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+    assert after == before, "the admin save was partly written"
+
+    # The same form saves completely once the database accepts revisions again.
+    response = client.post(url, data)
+    assert response.status_code == 302, response.status_code
+    surgery.refresh_from_db()
+    assert surgery.title == "Surgery: half-written title"
+    assert surgery.latest_revision.snapshot["questions"][0] == "A half-written question?"
+    assert Revision.objects.count() == before["revisions"] + 1
+    assert "A half-written question?" in Question.objects.filter(modality=surgery).values_list("text", flat=True)
