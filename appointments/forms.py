@@ -43,7 +43,11 @@ class AppointmentRequestForm(forms.ModelForm):
     )
     # A field people never see (hidden with CSS and from screen readers); bots fill it in.
     website = forms.CharField(required=False, label="Leave this empty", max_length=200)
-    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    submission_token = forms.RegexField(
+        regex=r"\A[0-9a-f]{32}\Z",
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "This form has expired. Please send it again."},
+    )
 
     class Meta:
         model = AppointmentRequest

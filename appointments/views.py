@@ -14,6 +14,7 @@ from .notifications import notify_new_request
 from .throttle import count_request, over_limit
 
 TREATMENT_PATH = re.compile(r"^/treatments/([a-z0-9-]+)/$")
+TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 def treatment_choices():
@@ -36,7 +37,7 @@ def request_appointment(request):
     choices = treatment_choices()
     if request.method == "POST":
         token = request.POST.get("submission_token", "")
-        if token and AppointmentRequest.objects.filter(submission_token=token).exists():
+        if TOKEN.fullmatch(token) and AppointmentRequest.objects.filter(submission_token=token).exists():
             return redirect("appointments:sent")  # a refresh or double submit
         if over_limit(request):
             return render(request, "appointments/blocked.html", status=429)
