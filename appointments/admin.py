@@ -6,12 +6,29 @@ from .models import AppointmentRequest, Status
 
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "status", "requester", "best_time", "created_at", "waiting")
+    list_display = (
+        "__str__",
+        "status",
+        "requester",
+        "best_time",
+        "created_at",
+        "waiting",
+    )
     list_filter = ("status", "requester", "best_time")
     search_fields = ("name", "phone", "email")
     readonly_fields = (
-        "name", "phone_display", "email", "best_time", "requester", "treatment", "message",
-        "consent", "created_at", "contacted_at", "closed_at", "anonymised_at",
+        "name",
+        "phone_display",
+        "email",
+        "best_time",
+        "requester",
+        "treatment",
+        "message",
+        "consent",
+        "created_at",
+        "contacted_at",
+        "closed_at",
+        "anonymised_at",
     )
     fields = (*readonly_fields, "status", "coordinator_note")
     actions = ("mark_contacted", "mark_closed")
@@ -33,13 +50,17 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # requests come from patients only
 
-    @admin.action(description="Mark selected requests as contacted", permissions=["change"])
+    @admin.action(
+        description="Mark selected requests as contacted", permissions=["change"]
+    )
     def mark_contacted(self, request, queryset):
         for item in queryset:
             item.mark(Status.CONTACTED)
         messages.success(request, f"{queryset.count()} request(s) marked as contacted.")
 
-    @admin.action(description="Mark selected requests as closed", permissions=["change"])
+    @admin.action(
+        description="Mark selected requests as closed", permissions=["change"]
+    )
     def mark_closed(self, request, queryset):
         for item in queryset:
             item.mark(Status.CLOSED)

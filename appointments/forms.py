@@ -11,7 +11,9 @@ def normalise_phone(value):
     """US and Canadian numbers: 10 digits, or 11 starting with 1. Returns +1XXXXXXXXXX."""
     # ASCII digits only: a number staff and tel: links can dial.
     if not re.fullmatch(r"[0-9 ().+\-]{7,25}", value or ""):
-        raise forms.ValidationError("Enter a phone number using digits, like (555) 123-4567.")
+        raise forms.ValidationError(
+            "Enter a phone number using digits, like (555) 123-4567."
+        )
     digits = "".join(PHONE_DIGITS.findall(value))
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
@@ -52,9 +54,22 @@ class AppointmentRequestForm(forms.ModelForm):
     class Meta:
         model = AppointmentRequest
         # The order of the page, so the error summary reads in the same order.
-        fields = ["name", "phone", "email", "requester", "best_time", "treatment", "message", "consent"]
+        fields = [
+            "name",
+            "phone",
+            "email",
+            "requester",
+            "best_time",
+            "treatment",
+            "message",
+            "consent",
+        ]
         field_classes = {"message": MessageField}
-        labels = {"name": "Your name", "email": "Email (optional)", "best_time": "Best time to call"}
+        labels = {
+            "name": "Your name",
+            "email": "Email (optional)",
+            "best_time": "Best time to call",
+        }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -65,7 +80,9 @@ class AppointmentRequestForm(forms.ModelForm):
         error_messages = {
             "name": {"required": "Please tell us your name."},
             "requester": {"required": "Please tell us who is asking."},
-            "message": {"max_length": "Please keep your message to 500 characters or fewer."},
+            "message": {
+                "max_length": "Please keep your message to 500 characters or fewer."
+            },
         }
 
     def __init__(self, *args, treatments=(), **kwargs):
@@ -78,9 +95,9 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["requester"].choices = Requester.choices
         self.fields["best_time"].choices = BestTime.choices
         self.fields["message"].label = "Anything you want us to know (optional)"
-        self.fields["message"].help_text = (
-            "Please do not include medical details. At most 500 characters."
-        )
+        self.fields[
+            "message"
+        ].help_text = "Please do not include medical details. At most 500 characters."
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

@@ -51,12 +51,20 @@ class AppointmentRequestQuerySet(models.QuerySet):
 
 class AppointmentRequest(models.Model):
     name = models.CharField(max_length=100)
-    phone = models.CharField(max_length=20, help_text="Stored as digits with country code.")
+    phone = models.CharField(
+        max_length=20, help_text="Stored as digits with country code."
+    )
     email = models.EmailField(blank=True)
-    best_time = models.CharField(max_length=20, choices=BestTime.choices, default=BestTime.ANY)
-    requester = models.CharField("who is asking", max_length=20, choices=Requester.choices)
+    best_time = models.CharField(
+        max_length=20, choices=BestTime.choices, default=BestTime.ANY
+    )
+    requester = models.CharField(
+        "who is asking", max_length=20, choices=Requester.choices
+    )
     treatment = models.CharField(
-        "treatment page they came from", max_length=80, blank=True,
+        "treatment page they came from",
+        max_length=80,
+        blank=True,
         help_text="The slug of the treatment page, if any.",
     )
     message = models.TextField(blank=True, max_length=500)

@@ -19,7 +19,9 @@ def throttle_key(request):
 
 def over_limit(request):
     try:
-        return (cache.get(throttle_key(request)) or 0) >= settings.APPOINTMENT_REQUESTS_PER_HOUR
+        return (
+            cache.get(throttle_key(request)) or 0
+        ) >= settings.APPOINTMENT_REQUESTS_PER_HOUR
     except Exception:
         logger.warning("Appointment rate limit unavailable: cache error")
         return False

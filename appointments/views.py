@@ -37,7 +37,10 @@ def request_appointment(request):
     choices = treatment_choices()
     if request.method == "POST":
         token = request.POST.get("submission_token", "")
-        if TOKEN.fullmatch(token) and AppointmentRequest.objects.filter(submission_token=token).exists():
+        if (
+            TOKEN.fullmatch(token)
+            and AppointmentRequest.objects.filter(submission_token=token).exists()
+        ):
             return redirect("appointments:sent")  # a refresh or double submit
         if over_limit(request):
             return render(request, "appointments/blocked.html", status=429)
@@ -63,7 +66,10 @@ def request_appointment(request):
     else:
         form = AppointmentRequestForm(
             treatments=choices,
-            initial={"treatment": treatment_from(request, choices), "submission_token": uuid.uuid4().hex},
+            initial={
+                "treatment": treatment_from(request, choices),
+                "submission_token": uuid.uuid4().hex,
+            },
         )
     return render(request, "appointments/request_form.html", {"form": form})
 

@@ -16,7 +16,11 @@ logger = logging.getLogger("netguide.security")
 def client_address(request):
     # Behind the TLS proxy the client is the last X-Forwarded-For hop the proxy added.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    return (
+        forwarded.split(",")[-1].strip()
+        if forwarded
+        else request.META.get("REMOTE_ADDR", "")
+    )
 
 
 class LoginThrottle:
@@ -24,10 +28,13 @@ class LoginThrottle:
 
     def __init__(self, request):
         # The same normalisation the login form applies, so respelling gains nothing.
-        username = unicodedata.normalize("NFKC", request.POST.get("username", "")[:150].strip())
+        username = unicodedata.normalize(
+            "NFKC", request.POST.get("username", "")[:150].strip()
+        )
         username = username.casefold()
         self.keys = [
-            "login-fail:addr:" + hashlib.sha256(client_address(request).encode()).hexdigest(),
+            "login-fail:addr:"
+            + hashlib.sha256(client_address(request).encode()).hexdigest(),
             "login-fail:user:" + hashlib.sha256(username.encode()).hexdigest(),
         ]
 
@@ -68,7 +75,11 @@ class NetGuideAdminSite(admin.AdminSite):
             return TemplateResponse(
                 request,
                 "admin/login_locked.html",
-                {**self.each_context(request), "title": "Too many attempts", "minutes": minutes},
+                {
+                    **self.each_context(request),
+                    "title": "Too many attempts",
+                    "minutes": minutes,
+                },
                 status=429,
             )
         response = super().login(request, extra_context)

@@ -6,7 +6,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Threads are cheap while they wait: enough of them that requests stuck on a slow
+# database (until the 2 s connect timeout) leave room for cached pages.
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 keepalive = 5
 # Load Django once in the master: workers fork ready to answer.
 preload_app = True

@@ -18,9 +18,13 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
+            return HttpResponse(
+                "Bad Content-Length.", status=400, content_type="text/plain"
+            )
         if length > settings.MAX_REQUEST_BYTES:
-            return HttpResponse("Request too large.", status=413, content_type="text/plain")
+            return HttpResponse(
+                "Request too large.", status=413, content_type="text/plain"
+            )
         return self.get_response(request)
 
 
@@ -52,7 +56,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None  # a real bug: Django's 500 handling and its log, not "a short break"
-        logger.error("Database unavailable: %s", str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception).__name__)
+        logger.error(
+            "Database unavailable: %s",
+            str(exception).strip().splitlines()[0]
+            if str(exception).strip()
+            else type(exception).__name__,
+        )
         from treatments.models import SiteSettings
 
         site = SiteSettings(pk=1).snapshot()  # built-in defaults: no query

@@ -23,7 +23,11 @@ def env_flag(name, default=False):
 
 
 def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
@@ -105,14 +109,22 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Give up quickly on a database that does not answer: a calm 503 beats a hung worker.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"connect_timeout": 2, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
-         "keepalives_count": 2, "tcp_user_timeout": 10000}
+        {
+            "connect_timeout": 2,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 10000,
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -174,17 +186,23 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 ADMIN_LOGIN_ATTEMPTS = int(os.environ.get("NETGUIDE_ADMIN_LOGIN_ATTEMPTS", "5"))
-ADMIN_LOCKOUT_SECONDS = int(os.environ.get("NETGUIDE_ADMIN_LOCKOUT_SECONDS", str(15 * 60)))
+ADMIN_LOCKOUT_SECONDS = int(
+    os.environ.get("NETGUIDE_ADMIN_LOCKOUT_SECONDS", str(15 * 60))
+)
 
 # Security headers. Production sits behind a TLS proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-ALLOW_PLAIN_HTTP = env_flag("NETGUIDE_ALLOW_PLAIN_HTTP")  # local production-mode runs only
+ALLOW_PLAIN_HTTP = env_flag(
+    "NETGUIDE_ALLOW_PLAIN_HTTP"
+)  # local production-mode runs only
 # The test client speaks plain HTTP; the redirect itself has its own tests.
 SECURE_SSL_REDIRECT = not DEBUG and not ALLOW_PLAIN_HTTP and not TESTING
 if ALLOW_PLAIN_HTTP:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_SECONDS = (
+    0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD")  # opt in: see README
 # Preloading is a deliberate, hard-to-undo choice for the domain owner (README).
@@ -235,23 +253,35 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "use_tls": env_flag("DJANGO_EMAIL_USE_TLS"),
         "timeout": 10,
     }
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <noreply@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <noreply@localhost>"
+)
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 
 CONTENT_DIR = BASE_DIR / "content"
 
 # Appointment requests: who is told, how often one address may ask, how long we keep them.
-APPOINTMENTS_NOTIFY_EMAIL = os.environ.get("NETGUIDE_APPOINTMENTS_EMAIL", "appointments@localhost")
-APPOINTMENT_REQUESTS_PER_HOUR = int(os.environ.get("NETGUIDE_APPOINTMENT_REQUESTS_PER_HOUR", "3"))
-APPOINTMENT_CLOSED_RETENTION_DAYS = int(os.environ.get("NETGUIDE_APPOINTMENT_RETENTION_DAYS", "90"))
-APPOINTMENT_OPEN_RETENTION_DAYS = int(os.environ.get("NETGUIDE_APPOINTMENT_OPEN_RETENTION_DAYS", "365"))
+APPOINTMENTS_NOTIFY_EMAIL = os.environ.get(
+    "NETGUIDE_APPOINTMENTS_EMAIL", "appointments@localhost"
+)
+APPOINTMENT_REQUESTS_PER_HOUR = int(
+    os.environ.get("NETGUIDE_APPOINTMENT_REQUESTS_PER_HOUR", "3")
+)
+APPOINTMENT_CLOSED_RETENTION_DAYS = int(
+    os.environ.get("NETGUIDE_APPOINTMENT_RETENTION_DAYS", "90")
+)
+APPOINTMENT_OPEN_RETENTION_DAYS = int(
+    os.environ.get("NETGUIDE_APPOINTMENT_OPEN_RETENTION_DAYS", "365")
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"netguide": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "netguide": {"handlers": ["console"], "level": "INFO", "propagate": False}
+    },
 }
 
 if TESTING:

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.shortcuts import redirect
 
 from netguide.health import healthz
 from treatments.admin_views import markdown_preview
@@ -10,7 +10,9 @@ from treatments.admin_views import markdown_preview
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico; resolved per request, after collectstatic.
-    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     # django-markdownx's preview is open to anyone by default; ours is staff only.
     # Its image upload is not routed at all: the guide has no images to upload.

@@ -25,7 +25,9 @@ STATIC_COPY = "bench/treatment.html"
 
 ENV = {
     **os.environ,
-    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netguide_bench"),
+    "DATABASE_URL": os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netguide_bench"
+    ),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -47,10 +49,17 @@ def prepare():
     target = ROOT / "static" / STATIC_COPY
     target.parent.mkdir(parents=True, exist_ok=True)
     html = subprocess.run(
-        [PY, "-c", "import django; django.setup(); from django.test import Client; "
-         f"import sys; sys.stdout.write(Client().get('{PAGES['treatment']}').content.decode())"],
-        cwd=ROOT, env={**ENV, "DJANGO_SETTINGS_MODULE": "netguide.settings"},
-        check=True, capture_output=True, text=True,
+        [
+            PY,
+            "-c",
+            "import django; django.setup(); from django.test import Client; "
+            f"import sys; sys.stdout.write(Client().get('{PAGES['treatment']}').content.decode())",
+        ],
+        cwd=ROOT,
+        env={**ENV, "DJANGO_SETTINGS_MODULE": "netguide.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     target.write_text(html)
     try:
@@ -70,7 +79,10 @@ def start_server(port, cache_seconds):
     }
     process = subprocess.Popen(
         [GUNICORN, "netguide.wsgi", "-c", "netguide/gunicorn.conf.py"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     for _ in range(100):
@@ -86,16 +98,25 @@ def start_server(port, cache_seconds):
 def wrk(url, connections, duration=DURATION):
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--latency", url],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     errors = 0
-    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
         errors += sum(int(n) for n in match.groups())
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
-    return {"rps": rps, "p50": latency.get("50", "?"), "p99": latency.get("99", "?"), "errors": errors}
+    return {
+        "rps": rps,
+        "p50": latency.get("50", "?"),
+        "p99": latency.get("99", "?"),
+        "errors": errors,
+    }
 
 
 def main():
@@ -114,18 +135,40 @@ def main():
             ceiling = wrk(static_url, connections)
             rows.append(("static file (ceiling)", connections, ceiling, 1.0))
             for name, path in PAGES.items():
-                urllib.request.urlopen(f"http://127.0.0.1:8101{path}", timeout=5)  # warm it
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:8101{path}", timeout=5
+                )  # warm it
                 result = wrk(f"http://127.0.0.1:8101{path}", connections)
-                rows.append((f"{name}, cache warm", connections, result, result["rps"] / ceiling["rps"]))
+                rows.append(
+                    (
+                        f"{name}, cache warm",
+                        connections,
+                        result,
+                        result["rps"] / ceiling["rps"],
+                    )
+                )
                 result = wrk(f"http://127.0.0.1:8102{path}", connections)
-                rows.append((f"{name}, cache cold", connections, result, result["rps"] / ceiling["rps"]))
+                rows.append(
+                    (
+                        f"{name}, cache cold",
+                        connections,
+                        result,
+                        result["rps"] / ceiling["rps"],
+                    )
+                )
     finally:
         for process in (warm, cold):
             os.killpg(process.pid, signal.SIGTERM)
-    print(f"\nwrk -t2 -d{DURATION}; {os.cpu_count()} CPU cores shared by wrk, gunicorn, PostgreSQL and Redis\n")
-    print(f"{'what':<24} {'conns':>5} {'req/s':>10} {'p50':>9} {'p99':>9} {'errors':>6} {'vs static':>9}")
+    print(
+        f"\nwrk -t2 -d{DURATION}; {os.cpu_count()} CPU cores shared by wrk, gunicorn, PostgreSQL and Redis\n"
+    )
+    print(
+        f"{'what':<24} {'conns':>5} {'req/s':>10} {'p50':>9} {'p99':>9} {'errors':>6} {'vs static':>9}"
+    )
     for label, connections, r, ratio in rows:
-        print(f"{label:<24} {connections:>5} {r['rps']:>10.0f} {r['p50']:>9} {r['p99']:>9} {r['errors']:>6} {ratio:>8.0%}")
+        print(
+            f"{label:<24} {connections:>5} {r['rps']:>10.0f} {r['p50']:>9} {r['p99']:>9} {r['errors']:>6} {ratio:>8.0%}"
+        )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def make_user(django_user_model, username, group=None, **extra):
 
 @pytest.fixture
 def editor(django_user_model):
-    return make_user(django_user_model, "editor", "Editors", first_name="Test", last_name="Editor")
+    return make_user(
+        django_user_model, "editor", "Editors", first_name="Test", last_name="Editor"
+    )
 
 
 @pytest.fixture

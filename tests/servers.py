@@ -116,7 +116,9 @@ class TCPProxy:
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self._listener = listener
-        self._thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._accept, args=(listener,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -139,7 +141,9 @@ class TCPProxy:
                     return
                 self._sockets.update((client, upstream))
                 self.connections_made += 1
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(client, upstream), daemon=True
+            ).start()
 
     def _pump(self, a, b):
         selector = selectors.DefaultSelector()
@@ -151,7 +155,9 @@ class TCPProxy:
                     data = key.fileobj.recv(65536)
                     if not data:
                         return
-                    if not self.hanging:  # a hung service: bytes go in, nothing comes back
+                    if (
+                        not self.hanging
+                    ):  # a hung service: bytes go in, nothing comes back
                         key.data.sendall(data)
         except (OSError, ValueError):
             return
@@ -175,7 +181,9 @@ class TCPProxy:
             open_sockets = list(self._sockets)
         if listener is not None:
             try:
-                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+                listener.shutdown(
+                    socket.SHUT_RDWR
+                )  # wakes the thread blocked in accept()
             except OSError:
                 pass
             listener.close()
@@ -341,7 +349,9 @@ def ensure_static_files():
         "collectstatic",
         "--noinput",
         "-v0",
-        env=server_environment(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), NETGUIDE_ALLOW_PLAIN_HTTP="1"),
+        env=server_environment(
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50), NETGUIDE_ALLOW_PLAIN_HTTP="1"
+        ),
     )
 
 
@@ -380,7 +390,9 @@ class GunicornServer:
             NETGUIDE_CACHE_PREFIX=cache_prefix,
             **env,
         )
-        self.log_file = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+        self.log_file = tempfile.NamedTemporaryFile(
+            prefix="gunicorn-", suffix=".log", delete=False
+        )
         self.final_log = None
         self.process = None
 
@@ -401,7 +413,9 @@ class GunicornServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited ({self.process.returncode}):\n{self.log()}")
+                raise AssertionError(
+                    f"gunicorn exited ({self.process.returncode}):\n{self.log()}"
+                )
             try:
                 if self.get("/healthz", timeout=2).status == 200:
                     return self
@@ -409,7 +423,9 @@ class GunicornServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise AssertionError(f"gunicorn on port {self.port} did not become healthy:\n{self.log()}")
+        raise AssertionError(
+            f"gunicorn on port {self.port} did not become healthy:\n{self.log()}"
+        )
 
     def terminate(self):
         """Ask gunicorn to stop (graceful); stop() waits for it."""
@@ -477,7 +493,11 @@ class Browser:
         )
 
     def open(self, url, data=None):
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        body = (
+            urllib.parse.urlencode(data, doseq=True).encode()
+            if data is not None
+            else None
+        )
         request = urllib.request.Request(url, data=body)
         if body is not None:
             request.add_header("Referer", url)
@@ -497,7 +517,9 @@ class Browser:
         data = form_values(page.text, form_id="login-form")
         data.update(username=username, password=password)
         response = self.open(login_url, data)
-        assert response.status == 302, f"login as {username} failed: {response.status} {response.text[:2000]}"
+        assert response.status == 302, (
+            f"login as {username} failed: {response.status} {response.text[:2000]}"
+        )
         return response
 
 
@@ -532,7 +554,12 @@ class FormValues(HTMLParser):
         elif tag == "textarea" and name:
             self.textarea = [name, ""]
         elif tag == "select" and name:
-            self.select = {"name": name, "multiple": "multiple" in attrs, "options": [], "chosen": []}
+            self.select = {
+                "name": name,
+                "multiple": "multiple" in attrs,
+                "options": [],
+                "chosen": [],
+            }
         elif tag == "option" and self.select is not None:
             self.select["options"].append(attrs.get("value", ""))
             if "selected" in attrs:
@@ -566,7 +593,9 @@ def form_values(html, form_id=None):
     for name, value in parser.values:
         if name in data:
             previous = data[name]
-            data[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            data[name] = (
+                [*previous, value] if isinstance(previous, list) else [previous, value]
+            )
         else:
             data[name] = value
     return data
@@ -580,7 +609,9 @@ def delete_cache_prefix(prefix):
     """Remove every Redis key a test server wrote under its own prefix."""
     import redis
 
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_timeout=5)
+    client = redis.Redis(
+        host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_timeout=5
+    )
     try:
         keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
         if keys:
@@ -602,7 +633,9 @@ PUBLIC_ROUTE_ARGUMENTS = {
 # Query strings that make a public page show more than its empty form.
 PUBLIC_QUERY_VARIANTS = {
     "treatments:search": ["?q=surgery", "?q=nausea+octreotide"],
-    "treatments:explore": ["?origin=gi&grade=low&hormones=yes&extent=spread&liver=yes&surgery=no"],
+    "treatments:explore": [
+        "?origin=gi&grade=low&hormones=yes&extent=spread&liver=yes&surgery=no"
+    ],
     "treatments:my-questions": ["?t=surgery&t=prrt"],
 }
 
@@ -616,10 +649,19 @@ def public_routes():
     def walk(patterns, namespace):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                inner = (
+                    f"{namespace}{pattern.namespace}:"
+                    if pattern.namespace
+                    else namespace
+                )
                 walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "page_cache_kinds", None) is not None:
-                found.append((f"{namespace}{pattern.name}", bool(pattern.pattern.converters)))
+            elif (
+                isinstance(pattern, URLPattern)
+                and getattr(pattern.callback, "page_cache_kinds", None) is not None
+            ):
+                found.append(
+                    (f"{namespace}{pattern.name}", bool(pattern.pattern.converters))
+                )
 
     walk(get_resolver().url_patterns, "")
     return found
@@ -644,7 +686,9 @@ def public_urls(with_queries=True):
             url = reverse(name)
             urls.append(url)
             if with_queries:
-                urls.extend(url + query for query in PUBLIC_QUERY_VARIANTS.get(name, []))
+                urls.extend(
+                    url + query for query in PUBLIC_QUERY_VARIANTS.get(name, [])
+                )
     return urls
 
 
@@ -673,7 +717,9 @@ def published_site_once(django_db_setup, django_db_blocker):
         try:
             User = get_user_model()
             call_command("import_content", str(CONTENT_DIR), verbosity=0)
-            editor = make_user(User, "editor", "Editors", first_name="Test", last_name="Editor")
+            editor = make_user(
+                User, "editor", "Editors", first_name="Test", last_name="Editor"
+            )
             reviewer = make_user(User, "reviewer", "Medical reviewers")
             ReviewerProfile.objects.create(
                 user=reviewer,
@@ -682,7 +728,9 @@ def published_site_once(django_db_setup, django_db_blocker):
                 title="Test medical oncologist",
                 specialties=["medical-oncology"],
             )
-            User.objects.create_superuser(username="root", password="pw-for-tests", email="root@example.invalid")
+            User.objects.create_superuser(
+                username="root", password="pw-for-tests", email="root@example.invalid"
+            )
             LoadDemo().publish_drafts(editor, reviewer)
             yield
         finally:

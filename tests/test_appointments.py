@@ -84,7 +84,9 @@ class Node:
         return " ".join(self.raw_text().split())
 
     def raw_text(self):
-        return "".join(c.raw_text() if isinstance(c, Node) else c for c in self.children)
+        return "".join(
+            c.raw_text() if isinstance(c, Node) else c for c in self.children
+        )
 
 
 class TreeBuilder(HTMLParser):
@@ -134,7 +136,9 @@ def open_form(client, path=FORM_URL, **extra):
 
 def post_form(client, data, csrf, token, **extra):
     return client.post(
-        FORM_URL, {"csrfmiddlewaretoken": csrf, "submission_token": token, **data}, **extra
+        FORM_URL,
+        {"csrfmiddlewaretoken": csrf, "submission_token": token, **data},
+        **extra,
     )
 
 
@@ -187,7 +191,9 @@ def csrf_from(response):
 
 
 @pytest.mark.django_db
-def test_the_form_page_explains_itself_and_prefills_the_treatment(published_site, patient_client):
+def test_the_form_page_explains_itself_and_prefills_the_treatment(
+    published_site, patient_client
+):
     response, _, _ = open_form(patient_client, FORM_URL + "?from=/treatments/surgery/")
     page = dom(response)
     form = page.find("form", class_="appointment-form")
@@ -203,7 +209,14 @@ def test_the_form_page_explains_itself_and_prefills_the_treatment(published_site
         and n.attrs.get("name") != "website"
     ]
     assert {f.attrs["name"] for f in fields} == {
-        "name", "phone", "email", "requester", "best_time", "treatment", "message", "consent"
+        "name",
+        "phone",
+        "email",
+        "requester",
+        "best_time",
+        "treatment",
+        "message",
+        "consent",
     }
     for field in fields:
         assert labels.get(field.attrs.get("id")), f"{field.attrs} has no label"
@@ -243,7 +256,9 @@ def test_the_form_page_explains_itself_and_prefills_the_treatment(published_site
     # Sent as it is, the request keeps the treatment.
     csrf = form.find("input", name="csrfmiddlewaretoken").attrs["value"]
     token = form.find("input", name="submission_token").attrs["value"]
-    response = post_form(patient_client, {**PATIENT, "treatment": "surgery"}, csrf, token)
+    response = post_form(
+        patient_client, {**PATIENT, "treatment": "surgery"}, csrf, token
+    )
     assert response.status_code == 302
     assert AppointmentRequest.objects.get().treatment == "surgery"
 
@@ -253,7 +268,10 @@ def test_help_and_error_texts_are_tied_to_their_fields(patient_client):
     """aria-describedby on every field points at elements that exist on the page."""
     empty, csrf, token = open_form(patient_client)
     with_errors = post_form(
-        patient_client, {**PATIENT, "name": "", "phone": "12", "message": "x" * 501}, csrf, token
+        patient_client,
+        {**PATIENT, "name": "", "phone": "12", "message": "x" * 501},
+        csrf,
+        token,
     )
     assert with_errors.status_code == 200
     for response in (empty, with_errors):
@@ -267,7 +285,8 @@ def test_help_and_error_texts_are_tied_to_their_fields(patient_client):
                 )
         phone = page.find("input", name="phone")
         described = " ".join(
-            page.find(id=ref).text for ref in phone.attrs.get("aria-describedby", "").split()
+            page.find(id=ref).text
+            for ref in phone.attrs.get("aria-describedby", "").split()
         )
         assert "For example (555) 123-4567." in described
 
@@ -295,7 +314,10 @@ def test_a_valid_request_is_saved_once_and_confirmed(
     saved = AppointmentRequest.objects.get()
     assert saved.phone == "+15552345678"
     assert (saved.name, saved.email, saved.requester, saved.best_time) == (
-        "Zebulon Quaxworth", "zebulon.quaxworth@example.org", "family", "morning"
+        "Zebulon Quaxworth",
+        "zebulon.quaxworth@example.org",
+        "family",
+        "morning",
     )
     assert saved.consent is True and saved.status == Status.NEW
     assert saved.message == PATIENT["message"]
@@ -310,7 +332,13 @@ def test_a_valid_request_is_saved_once_and_confirmed(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "typed",
-    ["(555) 234-5678", "555.234.5678", "5552345678", "+1 555 234 5678", "1-555-234-5678"],
+    [
+        "(555) 234-5678",
+        "555.234.5678",
+        "5552345678",
+        "+1 555 234 5678",
+        "1-555-234-5678",
+    ],
 )
 def test_phone_numbers_are_stored_in_one_form(patient_client, typed):
     assert submit(patient_client, {**PATIENT, "phone": typed}).status_code == 302
@@ -325,7 +353,9 @@ def test_refresh_or_double_submit_never_makes_two_requests(
     with django_capture_on_commit_callbacks(execute=True):
         first = post_form(patient_client, PATIENT, csrf, token)
         again = post_form(patient_client, PATIENT, csrf, token)  # double click
-        changed = post_form(patient_client, {**PATIENT, "best_time": "evening"}, csrf, token)
+        changed = post_form(
+            patient_client, {**PATIENT, "best_time": "evening"}, csrf, token
+        )
     assert [r.status_code for r in (first, again, changed)] == [302, 302, 302]
     assert all(r["Location"] == SENT_URL for r in (first, again, changed))
     assert AppointmentRequest.objects.count() == 1
@@ -351,25 +381,72 @@ INVALID = [
     ("phone-letters", {"phone": "555-CALL-NOW"}, "id_phone", "using digits"),
     ("phone-too-short", {"phone": "234-5678"}, "id_phone", "10-digit phone number"),
     ("phone-missing", {"phone": ""}, "id_phone", "This field is required."),
-    ("phone-area-code-0", {"phone": "(055) 234-5678"}, "id_phone", "10-digit phone number"),
-    ("phone-area-code-1", {"phone": "(155) 234-5678"}, "id_phone", "10-digit phone number"),
-    ("phone-too-long", {"phone": "555 234 5678 9"}, "id_phone", "10-digit phone number"),
+    (
+        "phone-area-code-0",
+        {"phone": "(055) 234-5678"},
+        "id_phone",
+        "10-digit phone number",
+    ),
+    (
+        "phone-area-code-1",
+        {"phone": "(155) 234-5678"},
+        "id_phone",
+        "10-digit phone number",
+    ),
+    (
+        "phone-too-long",
+        {"phone": "555 234 5678 9"},
+        "id_phone",
+        "10-digit phone number",
+    ),
     ("bad-email", {"email": "zebulon@"}, "id_email", "Enter a valid email address."),
-    ("no-consent", {"consent": None}, "id_consent", "Please tick the box so we may contact you."),
+    (
+        "no-consent",
+        {"consent": None},
+        "id_consent",
+        "Please tick the box so we may contact you.",
+    ),
     ("long-message", {"message": "x" * 501}, "id_message", "500 characters or fewer"),
-    ("unknown-requester", {"requester": "lawyer"}, "id_requester_0", "Select a valid choice."),
-    ("no-requester", {"requester": None}, "id_requester_0", "Please tell us who is asking."),
-    ("unknown-best-time", {"best_time": "midnight"}, "id_best_time_0", "Select a valid choice."),
-    ("unknown-treatment", {"treatment": "magic"}, "id_treatment", "Select a valid choice."),
+    (
+        "unknown-requester",
+        {"requester": "lawyer"},
+        "id_requester_0",
+        "Select a valid choice.",
+    ),
+    (
+        "no-requester",
+        {"requester": None},
+        "id_requester_0",
+        "Please tell us who is asking.",
+    ),
+    (
+        "unknown-best-time",
+        {"best_time": "midnight"},
+        "id_best_time_0",
+        "Select a valid choice.",
+    ),
+    (
+        "unknown-treatment",
+        {"treatment": "magic"},
+        "id_treatment",
+        "Select a valid choice.",
+    ),
 ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "changes, field_id, error", [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+    "changes, field_id, error",
+    [case[1:] for case in INVALID],
+    ids=[case[0] for case in INVALID],
 )
 def test_mistakes_are_explained_and_nothing_is_saved(
-    patient_client, mailoutbox, django_capture_on_commit_callbacks, changes, field_id, error
+    patient_client,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    changes,
+    field_id,
+    error,
 ):
     data = {k: v for k, v in {**PATIENT, **changes}.items() if v is not None}
     with django_capture_on_commit_callbacks(execute=True):
@@ -399,7 +476,9 @@ def test_mistakes_are_explained_and_nothing_is_saved(
         assert form.find("textarea", name="message").text == data["message"]
     for name in ("requester", "best_time"):
         if name not in changes:
-            checked = [r for r in form.find_all("input", name=name) if "checked" in r.attrs]
+            checked = [
+                r for r in form.find_all("input", name=name) if "checked" in r.attrs
+            ]
             assert [r.attrs["value"] for r in checked] == [data[name]]
     if "consent" not in changes:
         assert "checked" in form.find("input", name="consent").attrs
@@ -409,14 +488,27 @@ def test_mistakes_are_explained_and_nothing_is_saved(
 def test_every_mistake_at_once_is_listed_with_links(patient_client):
     response = submit(
         patient_client,
-        {"name": "", "phone": "abc", "email": "x@", "message": "m" * 501, "best_time": "any"},
+        {
+            "name": "",
+            "phone": "abc",
+            "email": "x@",
+            "message": "m" * 501,
+            "best_time": "any",
+        },
     )
     assert response.status_code == 200
     page = dom(response)
     summary = page.find("div", class_="error-summary")
     assert "Please fix 6 things below" in summary.text
     hrefs = [a.attrs["href"] for a in summary.find_all("a")]
-    assert hrefs == ["#id_name", "#id_phone", "#id_email", "#id_requester_0", "#id_message", "#id_consent"]
+    assert hrefs == [
+        "#id_name",
+        "#id_phone",
+        "#id_email",
+        "#id_requester_0",
+        "#id_message",
+        "#id_consent",
+    ]
     for href in hrefs:
         assert page.find(id=href[1:]).attrs.get("aria-invalid") == "true"
     assert AppointmentRequest.objects.count() == 0
@@ -424,9 +516,14 @@ def test_every_mistake_at_once_is_listed_with_links(patient_client):
 
 @pytest.mark.django_db
 def test_the_error_summary_lists_mistakes_in_the_order_of_the_page(patient_client):
-    response = submit(patient_client, {**PATIENT, "requester": "x", "best_time": "y", "name": ""})
+    response = submit(
+        patient_client, {**PATIENT, "requester": "x", "best_time": "y", "name": ""}
+    )
     page = dom(response)
-    hrefs = [a.attrs["href"][1:] for a in page.find("div", class_="error-summary").find_all("a")]
+    hrefs = [
+        a.attrs["href"][1:]
+        for a in page.find("div", class_="error-summary").find_all("a")
+    ]
     form = page.find("form", class_="appointment-form")
     page_order = [n.attrs["id"] for n in form.iter() if n.attrs.get("id") in hrefs]
     assert hrefs == page_order
@@ -440,7 +537,9 @@ def test_a_message_at_the_limit_with_line_breaks_is_accepted(patient_client):
     message = "\r\n".join(lines) + "\r\n"  # 500 characters as the browser counts them
     assert len(message.replace("\r\n", "\n")) == 500
     response = submit(patient_client, {**PATIENT, "message": message})
-    assert response.status_code == 302, dom(response).find("div", class_="error-summary").text
+    assert response.status_code == 302, (
+        dom(response).find("div", class_="error-summary").text
+    )
     saved = AppointmentRequest.objects.get()
     assert len(saved.message) <= 500
 
@@ -461,7 +560,9 @@ def test_a_filled_honeypot_gets_a_polite_page_and_nothing_is_saved(
     patient_client, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = submit(patient_client, {**PATIENT, "website": "http://spam.example/"})
+        response = submit(
+            patient_client, {**PATIENT, "website": "http://spam.example/"}
+        )
     assert response.status_code == 200
     main = dom(response).find("main")
     assert "Please call us instead" in main.text
@@ -487,7 +588,10 @@ def test_too_many_requests_from_one_address_are_refused_politely(
         main = dom(refused).find("main")
         assert "Please call us instead" in main.text
         assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
-        assert "no-store" in refused["Cache-Control"] and "public" not in refused["Cache-Control"]
+        assert (
+            "no-store" in refused["Cache-Control"]
+            and "public" not in refused["Cache-Control"]
+        )
         assert AppointmentRequest.objects.count() == limit
 
         # Leading X-Forwarded-For hops are the client's own words: they change nothing.
@@ -509,10 +613,15 @@ def test_mistakes_and_repeats_do_not_use_up_the_limit(patient_client):
     limit = settings.APPOINTMENT_REQUESTS_PER_HOUR
     addr = {"REMOTE_ADDR": "203.0.113.9"}
     for _ in range(limit + 2):
-        assert submit(patient_client, {**PATIENT, "phone": "12"}, **addr).status_code == 200
+        assert (
+            submit(patient_client, {**PATIENT, "phone": "12"}, **addr).status_code
+            == 200
+        )
     _, csrf, token = open_form(patient_client, **addr)
     for _ in range(limit + 2):
-        assert post_form(patient_client, PATIENT, csrf, token, **addr).status_code == 302
+        assert (
+            post_form(patient_client, PATIENT, csrf, token, **addr).status_code == 302
+        )
     assert AppointmentRequest.objects.count() == 1
     assert submit(patient_client, **addr).status_code == 302
     assert AppointmentRequest.objects.count() == 2
@@ -525,10 +634,20 @@ def leaked_values(text):
     """The submitted values found in `text`, the phone number in any format."""
     found = [
         value
-        for value in (PATIENT["name"], "Zebulon", "Quaxworth", PATIENT["email"], PATIENT["message"])
+        for value in (
+            PATIENT["name"],
+            "Zebulon",
+            "Quaxworth",
+            PATIENT["email"],
+            PATIENT["message"],
+        )
         if value.lower() in text.lower()
     ]
-    if PHONE_DIGITS in re.sub(r"\D", "", text) or "234-5678" in text or "2345678" in text:
+    if (
+        PHONE_DIGITS in re.sub(r"\D", "", text)
+        or "234-5678" in text
+        or "2345678" in text
+    ):
         found.append("phone")
     return found
 
@@ -543,12 +662,22 @@ def test_one_email_per_request_with_a_link_and_no_personal_details(
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == [settings.APPOINTMENTS_NOTIFY_EMAIL]
-    link = settings.SITE_URL.rstrip("/") + f"/admin/appointments/appointmentrequest/{saved.pk}/change/"
+    link = (
+        settings.SITE_URL.rstrip("/")
+        + f"/admin/appointments/appointmentrequest/{saved.pk}/change/"
+    )
     assert link in mail.body
     whole = "\n".join(
-        [mail.subject, mail.body, mail.from_email, *mail.to, *mail.cc, *mail.bcc,
-         *(str(v) for v in mail.extra_headers.values()),
-         *(str(a) for a in mail.alternatives)]
+        [
+            mail.subject,
+            mail.body,
+            mail.from_email,
+            *mail.to,
+            *mail.cc,
+            *mail.bcc,
+            *(str(v) for v in mail.extra_headers.values()),
+            *(str(a) for a in mail.alternatives),
+        ]
     )
     assert leaked_values(whole) == []
     assert leaked_values(mail.message().as_string()) == []
@@ -563,7 +692,12 @@ def test_form_and_confirmation_are_never_publicly_cached(patient_client):
     invalid = post_form(patient_client, {**PATIENT, "name": ""}, csrf, token)
     valid = post_form(patient_client, PATIENT, csrf, token)
     sent = patient_client.get(SENT_URL)
-    for label, response in (("form", form), ("errors", invalid), ("post", valid), ("sent", sent)):
+    for label, response in (
+        ("form", form),
+        ("errors", invalid),
+        ("post", valid),
+        ("sent", sent),
+    ):
         control = response.get("Cache-Control", "")
         assert "public" not in control, f"{label}: {control}"
         assert "no-store" in control or "private" in control, f"{label}: {control}"
@@ -600,13 +734,17 @@ def test_no_submitted_value_reaches_the_logs(
 ):
     flood = {"REMOTE_ADDR": "203.0.113.50"}
     with django_capture_on_commit_callbacks(execute=True):
-        failing = submit(patient_client, {**PATIENT, "email": "zebulon.quaxworth@"}, **flood)
+        failing = submit(
+            patient_client, {**PATIENT, "email": "zebulon.quaxworth@"}, **flood
+        )
         assert failing.status_code == 200
         for _ in range(settings.APPOINTMENT_REQUESTS_PER_HOUR):
             assert submit(patient_client, **flood).status_code == 302
         limited = submit(patient_client, **flood)
         assert limited.status_code == 429
-        bot = submit(patient_client, {**PATIENT, "website": "x"}, REMOTE_ADDR="203.0.113.51")
+        bot = submit(
+            patient_client, {**PATIENT, "website": "x"}, REMOTE_ADDR="203.0.113.51"
+        )
         assert bot.status_code == 200
     records = every_log_record.records
     assert any(r.levelno >= logging.WARNING for r in records), (
@@ -626,9 +764,17 @@ def test_coordinators_see_waiting_requests_first(coordinator):
     old_new = age(make_request(), created_at=now - timedelta(days=2))
     recent_new = age(make_request(), created_at=now - timedelta(hours=3))
     contacted = make_request(status=Status.CONTACTED)
-    age(contacted, created_at=now - timedelta(hours=2), contacted_at=now - timedelta(hours=1))
+    age(
+        contacted,
+        created_at=now - timedelta(hours=2),
+        contacted_at=now - timedelta(hours=1),
+    )
     closed = make_request(status=Status.CLOSED)
-    age(closed, created_at=now - timedelta(minutes=30), closed_at=now - timedelta(minutes=5))
+    age(
+        closed,
+        created_at=now - timedelta(minutes=30),
+        closed_at=now - timedelta(minutes=5),
+    )
 
     response = coordinator_client(coordinator).get(ADMIN_LIST)
     assert response.status_code == 200
@@ -714,7 +860,9 @@ def test_only_coordinators_see_requests(request, who):
     for url in (ADMIN_LIST, item.get_admin_url(), "/admin/"):
         response = client.get(url)
         if who == "anonymous":
-            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+            assert (
+                response.status_code == 302 and "/admin/login/" in response["Location"]
+            )
         elif url == "/admin/":
             assert response.status_code == 200
             assert "appointmentrequest" not in response.content.decode().lower()
@@ -735,7 +883,12 @@ def test_nobody_adds_a_request_in_the_admin(request, who):
     assert client.get(ADMIN_LIST + "add/").status_code == 403
     response = client.post(
         ADMIN_LIST + "add/",
-        {"name": "Made Up", "phone": "+15552345678", "requester": "patient", "consent": "on"},
+        {
+            "name": "Made Up",
+            "phone": "+15552345678",
+            "requester": "patient",
+            "consent": "on",
+        },
     )
     assert response.status_code == 403
     assert AppointmentRequest.objects.count() == 0
@@ -763,7 +916,11 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
         closed_at=now - timedelta(days=closed_days - 1),
     )
     old_new = age(
-        make_request(email="ada@example.org", message="Call me", coordinator_note="Left a voicemail"),
+        make_request(
+            email="ada@example.org",
+            message="Call me",
+            coordinator_note="Left a voicemail",
+        ),
         created_at=now - timedelta(days=open_days + 1),
     )
     old_contacted = age(
@@ -776,7 +933,13 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
 
     def snapshot():
         return {
-            item.pk: (item.name, item.phone, item.email, item.message, item.anonymised_at)
+            item.pk: (
+                item.name,
+                item.phone,
+                item.email,
+                item.message,
+                item.anonymised_at,
+            )
             for item in AppointmentRequest.objects.all()
         }
 
@@ -805,7 +968,11 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
         assert gone.status == item.status  # still open: the team can see it was there
     for item in (recently_closed, recent_open, fresh):
         kept = remaining[item.pk]
-        assert (kept.name, kept.phone, kept.anonymised_at) == ("Ada Example", "+15552345678", None)
+        assert (kept.name, kept.phone, kept.anonymised_at) == (
+            "Ada Example",
+            "+15552345678",
+            None,
+        )
 
     # A second run finds nothing more to do.
     out = StringIO()
@@ -820,7 +987,13 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
 @pytest.mark.django_db
 def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_site):
     client = Client()
-    for path in ("/", "/treatments/surgery/", "/treatments/prrt/", "/side-effects/", "/privacy/"):
+    for path in (
+        "/",
+        "/treatments/surgery/",
+        "/treatments/prrt/",
+        "/side-effects/",
+        "/privacy/",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         cta = dom(response).find("aside", class_="cta")
@@ -831,12 +1004,23 @@ def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_
     # Following it from a treatment page chooses that treatment.
     response = client.get(f"{FORM_URL}?from=/treatments/prrt/")
     select = dom(response).find("select", name="treatment")
-    assert [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs] == ["prrt"]
+    assert [
+        o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs
+    ] == ["prrt"]
     # From anywhere else, nothing is chosen.
-    for origin in ("/", "/side-effects/", "/treatments/not-a-treatment/", "https://evil.example/"):
+    for origin in (
+        "/",
+        "/side-effects/",
+        "/treatments/not-a-treatment/",
+        "https://evil.example/",
+    ):
         response = client.get(FORM_URL, {"from": origin})
         select = dom(response).find("select", name="treatment")
-        assert not [o for o in select.find_all("option") if "selected" in o.attrs and o.attrs["value"]]
+        assert not [
+            o
+            for o in select.find_all("option")
+            if "selected" in o.attrs and o.attrs["value"]
+        ]
 
     # Public pages set no cookie; the form sets the CSRF cookie only, and a strict one.
     client = Client()  # a new visitor, with no cookie yet
@@ -853,5 +1037,3 @@ def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"] is True
-
-

@@ -150,7 +150,9 @@ def tab_to(page, element_id):
 
 
 def checked(page, name):
-    return page.evaluate(f"document.querySelector('input[name={name}]:checked')?.value ?? null")
+    return page.evaluate(
+        f"document.querySelector('input[name={name}]:checked')?.value ?? null"
+    )
 
 
 def axe_violations(page, axe_script):
@@ -159,7 +161,9 @@ def axe_violations(page, axe_script):
     lines = []
     for v in result["violations"]:
         nodes = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        lines.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> {nodes}")
+        lines.append(
+            f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> {nodes}"
+        )
     return lines
 
 
@@ -215,7 +219,10 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             assert checked(page, "requester") == "family"
             assert checked(page, "best_time") == "morning"
             assert page.input_value("#id_treatment") == "surgery"
-            assert page.input_value("#id_message") == "Mornings are best. Ask for my daughter."
+            assert (
+                page.input_value("#id_message")
+                == "Mornings are best. Ask for my daughter."
+            )
 
             # The summary's links take the patient to each field in turn.
             press_tab_until(page, "el.getAttribute('href') === '#id_name'")
@@ -223,13 +230,17 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             assert focused(page)["id"] == "id_name", focused(page)
             page.keyboard.type("Ann Example")
 
-            press_tab_until(page, "el.getAttribute('href') === '#id_consent'", key="Shift+Tab")
+            press_tab_until(
+                page, "el.getAttribute('href') === '#id_consent'", key="Shift+Tab"
+            )
             page.keyboard.press("Enter")
             assert focused(page)["id"] == "id_consent", focused(page)
             page.keyboard.press("Space")
             assert page.is_checked("#id_consent")
 
-            press_tab_until(page, "el.getAttribute('href') === '#id_phone'", key="Shift+Tab")
+            press_tab_until(
+                page, "el.getAttribute('href') === '#id_phone'", key="Shift+Tab"
+            )
             page.keyboard.press("Enter")
             assert focused(page)["id"] == "id_phone", focused(page)
             page.keyboard.press("ControlOrMeta+a")
@@ -253,7 +264,11 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
     saved = AppointmentRequest.objects.get()
     assert saved.name == "Ann Example"
     assert saved.phone == "+15552345678"
-    assert (saved.requester, saved.best_time, saved.treatment) == ("family", "morning", "surgery")
+    assert (saved.requester, saved.best_time, saved.treatment) == (
+        "family",
+        "morning",
+        "surgery",
+    )
     assert saved.message == "Mornings are best. Ask for my daughter."
     assert saved.consent is True
 
@@ -314,7 +329,9 @@ def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation
             with page.expect_navigation():
                 page.click("button[type=submit]")
             assert page.locator(".error-summary").is_visible()
-            problems += [f"form with errors: {v}" for v in axe_violations(page, axe_script)]
+            problems += [
+                f"form with errors: {v}" for v in axe_violations(page, axe_script)
+            ]
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -337,13 +354,17 @@ def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation
         return problems
 
     problems = appointment_browser.run(check)
-    assert not problems, f"{len(problems)} problem(s) at {width} px:\n" + "\n".join(problems)
+    assert not problems, f"{len(problems)} problem(s) at {width} px:\n" + "\n".join(
+        problems
+    )
     assert AppointmentRequest.objects.count() == 1
     if width == WIDTHS["phone"]:
         assert SCREENSHOT.stat().st_size > 10_000
 
 
-def test_fields_with_mistakes_are_marked_in_red(appointment_browser, live_server, plain_http_cookies):
+def test_fields_with_mistakes_are_marked_in_red(
+    appointment_browser, live_server, plain_http_cookies
+):
     """Besides the red message, a field with a mistake gets the red border the site's CSS
     asks for (.has-error input), so it stands out when scrolling the form."""
     base = live_server.url

@@ -16,7 +16,8 @@ from urllib.parse import quote_from_bytes
 
 # Hypothesis keeps caches (Unicode tables, constants) on disk; keep them out of the project.
 os.environ.setdefault(
-    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "netguide-hypothesis")
+    "HYPOTHESIS_STORAGE_DIRECTORY",
+    str(Path(tempfile.gettempdir()) / "netguide-hypothesis"),
 )
 
 import pytest  # noqa: E402
@@ -29,8 +30,17 @@ from appointments.models import AppointmentRequest, BestTime, Requester  # noqa:
 
 FORM_URL = "/appointments/request/"
 FIELDS = [
-    "name", "phone", "email", "best_time", "requester", "treatment", "message", "consent",
-    "website", "submission_token", "csrfmiddlewaretoken",
+    "name",
+    "phone",
+    "email",
+    "best_time",
+    "requester",
+    "treatment",
+    "message",
+    "consent",
+    "website",
+    "submission_token",
+    "csrfmiddlewaretoken",
 ]
 VALID = {
     "name": "Ada Example",
@@ -53,7 +63,9 @@ any_text = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
     st.text(st.characters(codec="ascii"), max_size=20),
     st.text(st.characters(exclude_categories=["Cs"]), min_size=400, max_size=3000),
-    st.sampled_from(["", " ", "\x00", "\r\n", "😀" * 300, "on", "true", "patient", "any"]),
+    st.sampled_from(
+        ["", " ", "\x00", "\r\n", "😀" * 300, "on", "true", "patient", "any"]
+    ),
 )
 field_values = st.one_of(any_text, st.lists(any_text, min_size=0, max_size=3))
 random_forms = st.dictionaries(
@@ -151,8 +163,17 @@ phone_strings = st.one_of(
         st.integers(0, 999).map("{:03d}".format),
         st.integers(0, 9999).map("{:04d}".format),
         st.sampled_from(
-            ["({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "{}{}{}", "+1 {} {} {}", "1-{}-{}-{}",
-             "+1({}){}{}", "{} {} {} ext 5", "+44 {} {} {}"]
+            [
+                "({}) {}-{}",
+                "{}-{}-{}",
+                "{}.{}.{}",
+                "{}{}{}",
+                "+1 {} {} {}",
+                "1-{}-{}-{}",
+                "+1({}){}{}",
+                "{} {} {} ext 5",
+                "+44 {} {} {}",
+            ]
         ),
     ),
     # Digits from other scripts (full-width, Arabic-Indic, Devanagari...) and separators.
@@ -169,7 +190,9 @@ phone_strings = st.one_of(
 @pytest.mark.django_db
 @FUZZ
 @given(phone=phone_strings)
-@example(phone="５５５-２３４-５６７８")  # typed with a Japanese or Chinese input method
+@example(
+    phone="５５５-２３４-５６７８"
+)  # typed with a Japanese or Chinese input method
 @example(phone="٥٥٥٢٣٤٥٦٧٨")  # Arabic-Indic digits
 def test_random_phone_numbers_are_refused_or_normalised(phone):
     before = saved_pks()

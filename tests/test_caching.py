@@ -126,13 +126,23 @@ def test_uncached_pages_make_a_small_fixed_number_of_queries(
         extra.indications.set(surgery.indications.all())
         extra.drugs.set(Drug.objects.all()[:2])
         Question.objects.create(modality=extra, text="How long does it take?")
-        procedure = Procedure.objects.create(modality=extra, name="A step", description="What happens.")
+        procedure = Procedure.objects.create(
+            modality=extra, name="A step", description="What happens."
+        )
         procedure.indications.set(surgery.indications.all()[:1])
         publish(extra, editor, reviewer)
     assert client.get("/").content.decode().count("Extra treatment") == 5
     after = measure()
-    for url in ("/", "/treatments/surgery/", "/side-effects/nausea/", "/explore/", "/my-questions/"):
-        assert after[url] == before[url], f"{url}: {before[url]} queries, {after[url]} with 5 more treatments"
+    for url in (
+        "/",
+        "/treatments/surgery/",
+        "/side-effects/nausea/",
+        "/explore/",
+        "/my-questions/",
+    ):
+        assert after[url] == before[url], (
+            f"{url}: {before[url]} queries, {after[url]} with 5 more treatments"
+        )
 
 
 def test_approving_a_treatment_rebuilds_exactly_the_pages_that_show_it(
@@ -161,10 +171,14 @@ def test_approving_a_treatment_rebuilds_exactly_the_pages_that_show_it(
     for url in (page, "/"):
         assert "newly approved words" in html(client.get(url)), url
     for url in does_not:
-        assert page_state(client, url) == (200, "hit"), f"{url} was rebuilt, but it does not show treatments"
+        assert page_state(client, url) == (200, "hit"), (
+            f"{url} was rebuilt, but it does not show treatments"
+        )
 
 
-def test_a_site_settings_approval_rebuilds_every_page(client, published_site, editor, reviewer):
+def test_a_site_settings_approval_rebuilds_every_page(
+    client, published_site, editor, reviewer
+):
     urls = public_urls()
     for url in urls:
         client.get(url)
@@ -178,10 +192,14 @@ def test_a_site_settings_approval_rebuilds_every_page(client, published_site, ed
         response = client.get(url)
         assert (response.status_code, response["X-Page-Cache"]) == (200, "miss"), url
         if response["Content-Type"].startswith("text/html"):
-            header = re.search(r'<a class="header-call" href="([^"]+)">(.*?)</a>', html(response))
+            header = re.search(
+                r'<a class="header-call" href="([^"]+)">(.*?)</a>', html(response)
+            )
             assert header, url
             assert header.group(1) == "tel:+15550100199", url
-            assert "(555) 010-0199" in header.group(2) and old_phone not in header.group(2), url
+            assert "(555) 010-0199" in header.group(
+                2
+            ) and old_phone not in header.group(2), url
 
 
 def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
@@ -193,7 +211,9 @@ def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
 
     def last_reviewed():
         response = client.get("/treatments/surgery/")
-        found = re.search(r'Last reviewed: <time datetime="(\d{4}-\d\d-\d\d)"', html(response))
+        found = re.search(
+            r'Last reviewed: <time datetime="(\d{4}-\d\d-\d\d)"', html(response)
+        )
         assert found, "no 'Last reviewed' date on the page"
         return found.group(1), response["X-Page-Cache"]
 
@@ -215,19 +235,29 @@ def test_public_pages_allow_shared_caches_briefly(client, published_site):
         directives = [d.strip() for d in response.get("Cache-Control", "").split(",")]
         assert "public" in directives, url
         assert any(re.fullmatch(r"max-age=\d+", d) for d in directives), url
-        assert any(re.fullmatch(r"stale-while-revalidate=\d+", d) for d in directives), url
+        assert any(
+            re.fullmatch(r"stale-while-revalidate=\d+", d) for d in directives
+        ), url
         assert not {"private", "no-store", "no-cache"} & set(directives), url
 
 
 def test_if_none_match_gets_304_on_the_miss_and_the_hit_path(client, published_site):
-    for url in ["/", "/treatments/surgery/", "/side-effects/", "/glossary/", "/search/?q=surgery"]:
+    for url in [
+        "/",
+        "/treatments/surgery/",
+        "/side-effects/",
+        "/glossary/",
+        "/search/?q=surgery",
+    ]:
         first = client.get(url)
         etag = first["ETag"]
         assert etag, url
         hit = client.get(url, headers={"If-None-Match": etag})
         assert hit.status_code == 304, f"{url}: hit path"
         assert hit.content == b""
-        assert client.get(url, headers={"If-None-Match": '"another"'}).status_code == 200, url
+        assert (
+            client.get(url, headers={"If-None-Match": '"another"'}).status_code == 200
+        ), url
 
         cache.clear()
         miss = client.get(url, headers={"If-None-Match": etag})
@@ -245,9 +275,14 @@ def test_if_modified_since_gets_304_on_detail_pages(client, published_site):
         first = client.get(url)
         last_modified = first["Last-Modified"]
         assert last_modified, url
-        assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304, url
+        assert (
+            client.get(url, headers={"If-Modified-Since": last_modified}).status_code
+            == 304
+        ), url
         earlier = http_date(timezone.now().timestamp() - 10 * 365 * 24 * 3600)
-        assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200, url
+        assert (
+            client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
+        ), url
         cache.clear()
         miss = client.get(url, headers={"If-Modified-Since": last_modified})
         assert miss.status_code == 304, f"{url}: miss path"
@@ -262,10 +297,14 @@ def assert_never_cached(client, url, expected_status=200):
         response = client.get(url)
         assert response.status_code == expected_status, url
         assert "X-Page-Cache" not in response, f"{url} went through the page cache"
-        assert "public" not in response.get("Cache-Control", ""), f"{url}: {response.get('Cache-Control')}"
+        assert "public" not in response.get("Cache-Control", ""), (
+            f"{url}: {response.get('Cache-Control')}"
+        )
 
 
-def test_admin_pages_and_previews_are_never_cached(client, published_site, editor, superuser):
+def test_admin_pages_and_previews_are_never_cached(
+    client, published_site, editor, superuser
+):
     surgery = Modality.objects.get(slug="surgery")
     assert_never_cached(client, reverse("admin:login"))
     shared = preview_url(surgery.latest_revision)
@@ -291,7 +330,9 @@ def test_admin_pages_and_previews_are_never_cached(client, published_site, edito
     assert_never_cached(client, reverse("admin:treatments_revision_changelist"))
 
 
-def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(client, published_site, editor):
+def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(
+    client, published_site, editor
+):
     # A signed-in editor browsing the public site: the session middleware re-sends the
     # session cookie on every request (SESSION_SAVE_EVERY_REQUEST).
     client.force_login(editor)

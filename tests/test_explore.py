@@ -27,13 +27,22 @@ ALSO_WORTH_ASKING = "Also worth asking about"
 
 # Every question may be skipped (None) or given any of its choices: 4 ** 6 combinations.
 ANSWERS = {
-    name: [None, *(value for value, _ in choices)] for name, (_, choices) in QUESTIONS.items()
+    name: [None, *(value for value, _ in choices)]
+    for name, (_, choices) in QUESTIONS.items()
 }
-ALL_COMBINATIONS = [dict(zip(ANSWERS, values)) for values in itertools.product(*ANSWERS.values())]
+ALL_COMBINATIONS = [
+    dict(zip(ANSWERS, values, strict=True))
+    for values in itertools.product(*ANSWERS.values())
+]
 # Answers that say something concrete about the tumor; "no" and "not sure" do not.
 CONCRETE_ANSWERS = {
-    ("origin", "gi"), ("grade", "low"), ("hormones", "yes"), ("extent", "localized"),
-    ("extent", "spread"), ("liver", "yes"), ("surgery", "yes"),
+    ("origin", "gi"),
+    ("grade", "low"),
+    ("hormones", "yes"),
+    ("extent", "localized"),
+    ("extent", "spread"),
+    ("liver", "yes"),
+    ("surgery", "yes"),
 }
 FOR_EVERYONE_SLUGS = {"any-net", "certain-types"}
 INDICATION_LABELS = {
@@ -48,7 +57,9 @@ INDICATION_LABELS = {
 
 
 def make_staff(username, group):
-    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=None, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -59,7 +70,9 @@ def published_once(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         editor = make_staff("explore-editor", "Editors")
         reviewer = make_staff("explore-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(user=reviewer, display_name="Test Reviewer", credentials="MD")
+        ReviewerProfile.objects.create(
+            user=reviewer, display_name="Test Reviewer", credentials="MD"
+        )
         call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
         # These pages show treatments only: approving the rest would only cost time.
         for record in [SiteSettings.load(), *Modality.objects.all()]:
@@ -98,10 +111,13 @@ class Element:
 
     def find_all(self, tag, **attrs):
         return [
-            e for e in self.iter()
+            e
+            for e in self.iter()
             if e.tag == tag
             and all(
-                v in (e.attrs.get("class") or "").split() if k == "class_" else e.attrs.get(k) == v
+                v in (e.attrs.get("class") or "").split()
+                if k == "class_"
+                else e.attrs.get(k) == v
                 for k, v in attrs.items()
             )
         ]
@@ -113,7 +129,20 @@ class Element:
 
 
 class TreeBuilder(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -170,7 +199,11 @@ def result_cards(root):
     for card in lists[0].find_all("li", class_="card"):
         link = card.find_all("h3")[0].find_all("a")[0]
         reasons = [li.text for ul in card.find_all("ul") for li in ul.find_all("li")]
-        types = [p.text for p in card.find_all("p") if p.text.startswith("Types that may fit")]
+        types = [
+            p.text
+            for p in card.find_all("p")
+            if p.text.startswith("Types that may fit")
+        ]
         cards.append((slug_of(link.attrs["href"]), reasons, types[0] if types else ""))
     return cards
 
@@ -203,8 +236,13 @@ def test_explore_is_a_get_form_so_the_answers_are_a_shareable_address(site, clie
     assert len(forms) == 1
     assert forms[0].attrs["method"] == "get"
     assert forms[0].attrs["action"] == "/explore/"
-    radios = {(i.attrs["name"], i.attrs["value"]) for i in forms[0].find_all("input", type="radio")}
-    assert radios == {(name, value) for name, values in ANSWERS.items() for value in values if value}
+    radios = {
+        (i.attrs["name"], i.attrs["value"])
+        for i in forms[0].find_all("input", type="radio")
+    }
+    assert radios == {
+        (name, value) for name, values in ANSWERS.items() for value in values if value
+    }
     assert not root.find_all("section", class_="results")
 
     shared = parse_html(get_explore(client, {"grade": "low", "liver": "yes"}))
@@ -226,16 +264,24 @@ def test_the_form_always_says_it_is_not_medical_advice(site, client):
 
 
 def test_all_4096_combinations_of_answers_are_valid_and_point_somewhere(site):
-    assert len(ALL_COMBINATIONS) == 4 ** 6
+    assert len(ALL_COMBINATIONS) == 4**6
     pages = published_pages()
-    assert len(pages) == len(list((Path(settings.CONTENT_DIR) / "treatments").glob("*.md")))
+    assert len(pages) == len(
+        list((Path(settings.CONTENT_DIR) / "treatments").glob("*.md"))
+    )
     indications_of = {
-        p.content["slug"]: {i["slug"]: i["label"] for i in p.content["indications"]} for p in pages
+        p.content["slug"]: {i["slug"]: i["label"] for i in p.content["indications"]}
+        for p in pages
     }
     for_everyone_pages = {
         slug for slug, own in indications_of.items() if set(own) & FOR_EVERYONE_SLUGS
     }
-    assert {"clinical-trials", "targeted-therapy", "prrt", "theranostics"} <= for_everyone_pages
+    assert {
+        "clinical-trials",
+        "targeted-therapy",
+        "prrt",
+        "theranostics",
+    } <= for_everyone_pages
 
     for combination in ALL_COMBINATIONS:
         form = SituationForm(query_of(combination))
@@ -264,7 +310,9 @@ def test_all_4096_combinations_of_answers_are_valid_and_point_somewhere(site):
             assert match.reasons or match.procedures
         for match in for_everyone:
             assert match.reasons
-            assert set(match.reasons) <= {INDICATION_LABELS[s] for s in FOR_EVERYONE_SLUGS}
+            assert set(match.reasons) <= {
+                INDICATION_LABELS[s] for s in FOR_EVERYONE_SLUGS
+            }
         ranks = [(-score(m), m.page.content["order"]) for m in matches]
         assert ranks == sorted(ranks), combination
 
@@ -289,12 +337,20 @@ def sample_of_combinations():
         {**unanswered, "grade": "low"},
         {**unanswered, "liver": "yes"},
         dict(zip(ANSWERS, ["gi", "low", "yes", "spread", "yes", "yes"], strict=True)),
-        dict(zip(ANSWERS, ["elsewhere", "faster", "no", "not-sure", "no", "no"], strict=True)),
+        dict(
+            zip(
+                ANSWERS,
+                ["elsewhere", "faster", "no", "not-sure", "no", "no"],
+                strict=True,
+            )
+        ),
     ]
     return fixed + random.Random(4096).sample(ALL_COMBINATIONS, 56)
 
 
-def test_a_sample_of_answers_shows_matches_or_every_option_never_an_empty_page(site, client):
+def test_a_sample_of_answers_shows_matches_or_every_option_never_an_empty_page(
+    site, client
+):
     pages = published_pages()
     all_slugs = [p.content["slug"] for p in pages]
     for answers in sample_of_combinations():
@@ -311,43 +367,62 @@ def test_a_sample_of_answers_shows_matches_or_every_option_never_an_empty_page(s
         matches, for_everyone = match_treatments(pages, form.indication_slugs())
 
         cards = result_cards(root)
-        assert [slug for slug, _, _ in cards] == [m.page.content["slug"] for m in matches], query
+        assert [slug for slug, _, _ in cards] == [
+            m.page.content["slug"] for m in matches
+        ], query
         for (slug, reasons, types), match in zip(cards, matches, strict=True):
             assert reasons == match.reasons, (query, slug)
             assert set(reasons) <= set(INDICATION_LABELS.values())
             if match.procedures:
-                assert types == "Types that may fit: " + ", ".join(match.procedures) + "."
+                assert (
+                    types == "Types that may fit: " + ", ".join(match.procedures) + "."
+                )
         if not cards:
             assert FALLBACK in html, query
             section = root.find_all("section", class_="results")[0]
             listed = [
-                slug_of(a.attrs["href"]) for a in section.find_all("a")
+                slug_of(a.attrs["href"])
+                for a in section.find_all("a")
                 if a.attrs["href"].startswith("/treatments/")
             ]
-            assert all_slugs == [s for s in listed if s in all_slugs][: len(all_slugs)], query
+            assert (
+                all_slugs == [s for s in listed if s in all_slugs][: len(all_slugs)]
+            ), query
         else:
             assert FALLBACK not in html, query
 
         apart = also_worth_asking(root)
-        assert [slug for slug, _ in apart] == [m.page.content["slug"] for m in for_everyone], query
+        assert [slug for slug, _ in apart] == [
+            m.page.content["slug"] for m in for_everyone
+        ], query
         assert "clinical-trials" in [slug for slug, _ in apart]
         assert not {slug for slug, _ in apart} & {slug for slug, _, _ in cards}
         for slug, why in apart:
-            assert why in {INDICATION_LABELS["any-net"], INDICATION_LABELS["certain-types"]}, slug
+            assert why in {
+                INDICATION_LABELS["any-net"],
+                INDICATION_LABELS["certain-types"],
+            }, slug
 
 
 def test_results_are_ordered_with_the_most_matching_reasons_first(site, client):
     root = parse_html(
-        get_explore(client, {"origin": "gi", "hormones": "yes", "extent": "spread", "liver": "yes"})
+        get_explore(
+            client,
+            {"origin": "gi", "hormones": "yes", "extent": "spread", "liver": "yes"},
+        )
     )
     cards = result_cards(root)
-    counts = [len(reasons) + (len(types.split(",")) if types else 0) for _, reasons, types in cards]
+    counts = [
+        len(reasons) + (len(types.split(",")) if types else 0)
+        for _, reasons, types in cards
+    ]
     assert len(cards) >= 4
     assert counts == sorted(counts, reverse=True)
     assert counts[0] > counts[-1]
     by_slug = {slug: (reasons, types) for slug, reasons, types in cards}
     assert set(by_slug["chemotherapy"][0]) == {
-        INDICATION_LABELS["causes-symptoms"], INDICATION_LABELS["spread"]
+        INDICATION_LABELS["causes-symptoms"],
+        INDICATION_LABELS["spread"],
     }
 
 
@@ -366,17 +441,24 @@ def test_the_reasons_shown_are_the_indication_labels(site, client):
     root = parse_html(get_explore(client, {"hormones": "yes"}))
     cards = {slug: reasons for slug, reasons, _ in result_cards(root)}
     assert cards == {
-        "hormone-therapy": [INDICATION_LABELS["causes-symptoms"], INDICATION_LABELS["makes-hormones"]],
+        "hormone-therapy": [
+            INDICATION_LABELS["causes-symptoms"],
+            INDICATION_LABELS["makes-hormones"],
+        ],
         "chemotherapy": [INDICATION_LABELS["causes-symptoms"]],
         # Surgery fits through one of its types (cytoreductive surgery), not a reason of its own.
         "surgery": [],
     }
 
 
-def test_liver_spread_lists_interventional_radiology_radiation_and_chemoembolization(site, client):
+def test_liver_spread_lists_interventional_radiology_radiation_and_chemoembolization(
+    site, client
+):
     root = parse_html(get_explore(client, {"liver": "yes"}))
     cards = {slug: types for slug, _, types in result_cards(root)}
-    assert {"interventional-radiology", "radiation-therapy", "chemotherapy"} <= set(cards)
+    assert {"interventional-radiology", "radiation-therapy", "chemotherapy"} <= set(
+        cards
+    )
     assert "Embolization" in cards["interventional-radiology"]
     assert "TheraSphere" in cards["radiation-therapy"]
     assert "SIR-Spheres" in cards["radiation-therapy"]
@@ -422,7 +504,15 @@ def test_the_results_link_to_a_question_list_for_the_matches(site, client):
         ("surgery=" + "x" * 5000, "surgery"),
         ("origin=%3Cscript%3E", "origin"),
     ],
-    ids=["bogus", "bogus-with-a-valid-answer", "wrong-case", "nul", "not-utf8", "very-long", "markup"],
+    ids=[
+        "bogus",
+        "bogus-with-a-valid-answer",
+        "wrong-case",
+        "nul",
+        "not-utf8",
+        "very-long",
+        "markup",
+    ],
 )
 def test_an_invalid_answer_gets_an_error_summary_linking_to_the_question(
     site, client, query_string, field
@@ -446,7 +536,13 @@ def test_an_invalid_answer_gets_an_error_summary_linking_to_the_question(
 @pytest.mark.parametrize(
     "query_string",
     ["", "grade=", "unknown=1", "grade=low&grade=faster", "t=surgery"],
-    ids=["nothing", "blank-answer", "unknown-question", "repeated-answer", "other-page-parameter"],
+    ids=[
+        "nothing",
+        "blank-answer",
+        "unknown-question",
+        "repeated-answer",
+        "other-page-parameter",
+    ],
 )
 def test_odd_but_harmless_addresses_answer_without_errors(site, client, query_string):
     response = client.get(f"/explore/?{query_string}")

@@ -27,7 +27,10 @@ def fuzz(examples):
         max_examples=examples,
         deadline=None,
         database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+        ],
     )
 
 
@@ -42,39 +45,129 @@ any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_siz
 encoded_bytes = st.binary(max_size=16).map(lambda raw: urllib.parse.quote(raw, safe=""))
 known = st.sampled_from(
     [
-        "..", ".", "%00", "%2e%2e", "%2f", "%5c", "%ff%fe", "%c0%af", "%", "%%", "%zz", "~",
-        "admin", "treatments", "surgery", "side-effects", "nausea", "search", "glossary",
-        "explore", "my-questions", "preview", "shared", "treatment", "1", "99999999999999999999",
-        "static", "css", "site.css", "..%2f..%2fetc%2fpasswd", "healthz", "sitemap.xml",
-        "robots.txt", "favicon.ico", "admin-tools", "markdownx", "markdownify", "login",
-        "appointments", "request", "ｓｕｒｇｅｒｙ", "تجربة", "😀", "\u202e", "a" * 300,
+        "..",
+        ".",
+        "%00",
+        "%2e%2e",
+        "%2f",
+        "%5c",
+        "%ff%fe",
+        "%c0%af",
+        "%",
+        "%%",
+        "%zz",
+        "~",
+        "admin",
+        "treatments",
+        "surgery",
+        "side-effects",
+        "nausea",
+        "search",
+        "glossary",
+        "explore",
+        "my-questions",
+        "preview",
+        "shared",
+        "treatment",
+        "1",
+        "99999999999999999999",
+        "static",
+        "css",
+        "site.css",
+        "..%2f..%2fetc%2fpasswd",
+        "healthz",
+        "sitemap.xml",
+        "robots.txt",
+        "favicon.ico",
+        "admin-tools",
+        "markdownx",
+        "markdownify",
+        "login",
+        "appointments",
+        "request",
+        "ｓｕｒｇｅｒｙ",
+        "تجربة",
+        "😀",
+        "\u202e",
+        "a" * 300,
     ]
 )
 segment = st.one_of(known, any_text, encoded_bytes)
 paths = st.one_of(
     st.lists(segment, max_size=8).map(lambda parts: "/" + "/".join(parts)),
-    st.lists(segment, min_size=1, max_size=6).map(lambda parts: "/" + "/".join(parts) + "/"),
-    st.integers(min_value=1000, max_value=20000).map(lambda n: "/treatments/" + "a" * n + "/"),
+    st.lists(segment, min_size=1, max_size=6).map(
+        lambda parts: "/" + "/".join(parts) + "/"
+    ),
+    st.integers(min_value=1000, max_value=20000).map(
+        lambda n: "/treatments/" + "a" * n + "/"
+    ),
     st.integers(min_value=100, max_value=2000).map(lambda n: "/" + "../" * n),
-    st.sampled_from(["//[", "//evil.example/", "///", "//%5B", "/\\evil.example", "/%2F%2Fevil.example", "//admin/"]),
+    st.sampled_from(
+        [
+            "//[",
+            "//evil.example/",
+            "///",
+            "//%5B",
+            "/\\evil.example",
+            "/%2F%2Fevil.example",
+            "//admin/",
+        ]
+    ),
 )
 
 field_name = st.one_of(
-    st.sampled_from(["q", "t", "origin", "grade", "hormones", "extent", "liver", "surgery", "page", "content", "username", "password", "next", "csrfmiddlewaretoken"]),
+    st.sampled_from(
+        [
+            "q",
+            "t",
+            "origin",
+            "grade",
+            "hormones",
+            "extent",
+            "liver",
+            "surgery",
+            "page",
+            "content",
+            "username",
+            "password",
+            "next",
+            "csrfmiddlewaretoken",
+        ]
+    ),
     any_text,
 )
 field_value = st.one_of(
     any_text,
     encoded_bytes.map(urllib.parse.unquote),
-    st.sampled_from(["", "\x00", "surgery", "gi", "not-sure", "yes", "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "%s%s%n", "\ud7ff", "0" * 400]),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "surgery",
+            "gi",
+            "not-sure",
+            "yes",
+            "../../etc/passwd",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "%s%s%n",
+            "\ud7ff",
+            "0" * 400,
+        ]
+    ),
     st.integers(min_value=1000, max_value=300_000).map(lambda n: "x" * n),
 )
 query_strings = st.one_of(
     st.lists(st.tuples(field_name, field_value), max_size=8).map(
         lambda pairs: urllib.parse.urlencode(pairs, doseq=False)
     ),
-    st.lists(st.one_of(encoded_bytes, known, st.just("&"), st.just("="), st.just(";")), max_size=20).map("".join),
-    st.integers(min_value=2001, max_value=3000).map(lambda n: "&".join(f"t={i}" for i in range(n))),
+    st.lists(
+        st.one_of(encoded_bytes, known, st.just("&"), st.just("="), st.just(";")),
+        max_size=20,
+    ).map("".join),
+    st.integers(min_value=2001, max_value=3000).map(
+        lambda n: "&".join(f"t={i}" for i in range(n))
+    ),
 )
 content_types = st.one_of(
     st.sampled_from(
@@ -97,30 +190,46 @@ content_types = st.one_of(
 
 
 def raw_bodies():
-    multipart = st.lists(st.tuples(field_name, st.binary(max_size=200)), max_size=5).map(
-        lambda parts: b"".join(
-            b"--BoUnDaRy\r\nContent-Disposition: form-data; name=\""
-            + name.encode("utf-8", "replace")
-            + b"\"\r\n\r\n"
-            + value
-            + b"\r\n"
-            for name, value in parts
+    multipart = st.lists(
+        st.tuples(field_name, st.binary(max_size=200)), max_size=5
+    ).map(
+        lambda parts: (
+            b"".join(
+                b'--BoUnDaRy\r\nContent-Disposition: form-data; name="'
+                + name.encode("utf-8", "replace")
+                + b'"\r\n\r\n'
+                + value
+                + b"\r\n"
+                for name, value in parts
+            )
+            + b"--BoUnDaRy--\r\n"
         )
-        + b"--BoUnDaRy--\r\n"
     )
     return st.one_of(
         st.binary(max_size=2048),
         multipart,
-        st.integers(min_value=2001, max_value=2600).map(lambda n: b"&".join(b"a%d=1" % i for i in range(n))),
-        st.integers(min_value=257 * 1024, max_value=600 * 1024).map(lambda n: b"content=" + b"y" * n),
+        st.integers(min_value=2001, max_value=2600).map(
+            lambda n: b"&".join(b"a%d=1" % i for i in range(n))
+        ),
+        st.integers(min_value=257 * 1024, max_value=600 * 1024).map(
+            lambda n: b"content=" + b"y" * n
+        ),
     )
 
 
 def post_targets():
     targets = [
-        "/", "/treatments/surgery/", "/side-effects/", "/side-effects/nausea/", "/search/",
-        "/explore/", "/glossary/", "/my-questions/", "/medical-and-editorial-policy/",
-        reverse("admin:login"), settings.MARKDOWNX_URLS_PATH,
+        "/",
+        "/treatments/surgery/",
+        "/side-effects/",
+        "/side-effects/nausea/",
+        "/search/",
+        "/explore/",
+        "/glossary/",
+        "/my-questions/",
+        "/medical-and-editorial-policy/",
+        reverse("admin:login"),
+        settings.MARKDOWNX_URLS_PATH,
     ]
     try:
         targets.append(reverse("appointments:request"))
@@ -133,7 +242,10 @@ def post_targets():
 
 
 @fuzz(90)
-@given(path=paths, method=st.sampled_from(["GET", "GET", "HEAD", "OPTIONS", "DELETE", "PUT"]))
+@given(
+    path=paths,
+    method=st.sampled_from(["GET", "GET", "HEAD", "OPTIONS", "DELETE", "PUT"]),
+)
 def test_random_paths_never_give_a_server_error(client, published_site, path, method):
     check(request_raw(client, method, path), f"{method} {path[:200]!r}")
 
@@ -148,9 +260,16 @@ def request_raw(client, method, target):
 
 
 @fuzz(60)
-@given(page=st.sampled_from(["/search/", "/explore/", "/my-questions/"]), query=query_strings)
-def test_random_query_strings_never_give_a_server_error(client, published_site, page, query):
-    response = check(request_raw(client, "GET", f"{page}?{query}"), f"{page}?{query[:200]!r}")
+@given(
+    page=st.sampled_from(["/search/", "/explore/", "/my-questions/"]),
+    query=query_strings,
+)
+def test_random_query_strings_never_give_a_server_error(
+    client, published_site, page, query
+):
+    response = check(
+        request_raw(client, "GET", f"{page}?{query}"), f"{page}?{query[:200]!r}"
+    )
     if response.status_code == 200:
         assert response["Content-Type"].startswith("text/html")
 
@@ -163,7 +282,9 @@ def test_random_query_strings_never_give_a_server_error(client, published_site, 
     address=st.ip_addresses(v=4).map(str),
     staff=st.booleans(),
 )
-def test_random_form_posts_never_give_a_server_error(client, published_site, target, fields, multipart, address, staff):
+def test_random_form_posts_never_give_a_server_error(
+    client, published_site, target, fields, multipart, address, staff
+):
     targets = post_targets()
     path = targets[target % len(targets)]
     if staff:
@@ -193,7 +314,9 @@ def test_random_form_posts_never_give_a_server_error(client, published_site, tar
     staff=st.booleans(),
     csrf=st.booleans(),
 )
-def test_random_raw_bodies_never_give_a_server_error(published_site, target, body, content_type, staff, csrf):
+def test_random_raw_bodies_never_give_a_server_error(
+    published_site, target, body, content_type, staff, csrf
+):
     client = Client(enforce_csrf_checks=csrf)
     if staff:
         client.force_login(published_site_user("editor"))
@@ -227,7 +350,9 @@ class UnreadableBody:
     extra=st.integers(min_value=1, max_value=10**12),
     method=st.sampled_from(["POST", "PUT", "PATCH", "GET"]),
 )
-def test_oversized_bodies_get_413_without_being_read(client, published_site, target, extra, method):
+def test_oversized_bodies_get_413_without_being_read(
+    client, published_site, target, extra, method
+):
     targets = post_targets()
     path = targets[target % len(targets)]
     body = UnreadableBody()
@@ -244,9 +369,13 @@ def test_oversized_bodies_get_413_without_being_read(client, published_site, tar
 
 def test_a_body_exactly_at_the_limit_is_not_refused(client, published_site):
     body = b"content=" + b"z" * (settings.MAX_REQUEST_BYTES - len(b"content="))
-    response = client.generic("POST", "/", data=body, content_type="application/x-www-form-urlencoded")
+    response = client.generic(
+        "POST", "/", data=body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 200
-    bad = client.generic("POST", "/", CONTENT_LENGTH="not-a-number", CONTENT_TYPE="text/plain")
+    bad = client.generic(
+        "POST", "/", CONTENT_LENGTH="not-a-number", CONTENT_TYPE="text/plain"
+    )
     assert bad.status_code == 400
 
 

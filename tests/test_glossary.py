@@ -32,13 +32,44 @@ def treatment_slugs():
 # Hard medical words a patient may not know. Wherever a public page uses one, a
 # published glossary entry must explain it.
 KNOWN_HARD_TERMS = [
-    "metastasized", "metastatic", "metastasis", "enucleation", "somatostatin analog",
-    "somatostatin analogs", "somatostatin", "embolization", "radionuclide", "biomarker",
-    "grade", "stage", "localized", "chemoembolization", "debulking", "cytoreductive",
-    "laparoscopic", "palliative", "theranostics", "PRRT", "peptide", "receptor", "MRI",
-    "CT", "interventional radiology", "gastroenterology", "gastroenterologists",
-    "ablative", "radioactive", "molecular", "invasive", "minimally invasive",
-    "neuroendocrine", "hormone", "biopsy", "oncologist", "analog", "FDA",
+    "metastasized",
+    "metastatic",
+    "metastasis",
+    "enucleation",
+    "somatostatin analog",
+    "somatostatin analogs",
+    "somatostatin",
+    "embolization",
+    "radionuclide",
+    "biomarker",
+    "grade",
+    "stage",
+    "localized",
+    "chemoembolization",
+    "debulking",
+    "cytoreductive",
+    "laparoscopic",
+    "palliative",
+    "theranostics",
+    "PRRT",
+    "peptide",
+    "receptor",
+    "MRI",
+    "CT",
+    "interventional radiology",
+    "gastroenterology",
+    "gastroenterologists",
+    "ablative",
+    "radioactive",
+    "molecular",
+    "invasive",
+    "minimally invasive",
+    "neuroendocrine",
+    "hormone",
+    "biopsy",
+    "oncologist",
+    "analog",
+    "FDA",
 ]
 TREATMENT_SLUGS = treatment_slugs()
 PAGES_WITH_TERMS = ["/", *(f"/treatments/{slug}/" for slug in TREATMENT_SLUGS)]
@@ -49,7 +80,9 @@ SKIPPED_ELEMENTS = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "code", "pre
 
 
 def make_staff(username, group):
-    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=None, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -60,7 +93,9 @@ def published_once(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         editor = make_staff("glossary-editor", "Editors")
         reviewer = make_staff("glossary-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(user=reviewer, display_name="Test Reviewer", credentials="MD")
+        ReviewerProfile.objects.create(
+            user=reviewer, display_name="Test Reviewer", credentials="MD"
+        )
         call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
         LoadDemo().publish_drafts(editor, reviewer)
         try:
@@ -97,10 +132,13 @@ class Element:
 
     def find_all(self, tag, **attrs):
         return [
-            e for e in self.iter()
+            e
+            for e in self.iter()
             if e.tag == tag
             and all(
-                v in (e.attrs.get("class") or "").split() if k == "class_" else e.attrs.get(k) == v
+                v in (e.attrs.get("class") or "").split()
+                if k == "class_"
+                else e.attrs.get(k) == v
                 for k, v in attrs.items()
             )
         ]
@@ -121,7 +159,9 @@ class Element:
     def raw_text(self):
         if self.tag in {"script", "style", "head"}:
             return " "
-        return "".join(c.raw_text() if isinstance(c, Element) else c for c in self.children)
+        return "".join(
+            c.raw_text() if isinstance(c, Element) else c for c in self.children
+        )
 
     def text_nodes(self):
         """(text, element holding it) in document order."""
@@ -133,7 +173,20 @@ class Element:
 
 
 class TreeBuilder(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -184,7 +237,9 @@ def uncovered_hard_words(text, glossary_forms):
     forms = sorted(set(glossary_forms), key=len, reverse=True)
     for form in forms:
         for match in re.finditer(r"\b" + re.escape(form) + r"\b", text, re.IGNORECASE):
-            covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+            covered[match.start() : match.end()] = b"\x01" * (
+                match.end() - match.start()
+            )
     missing = set()
     for word in KNOWN_HARD_TERMS:
         for match in re.finditer(r"\b" + re.escape(word) + r"\b", text, re.IGNORECASE):
@@ -201,7 +256,8 @@ def combined_pattern(forms_of):
             slug_of.setdefault(form.lower(), slug)
     alternatives = sorted(slug_of, key=len, reverse=True)
     pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])", re.IGNORECASE
+        r"(?<![\w-])(" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])",
+        re.IGNORECASE,
     )
     return pattern, slug_of
 
@@ -224,7 +280,12 @@ def skipped(element):
 
 def make_term(slug, term, also=(), definition="A plain meaning."):
     return Term.from_snapshot(
-        {"slug": slug, "term": term, "also_matches": list(also), "definition": definition}
+        {
+            "slug": slug,
+            "term": term,
+            "also_matches": list(also),
+            "definition": definition,
+        }
     )
 
 
@@ -249,7 +310,9 @@ def test_the_glossary_lists_every_published_term_with_its_definition(site, clien
     root = get_page(client, "/glossary/")
     snapshots = published_snapshots()
     glossary_file = Path(settings.CONTENT_DIR) / "glossary.toml"
-    assert len(snapshots) == len(tomllib.loads(glossary_file.read_text(encoding="utf-8"))["terms"])
+    assert len(snapshots) == len(
+        tomllib.loads(glossary_file.read_text(encoding="utf-8"))["terms"]
+    )
     for snapshot in snapshots:
         entries = root.by_id(f"term-{snapshot['slug']}")
         assert len(entries) == 1, snapshot["slug"]
@@ -271,7 +334,9 @@ def test_the_glossary_groups_terms_under_one_heading_per_letter(site, client):
         if heading.attrs.get("id", "").startswith("letter-"):
             siblings = [c for c in heading.parent.children if isinstance(c, Element)]
             terms = siblings[siblings.index(heading) + 1].find_all("dfn")
-            assert terms and all(t.text[0].upper() == heading.text for t in terms), heading.text
+            assert terms and all(t.text[0].upper() == heading.text for t in terms), (
+                heading.text
+            )
 
 
 def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(site, client):
@@ -292,9 +357,13 @@ def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(site, 
     assert letter.tag == "h2" and letter.text == "A"
 
 
-def test_an_unpublished_term_is_neither_listed_nor_linked_until_it_is_approved(site, client):
+def test_an_unpublished_term_is_neither_listed_nor_linked_until_it_is_approved(
+    site, client
+):
     editor, reviewer = site
-    check_up = make_draft_term(editor, "check-up", "Check-up", ["check-ups"], "A visit to see how you are.")
+    check_up = make_draft_term(
+        editor, "check-up", "Check-up", ["check-ups"], "A visit to see how you are."
+    )
 
     glossary = client.get("/glossary/").content.decode()
     page = client.get("/treatments/active-surveillance/").content.decode()
@@ -303,7 +372,10 @@ def test_an_unpublished_term_is_neither_listed_nor_linked_until_it_is_approved(s
 
     check_up.submit(editor, "A new plain meaning for patients.")
     assert "term-check-up" not in client.get("/glossary/").content.decode()
-    assert "#term-check-up" not in client.get("/treatments/active-surveillance/").content.decode()
+    assert (
+        "#term-check-up"
+        not in client.get("/treatments/active-surveillance/").content.decode()
+    )
 
     check_up.approve(reviewer, check_up.latest_revision.content_hash)
     assert "term-check-up" in client.get("/glossary/").content.decode()
@@ -330,9 +402,14 @@ def test_a_pending_change_to_a_definition_is_not_shown_until_approved(site, clie
 
 
 def test_every_hard_word_on_our_pages_is_in_the_glossary(site, client):
-    forms = [form for forms in forms_by_slug(published_snapshots()).values() for form in forms]
+    forms = [
+        form
+        for forms in forms_by_slug(published_snapshots()).values()
+        for form in forms
+    ]
     missing = {
-        url: uncovered_hard_words(get_page(client, url).text, forms) for url in PAGES_WITH_TERMS
+        url: uncovered_hard_words(get_page(client, url).text, forms)
+        for url in PAGES_WITH_TERMS
     }
     assert {url: words for url, words in missing.items() if words} == {}
 
@@ -342,8 +419,15 @@ def test_the_hard_word_check_notices_a_word_the_glossary_lacks(site, client):
     forms = [form for forms in forms_by_slug(snapshots).values() for form in forms]
     text = get_page(client, "/treatments/surgery/").text
     assert uncovered_hard_words(text, forms) == ["enucleation"]
-    assert uncovered_hard_words("We may suggest palliative care.", ["Palliative surgery"]) == ["palliative"]
-    assert uncovered_hard_words("We may suggest palliative surgery.", ["Palliative surgery"]) == []
+    assert uncovered_hard_words(
+        "We may suggest palliative care.", ["Palliative surgery"]
+    ) == ["palliative"]
+    assert (
+        uncovered_hard_words(
+            "We may suggest palliative surgery.", ["Palliative surgery"]
+        )
+        == []
+    )
 
 
 # Links on our pages -----------------------------------------------------------------------
@@ -370,24 +454,33 @@ def test_the_first_use_of_each_term_in_the_body_links_to_its_meaning(site, clien
                 continue
             seen.add(slug)
             expected_links.append(slug)
-            assert link is not None, f"{url}: the first use of {slug!r} ({match.group(1)!r}) is not linked"
+            assert link is not None, (
+                f"{url}: the first use of {slug!r} ({match.group(1)!r}) is not linked"
+            )
             assert match.group(0) == link.text
 
     links = root.find_all("a", class_="term")
     assert links, url
-    assert [a.attrs["href"] for a in links] == [f"/glossary/#term-{slug}" for slug in expected_links]
+    assert [a.attrs["href"] for a in links] == [
+        f"/glossary/#term-{slug}" for slug in expected_links
+    ]
     for link, slug in zip(links, expected_links, strict=True):
         assert link.attrs["aria-describedby"] == f"define-{slug}"
         assert any(p is prose[0] for p in link.ancestors()), "only the body is linked"
         described = root.by_id(f"define-{slug}")
-        assert len(described) == 1, f"aria-describedby define-{slug} must name one element"
+        assert len(described) == 1, (
+            f"aria-describedby define-{slug} must name one element"
+        )
         assert described[0].text == definitions[slug]
         section = [a for a in described[0].ancestors() if a.tag == "section"][0]
         assert "page-terms" in section.attrs["class"].split()
         assert section.find_all("h2")[0].text == "Words on this page"
 
     assert len(root.find_all("section", class_="page-terms")) == 1
-    listed = [dfn.text for dfn in root.find_all("section", class_="page-terms")[0].find_all("dfn")]
+    listed = [
+        dfn.text
+        for dfn in root.find_all("section", class_="page-terms")[0].find_all("dfn")
+    ]
     terms = {s["slug"]: s["term"] for s in published_snapshots()}
     assert listed == [terms[slug] for slug in expected_links]
 
@@ -397,7 +490,10 @@ def test_words_in_headings_and_links_are_never_wrapped(site, client, url):
     root = get_page(client, url)
     for link in root.find_all("a", class_="term"):
         inside = {a.tag for a in link.ancestors()}
-        assert not inside & {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn"}, (url, link.text)
+        assert not inside & {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn"}, (
+            url,
+            link.text,
+        )
 
 
 def test_a_term_used_first_in_a_heading_is_linked_in_the_text_after_it(site, client):
@@ -413,7 +509,9 @@ def test_a_term_used_first_in_a_heading_is_linked_in_the_text_after_it(site, cli
 
 STAGE = make_term("stage", "Stage")
 SOMATOSTATIN = make_term("somatostatin", "Somatostatin")
-ANALOG = make_term("somatostatin-analog", "Somatostatin analog", ["somatostatin analogs"])
+ANALOG = make_term(
+    "somatostatin-analog", "Somatostatin analog", ["somatostatin analogs"]
+)
 MRI = make_term("mri", "MRI", ["magnetic resonance imaging"])
 
 
@@ -438,7 +536,9 @@ def test_link_terms_ignores_case_and_keeps_the_words_as_written():
     assert used == [MRI]
 
 
-@pytest.mark.parametrize("text", ["backstage", "stages", "upstaged", "multi-stage", "stage-two", "stage_1"])
+@pytest.mark.parametrize(
+    "text", ["backstage", "stages", "upstaged", "multi-stage", "stage-two", "stage_1"]
+)
 def test_link_terms_matches_whole_words_only(text):
     html, used = link_terms(f"<p>A {text} plan.</p>", [STAGE])
     assert html == f"<p>A {text} plan.</p>"
@@ -453,7 +553,9 @@ def test_link_terms_links_a_word_next_to_punctuation(text):
 
 
 def test_link_terms_links_only_the_first_use():
-    html, used = link_terms("<p>stage one</p><ul><li>Stage two</li><li>stage three</li></ul>", [STAGE])
+    html, used = link_terms(
+        "<p>stage one</p><ul><li>Stage two</li><li>stage three</li></ul>", [STAGE]
+    )
     assert html.count('class="term"') == 1
     assert html.startswith(f"<p>{link('stage', 'stage')} one</p>")
     assert used == [STAGE]
@@ -473,10 +575,21 @@ def test_link_terms_never_changes_attributes():
 @pytest.mark.parametrize(
     "inside",
     [
-        '<a href="/stage/">stage</a>', "<h2>Stage</h2>", "<h3>Stage <em>now</em></h3>",
-        "<code>stage</code>", "<A HREF='/x'>Stage</A>", '<h2><a href="#s">x</a> stage</h2>',
+        '<a href="/stage/">stage</a>',
+        "<h2>Stage</h2>",
+        "<h3>Stage <em>now</em></h3>",
+        "<code>stage</code>",
+        "<A HREF='/x'>Stage</A>",
+        '<h2><a href="#s">x</a> stage</h2>',
     ],
-    ids=["link", "h2", "h3-with-inline", "code", "uppercase-link", "heading-after-a-link"],
+    ids=[
+        "link",
+        "h2",
+        "h3-with-inline",
+        "code",
+        "uppercase-link",
+        "heading-after-a-link",
+    ],
 )
 def test_link_terms_skips_links_and_headings_and_links_the_next_use(inside):
     html, used = link_terms(f"{inside}<p>Your stage.</p>", [STAGE])
@@ -488,7 +601,9 @@ def test_link_terms_without_terms_changes_nothing():
     assert link_terms("<p>stage</p>", []) == ("<p>stage</p>", [])
 
 
-@pytest.mark.parametrize("text", ["\u017ftage", "\u0130maging"], ids=["long-s", "dotted-capital-i"])
+@pytest.mark.parametrize(
+    "text", ["\u017ftage", "\u0130maging"], ids=["long-s", "dotted-capital-i"]
+)
 def test_link_terms_does_not_crash_on_unusual_letters(text):
     imaging = make_term("imaging", "Imaging")
     html, used = link_terms(f"<p>{text}</p>", [STAGE, imaging])

@@ -9,9 +9,17 @@ from treatments.models import Drug, Indication, Modality, Page, SideEffect, Site
 from .conftest import CONTENT_DIR
 
 EXPECTED_SLUGS = [
-    "active-surveillance", "surgery", "chemotherapy", "targeted-therapy", "hormone-therapy",
-    "radiation-therapy", "interventional-radiology", "gastroenterology", "prrt",
-    "theranostics", "clinical-trials",
+    "active-surveillance",
+    "surgery",
+    "chemotherapy",
+    "targeted-therapy",
+    "hormone-therapy",
+    "radiation-therapy",
+    "interventional-radiology",
+    "gastroenterology",
+    "prrt",
+    "theranostics",
+    "clinical-trials",
 ]
 
 
@@ -37,7 +45,11 @@ def test_import_creates_every_treatment_in_order():
     assert list(Modality.objects.values_list("slug", flat=True)) == EXPECTED_SLUGS
     assert "created" in output
     assert SiteSettings.load().phone_number == "(888) 552-6760"
-    assert set(Page.objects.values_list("slug", flat=True)) == {"overview", "policy", "privacy"}
+    assert set(Page.objects.values_list("slug", flat=True)) == {
+        "overview",
+        "policy",
+        "privacy",
+    }
 
 
 @pytest.mark.django_db
@@ -53,7 +65,9 @@ def test_second_import_changes_nothing():
 def test_import_reports_an_updated_record(content_copy):
     run_import(CONTENT_DIR)
     path = content_copy / "treatments" / "02-surgery.md"
-    path.write_text(path.read_text().replace('title = "Surgery"', 'title = "Surgery for NETs"'))
+    path.write_text(
+        path.read_text().replace('title = "Surgery"', 'title = "Surgery for NETs"')
+    )
     output = run_import(content_copy)
     assert "0 created, 1 updated" in output
     assert Modality.objects.get(slug="surgery").title == "Surgery for NETs"
@@ -76,9 +90,24 @@ def break_file(directory, relative, old, new):
 REFUSALS = [
     # (file, text to replace, replacement, words the message must contain)
     ("treatments/02-surgery.md", "+++\n", "", ["02-surgery.md", "front matter"]),
-    ("treatments/02-surgery.md", 'title = "Surgery"', 'title = "Surgery', ["02-surgery.md", "TOML"]),
-    ("treatments/02-surgery.md", 'title = "Surgery"\n', "", ["02-surgery.md", "missing 'title'"]),
-    ("treatments/02-surgery.md", 'title = "Surgery"', 'title = ""', ["02-surgery.md", "'title'"]),
+    (
+        "treatments/02-surgery.md",
+        'title = "Surgery"',
+        'title = "Surgery',
+        ["02-surgery.md", "TOML"],
+    ),
+    (
+        "treatments/02-surgery.md",
+        'title = "Surgery"\n',
+        "",
+        ["02-surgery.md", "missing 'title'"],
+    ),
+    (
+        "treatments/02-surgery.md",
+        'title = "Surgery"',
+        'title = ""',
+        ["02-surgery.md", "'title'"],
+    ),
     (
         "treatments/03-chemotherapy.md",
         '"nausea",',
@@ -97,16 +126,30 @@ REFUSALS = [
         'slug = "surgery"',
         ["03-chemotherapy.md", "duplicate slug 'surgery'"],
     ),
-    ("side-effects.toml", 'slug = "fatigue"', 'slug = "nausea"', ["side-effects.toml", "duplicate slug"]),
-    ("indications.toml", 'factor = "grade"', 'factor = "mood"', ["indications.toml", "unknown factor"]),
+    (
+        "side-effects.toml",
+        'slug = "fatigue"',
+        'slug = "nausea"',
+        ["side-effects.toml", "duplicate slug"],
+    ),
+    (
+        "indications.toml",
+        'factor = "grade"',
+        'factor = "mood"',
+        ["indications.toml", "unknown factor"],
+    ),
 ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("relative, old, new, words", REFUSALS)
-def test_malformed_content_is_refused_and_nothing_is_written(content_copy, relative, old, new, words):
+def test_malformed_content_is_refused_and_nothing_is_written(
+    content_copy, relative, old, new, words
+):
     # A valid change elsewhere in the same run must not be written either.
-    break_file(content_copy, "site.toml", 'site_name = "NET Guide"', 'site_name = "Changed"')
+    break_file(
+        content_copy, "site.toml", 'site_name = "NET Guide"', 'site_name = "Changed"'
+    )
     break_file(content_copy, relative, old, new)
     with pytest.raises(CommandError) as error:
         run_import(content_copy)
@@ -122,8 +165,15 @@ def test_malformed_content_is_refused_and_nothing_is_written(content_copy, relat
 def test_refused_import_keeps_the_previous_content(content_copy):
     run_import(CONTENT_DIR)
     before = database_state()
-    break_file(content_copy, "treatments/02-surgery.md", 'title = "Surgery"', 'title = "Changed"')
-    break_file(content_copy, "treatments/03-chemotherapy.md", '"nausea",', '"unknown-effect",')
+    break_file(
+        content_copy,
+        "treatments/02-surgery.md",
+        'title = "Surgery"',
+        'title = "Changed"',
+    )
+    break_file(
+        content_copy, "treatments/03-chemotherapy.md", '"nausea",', '"unknown-effect",'
+    )
     with pytest.raises(CommandError):
         run_import(content_copy)
     assert database_state() == before
@@ -131,7 +181,9 @@ def test_refused_import_keeps_the_previous_content(content_copy):
 
 @pytest.mark.django_db
 def test_non_utf8_file_is_refused_with_its_name(content_copy):
-    (content_copy / "treatments" / "02-surgery.md").write_bytes(b"+++\ntitle = \"\xff\"\n+++\n")
+    (content_copy / "treatments" / "02-surgery.md").write_bytes(
+        b'+++\ntitle = "\xff"\n+++\n'
+    )
     with pytest.raises(CommandError, match="02-surgery.md: is not UTF-8"):
         run_import(content_copy)
 

@@ -37,7 +37,9 @@ STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "site.css"
 
 
 def make_staff(username, group):
-    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=None, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -48,7 +50,9 @@ def published_once(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         editor = make_staff("questions-editor", "Editors")
         reviewer = make_staff("questions-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(user=reviewer, display_name="Test Reviewer", credentials="MD")
+        ReviewerProfile.objects.create(
+            user=reviewer, display_name="Test Reviewer", credentials="MD"
+        )
         call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
         # These pages show treatments only: approving the rest would only cost time.
         for record in [SiteSettings.load(), *Modality.objects.all()]:
@@ -88,10 +92,13 @@ class Element:
 
     def find_all(self, tag, **attrs):
         return [
-            e for e in self.iter()
+            e
+            for e in self.iter()
             if e.tag == tag
             and all(
-                v in (e.attrs.get("class") or "").split() if k == "class_" else e.attrs.get(k) == v
+                v in (e.attrs.get("class") or "").split()
+                if k == "class_"
+                else e.attrs.get(k) == v
                 for k, v in attrs.items()
             )
         ]
@@ -103,7 +110,20 @@ class Element:
 
 
 class TreeBuilder(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -134,7 +154,9 @@ def parse_html(html):
 
 
 def get_questions(client, query_string=""):
-    response = client.get(f"/my-questions/?{query_string}" if query_string else "/my-questions/")
+    response = client.get(
+        f"/my-questions/?{query_string}" if query_string else "/my-questions/"
+    )
     assert response.status_code == 200, query_string
     return response, parse_html(response.content.decode())
 
@@ -207,13 +229,21 @@ def test_the_choice_lives_in_the_address_and_sets_no_cookie(site, client):
     assert not client.cookies
     form = root.find_all("form", class_="pick-treatments")[0]
     assert form.attrs["method"] == "get" and form.attrs["action"] == "/my-questions/"
-    checked = [i.attrs["value"] for i in form.find_all("input", type="checkbox") if "checked" in i.attrs]
+    checked = [
+        i.attrs["value"]
+        for i in form.find_all("input", type="checkbox")
+        if "checked" in i.attrs
+    ]
     assert sorted(checked) == ["chemotherapy", "surgery"]
-    assert [i.attrs["value"] for i in form.find_all("input", type="checkbox")] == TREATMENT_SLUGS
+    assert [
+        i.attrs["value"] for i in form.find_all("input", type="checkbox")
+    ] == TREATMENT_SLUGS
     assert all(i.attrs["name"] == "t" for i in form.find_all("input", type="checkbox"))
 
 
-def test_the_list_shows_each_chosen_treatments_questions_side_effects_and_notes(site, client):
+def test_the_list_shows_each_chosen_treatments_questions_side_effects_and_notes(
+    site, client
+):
     _, root = get_questions(client, "t=surgery&t=chemotherapy")
     found = sheets(root)
     assert set(found) == {"surgery", "chemotherapy"}
@@ -223,7 +253,14 @@ def test_the_list_shows_each_chosen_treatments_questions_side_effects_and_notes(
         assert questions == content["questions"]
         assert side_effects == [effect["name"] for effect in content["side_effects"]]
         assert notes, slug
-    assert found["chemotherapy"][2] == ["Diarrhea", "Fatigue", "Hair loss", "Nausea", "Poor appetite", "Vomiting"]
+    assert found["chemotherapy"][2] == [
+        "Diarrhea",
+        "Fatigue",
+        "Hair loss",
+        "Nausea",
+        "Poor appetite",
+        "Vomiting",
+    ]
     assert len(found["surgery"][1]) == 5
     assert root.find_all("h1")[0].text == "My questions for my care team"
     assert PHONE in root.find_all("p", class_="sheet-phone")[0].text
@@ -253,11 +290,25 @@ def test_the_list_shows_the_approved_questions_not_a_draft(site, client):
 @pytest.mark.parametrize(
     "query_string",
     [
-        "t=surgery&t=no-such-treatment", "t=surgery&t=", "t=surgery&t=%3Cscript%3E",
-        "t=surgery&t=%ff%fe", "t=surgery&t=surgery", "t=SURGERY&t=surgery",
-        "t=surgery&t=../admin/", "t=surgery&t=" + "x" * 3000,
+        "t=surgery&t=no-such-treatment",
+        "t=surgery&t=",
+        "t=surgery&t=%3Cscript%3E",
+        "t=surgery&t=%ff%fe",
+        "t=surgery&t=surgery",
+        "t=SURGERY&t=surgery",
+        "t=surgery&t=../admin/",
+        "t=surgery&t=" + "x" * 3000,
     ],
-    ids=["unknown", "blank", "markup", "not-utf8", "repeated", "wrong-case", "path", "very-long"],
+    ids=[
+        "unknown",
+        "blank",
+        "markup",
+        "not-utf8",
+        "repeated",
+        "wrong-case",
+        "path",
+        "very-long",
+    ],
 )
 def test_unknown_treatments_in_the_address_are_ignored(site, client, query_string):
     response, root = get_questions(client, query_string)
@@ -266,7 +317,8 @@ def test_unknown_treatments_in_the_address_are_ignored(site, client, query_strin
 
 
 @pytest.mark.parametrize(
-    "query_string", ["", "t=", "t=no-such-treatment", "x=surgery", "t=%00"],
+    "query_string",
+    ["", "t=", "t=no-such-treatment", "x=surgery", "t=%00"],
     ids=["nothing", "blank", "unknown", "other-parameter", "nul"],
 )
 def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_string):
@@ -274,7 +326,9 @@ def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_st
     assert sheets(root) == {}
     assert PROMPT in root.find_all("main")[0].text
     assert root.find_all("h1")[0].text == "Prepare questions for your appointment"
-    assert [a.attrs["href"] for a in root.find_all("main")[0].find_all("a")] == ["/explore/"]
+    assert [a.attrs["href"] for a in root.find_all("main")[0].find_all("a")] == [
+        "/explore/"
+    ]
     assert len(root.find_all("input", type="checkbox")) == len(TREATMENT_SLUGS)
     assert not response.cookies
 
@@ -283,7 +337,9 @@ def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_st
 def test_each_treatment_page_links_to_its_question_list(site, client, slug):
     response = client.get(f"/treatments/{slug}/")
     assert response.status_code == 200
-    links = [a.attrs.get("href") for a in parse_html(response.content.decode()).find_all("a")]
+    links = [
+        a.attrs.get("href") for a in parse_html(response.content.decode()).find_all("a")
+    ]
     assert f"/my-questions/?t={slug}" in links
 
 
@@ -292,18 +348,27 @@ def test_each_treatment_page_links_to_its_question_list(site, client, slug):
 
 def test_the_page_uses_the_stylesheet_with_the_print_rules(site, client):
     _, root = get_questions(client, "t=surgery")
-    stylesheets = [link.attrs["href"] for link in root.find_all("link", rel="stylesheet")]
+    stylesheets = [
+        link.attrs["href"] for link in root.find_all("link", rel="stylesheet")
+    ]
     assert stylesheets == ["/static/css/site.css"]
     assert STYLESHEET.is_file()
 
 
-def test_printing_hides_navigation_and_starts_each_treatment_on_a_new_page(site, client):
+def test_printing_hides_navigation_and_starts_each_treatment_on_a_new_page(
+    site, client
+):
     print_rules = [
-        rule for block in css_blocks(STYLESHEET.read_text(encoding="utf-8"), "@media print")
+        rule
+        for block in css_blocks(STYLESHEET.read_text(encoding="utf-8"), "@media print")
         for rule in css_rules(block)
     ]
     assert print_rules, "site.css has no @media print rules"
-    breaks = [d.get("break-before") for selectors, d in print_rules if ".question-sheet" in selectors]
+    breaks = [
+        d.get("break-before")
+        for selectors, d in print_rules
+        if ".question-sheet" in selectors
+    ]
     assert "page" in breaks
     hidden = set().union(*(s for s, d in print_rules if d.get("display") == "none"))
     assert any(selector.split()[-1] == ".site-nav" for selector in hidden), hidden
@@ -311,12 +376,20 @@ def test_printing_hides_navigation_and_starts_each_treatment_on_a_new_page(site,
 
     # What the print rules hide on this page: the picking form and the navigation.
     _, root = get_questions(client, "t=surgery&t=chemotherapy")
-    assert "no-print" in root.find_all("form", class_="pick-treatments")[0].attrs["class"].split()
+    assert (
+        "no-print"
+        in root.find_all("form", class_="pick-treatments")[0].attrs["class"].split()
+    )
     assert root.find_all("nav", class_="site-nav")
     assert len(root.find_all("section", class_="question-sheet")) == 2
 
 
 def test_the_css_helpers_read_print_rules():
-    css = "a{color:red}@media print{.x,.y{display:none}.q{break-before: page !important}}"
+    css = (
+        "a{color:red}@media print{.x,.y{display:none}.q{break-before: page !important}}"
+    )
     rules = [r for block in css_blocks(css, "@media print") for r in css_rules(block)]
-    assert rules == [({".x", ".y"}, {"display": "none"}), ({".q"}, {"break-before": "page"})]
+    assert rules == [
+        ({".x", ".y"}, {"display": "none"}),
+        ({".q"}, {"break-before": "page"}),
+    ]

@@ -52,7 +52,12 @@ def stack():
     )
     try:
         server.start()
-        yield {"server": server, "pg": pg_proxy, "redis": redis_proxy, "database": database}
+        yield {
+            "server": server,
+            "pg": pg_proxy,
+            "redis": redis_proxy,
+            "database": database,
+        }
     finally:
         server.stop()
         pg_proxy.close()
@@ -62,10 +67,13 @@ def stack():
 
 
 def side_effect_slugs(database):
-    return [row[0] for row in servers.query(
-        database,
-        "SELECT slug FROM treatments_sideeffect WHERE live_revision_id IS NOT NULL ORDER BY slug",
-    )]
+    return [
+        row[0]
+        for row in servers.query(
+            database,
+            "SELECT slug FROM treatments_sideeffect WHERE live_revision_id IS NOT NULL ORDER BY slug",
+        )
+    ]
 
 
 def h1(response):
@@ -83,7 +91,13 @@ def test_a_redis_outage_serves_pages_from_the_database(stack):
 
     redis.cut()
     try:
-        pages = ["/", "/treatments/surgery/", "/side-effects/", "/glossary/", f"/side-effects/{effects[0]}/"]
+        pages = [
+            "/",
+            "/treatments/surgery/",
+            "/side-effects/",
+            "/glossary/",
+            f"/side-effects/{effects[0]}/",
+        ]
         requests = 0
         slowest = 0.0
         for _ in range(4):
@@ -92,14 +106,20 @@ def test_a_redis_outage_serves_pages_from_the_database(stack):
                 response = server.get(path)
                 slowest = max(slowest, time.monotonic() - started)
                 requests += 1
-                assert response.status == 200, f"{path} during a Redis outage: {response.status}"
+                assert response.status == 200, (
+                    f"{path} during a Redis outage: {response.status}"
+                )
                 assert response.headers["X-Page-Cache"] == "miss"
                 assert h1(response), path
         assert slowest < 3, f"a request took {slowest:.1f}s while Redis was away"
 
         health = server.get("/healthz")
         assert health.status == 503
-        assert json.loads(health.body) == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
+        assert json.loads(health.body) == {
+            "status": "unavailable",
+            "database": "ok",
+            "cache": "unavailable",
+        }
 
         login_page = server.get("/admin/login/")
         assert login_page.status == 200
@@ -135,12 +155,20 @@ def test_a_redis_that_stops_answering_costs_a_fraction_of_a_second(stack):
     redis.hang()
     try:
         timings = []
-        for path in ["/", "/treatments/surgery/", "/glossary/", "/side-effects/", "/healthz"] * 2:
+        for path in [
+            "/",
+            "/treatments/surgery/",
+            "/glossary/",
+            "/side-effects/",
+            "/healthz",
+        ] * 2:
             started = time.monotonic()
             response = server.get(path, timeout=20)
             timings.append(time.monotonic() - started)
             assert response.status == (503 if path == "/healthz" else 200), path
-        assert max(timings) < 2.5, f"requests took up to {max(timings):.1f}s while Redis hung: {timings}"
+        assert max(timings) < 2.5, (
+            f"requests took up to {max(timings):.1f}s while Redis hung: {timings}"
+        )
     finally:
         redis.restore()
     server.get("/treatments/surgery/")
@@ -161,16 +189,24 @@ def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
     try:
         for path in ["/", "/treatments/surgery/"]:
             response = server.get(path)
-            assert (response.status, response.headers["X-Page-Cache"]) == (200, "hit"), path
+            assert (response.status, response.headers["X-Page-Cache"]) == (
+                200,
+                "hit",
+            ), path
             assert h1(response)
 
-        for path in [f"/side-effects/{slug}/" for slug in never_visited] + ["/search/?q=fatigue"]:
+        for path in [f"/side-effects/{slug}/" for slug in never_visited] + [
+            "/search/?q=fatigue"
+        ]:
             response = server.get(path)
             assert response.status == 503, f"{path}: {response.status}"
             assert response.headers["Content-Type"].startswith("text/html")
             assert response.headers["Retry-After"]
             assert "no-store" in response.headers["Cache-Control"]
-            assert "X-Page-Cache" not in response.headers or response.headers["X-Page-Cache"] == "miss"
+            assert (
+                "X-Page-Cache" not in response.headers
+                or response.headers["X-Page-Cache"] == "miss"
+            )
             assert PHONE_TEXT in response.text
             assert "Please try again in a moment" in response.text
             assert "Traceback" not in response.text and "Error" not in response.text
@@ -183,9 +219,14 @@ def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
         pg.restore()
 
     # Back without a restart: broken persistent connections are replaced.
-    for path in [f"/side-effects/{slug}/" for slug in never_visited] + ["/search/?q=fatigue", "/glossary/"]:
+    for path in [f"/side-effects/{slug}/" for slug in never_visited] + [
+        "/search/?q=fatigue",
+        "/glossary/",
+    ]:
         response = server.get(path)
-        assert response.status == 200, f"{path} after the database came back: {response.status}"
+        assert response.status == 200, (
+            f"{path} after the database came back: {response.status}"
+        )
     assert server.get("/healthz").status == 200
     assert "Traceback" not in server.log()
 
@@ -199,7 +240,9 @@ def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stac
         server.get(path)
         assert server.get(path).headers["X-Page-Cache"] == "hit", path
     effects = side_effect_slugs(database)
-    uncached = [f"/search/?q=hang{n}" for n in range(6)] + [f"/side-effects/{slug}/" for slug in effects[1:5]]
+    uncached = [f"/search/?q=hang{n}" for n in range(6)] + [
+        f"/side-effects/{slug}/" for slug in effects[1:5]
+    ]
     results = {}
 
     def fetch(path):
@@ -228,7 +271,11 @@ def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stac
     finally:
         pg.restore()
 
-    slow = {path: result for path, result in results.items() if result[0] != 503 or result[1] > 5}
+    slow = {
+        path: result
+        for path, result in results.items()
+        if result[0] != 503 or result[1] > 5
+    }
     assert cached_result == (200, "hit") and not slow, (
         f"while PostgreSQL did not answer: a cached page gave {cached_result} after "
         f"{cached_seconds:.1f}s; uncached pages that did not get a 503 within 5s: {slow} "
@@ -242,12 +289,17 @@ def test_an_editorial_step_never_fails_on_email(stack):
     DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the
     notification email cannot be sent, least of all after the submission was saved."""
     server, database = stack["server"], stack["database"]
-    (surgery_id,) = servers.query(database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'")[0]
+    (surgery_id,) = servers.query(
+        database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'"
+    )[0]
     editor = Browser()
     editor.login(server.base_url, "demo-editor")
     change_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/change/"
     data = form_values(editor.open(change_url).text, "modality_form")
-    data.update(summary="An operation to remove the tumor (edited for the email test).", _save="Save")
+    data.update(
+        summary="An operation to remove the tumor (edited for the email test).",
+        _save="Save",
+    )
     assert editor.open(change_url, data).status == 302
 
     submit_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/submit/"
@@ -255,11 +307,26 @@ def test_an_editorial_step_never_fails_on_email(stack):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = editor.open(
         submit_url,
-        {"csrfmiddlewaretoken": token, "change_summary": "Clearer summary.", "reading_level_reason": "Medical words."},
+        {
+            "csrfmiddlewaretoken": token,
+            "change_summary": "Clearer summary.",
+            "reading_level_reason": "Medical words.",
+        },
     )
-    (state,) = servers.query(database, "SELECT review_state FROM treatments_modality WHERE id = %s", (surgery_id,))[0]
+    (state,) = servers.query(
+        database,
+        "SELECT review_state FROM treatments_modality WHERE id = %s",
+        (surgery_id,),
+    )[0]
     tracebacks = server.log().split("Traceback (most recent call last):")
-    cause = next((line for line in tracebacks[-1].splitlines() if line and not line.startswith(" ")), "")
+    cause = next(
+        (
+            line
+            for line in tracebacks[-1].splitlines()
+            if line and not line.startswith(" ")
+        ),
+        "",
+    )
     assert response.status == 302, (
         f"'Submit for review' answered {response.status} (the submission was "
         f"{'saved anyway' if state == 'submitted' else 'not saved'}): {cause if len(tracebacks) > 1 else ''}"
@@ -293,14 +360,18 @@ def refuse_new_revisions():
 def allow_new_revisions():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON treatments_revision")
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON treatments_revision"
+            )
             cursor.execute("DROP FUNCTION IF EXISTS netguide_test_refuse()")
         else:
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}")
 
 
 @pytest.mark.django_db
-def test_a_failed_admin_save_leaves_nothing_half_written(client, published_site, editor):
+def test_a_failed_admin_save_leaves_nothing_half_written(
+    client, published_site, editor
+):
     surgery = Modality.objects.get(slug="surgery")
     before = {
         "title": surgery.title,
@@ -324,7 +395,9 @@ def test_a_failed_admin_save_leaves_nothing_half_written(client, published_site,
     data["questions-0-text"] = "A half-written question?"
 
     refuse_new_revisions()
-    client.raise_request_exception = False  # a 500 would be an answer too, not a test error
+    client.raise_request_exception = (
+        False  # a 500 would be an answer too, not a test error
+    )
     try:
         response = client.post(url, data)
     finally:
@@ -348,6 +421,10 @@ def test_a_failed_admin_save_leaves_nothing_half_written(client, published_site,
     assert response.status_code == 302, response.status_code
     surgery.refresh_from_db()
     assert surgery.title == "Surgery: half-written title"
-    assert surgery.latest_revision.snapshot["questions"][0] == "A half-written question?"
+    assert (
+        surgery.latest_revision.snapshot["questions"][0] == "A half-written question?"
+    )
     assert Revision.objects.count() == before["revisions"] + 1
-    assert "A half-written question?" in Question.objects.filter(modality=surgery).values_list("text", flat=True)
+    assert "A half-written question?" in Question.objects.filter(
+        modality=surgery
+    ).values_list("text", flat=True)

@@ -27,8 +27,12 @@ def pair():
     # Workflow emails go to the log (the default SMTP mailer is misconfigured: see
     # test_resilience.test_an_editorial_step_never_fails_on_email).
     mail = "django.core.mail.backends.console.EmailBackend"
-    a = GunicornServer(url, servers.REDIS_URL, prefix, secret_key=key, DJANGO_EMAIL_BACKEND=mail)
-    b = GunicornServer(url, servers.REDIS_URL, prefix, secret_key=key, DJANGO_EMAIL_BACKEND=mail)
+    a = GunicornServer(
+        url, servers.REDIS_URL, prefix, secret_key=key, DJANGO_EMAIL_BACKEND=mail
+    )
+    b = GunicornServer(
+        url, servers.REDIS_URL, prefix, secret_key=key, DJANGO_EMAIL_BACKEND=mail
+    )
     try:
         a.start()
         b.start()
@@ -46,17 +50,26 @@ def csrf_token(html):
 
 
 def errors_in(html):
-    return re.findall(r'<(?:p|ul) class="errornote[^"]*">(.*?)</(?:p|ul)>|<ul class="errorlist[^"]*">(.*?)</ul>', html, re.S)
+    return re.findall(
+        r'<(?:p|ul) class="errornote[^"]*">(.*?)</(?:p|ul)>|<ul class="errorlist[^"]*">(.*?)</ul>',
+        html,
+        re.S,
+    )
 
 
 def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     a, b, database = pair
-    (surgery_id,) = servers.query(database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'")[0]
+    (surgery_id,) = servers.query(
+        database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'"
+    )[0]
     for server in (a, b):
         for path in ("/treatments/surgery/", "/"):
             server.get(path)
             response = server.get(path)
-            assert (response.status, response.headers["X-Page-Cache"]) == (200, "hit"), (server.port, path)
+            assert (response.status, response.headers["X-Page-Cache"]) == (
+                200,
+                "hit",
+            ), (server.port, path)
             assert NEW_SUMMARY not in response.text
 
     # The editor changes the summary through the admin's change form on server A.
@@ -69,7 +82,9 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     assert data.get("base_revision") and "questions-TOTAL_FORMS" in data, sorted(data)
     data.update(summary=NEW_SUMMARY, _save="Save")
     saved = editor.open(change_url, data)
-    assert saved.status == 302, f"the change form did not save: {errors_in(saved.text)}\n{a.log()[-3000:]}"
+    assert saved.status == 302, (
+        f"the change form did not save: {errors_in(saved.text)}\n{a.log()[-3000:]}"
+    )
 
     submit_url = f"{a.base_url}/admin/treatments/modality/{surgery_id}/submit/"
     page = editor.open(submit_url)
@@ -81,8 +96,12 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
             "reading_level_reason": "Medical words are needed here.",
         },
     )
-    assert submitted.status == 302, f"submit failed: {errors_in(submitted.text)}\n{a.log()[-3000:]}"
-    assert "a page is waiting for your medical review" in a.log(), "the reviewers were not told"
+    assert submitted.status == 302, (
+        f"submit failed: {errors_in(submitted.text)}\n{a.log()[-3000:]}"
+    )
+    assert "a page is waiting for your medical review" in a.log(), (
+        "the reviewers were not told"
+    )
 
     # The reviewer approves it on server A, with the content hash of what they read.
     reviewer = Browser()
@@ -90,13 +109,24 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     review_url = f"{a.base_url}/admin/treatments/modality/{surgery_id}/review/"
     page = reviewer.open(review_url)
     assert page.status == 200 and NEW_SUMMARY in page.text
-    content_hash = re.search(r'name="content_hash" value="([0-9a-f]{64})"', page.text).group(1)
+    content_hash = re.search(
+        r'name="content_hash" value="([0-9a-f]{64})"', page.text
+    ).group(1)
     approved = reviewer.open(
         review_url,
-        {"csrfmiddlewaretoken": csrf_token(page.text), "content_hash": content_hash, "note": "", "decision": "approve"},
+        {
+            "csrfmiddlewaretoken": csrf_token(page.text),
+            "content_hash": content_hash,
+            "note": "",
+            "decision": "approve",
+        },
     )
-    assert approved.status == 302, f"approval failed: {errors_in(approved.text)}\n{a.log()[-3000:]}"
-    assert "review decision (approved and published)" in a.log(), "the editor was not told"
+    assert approved.status == 302, (
+        f"approval failed: {errors_in(approved.text)}\n{a.log()[-3000:]}"
+    )
+    assert "review decision (approved and published)" in a.log(), (
+        "the editor was not told"
+    )
 
     # Server B, at once: no stale page from its cache.
     treatment = b.get("/treatments/surgery/")
@@ -104,7 +134,9 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     assert NEW_SUMMARY in treatment.text, "server B still shows the old summary"
     assert treatment.headers["X-Page-Cache"] == "miss"
     home = b.get("/")
-    assert NEW_SUMMARY in home.text, "server B's home page card still shows the old summary"
+    assert NEW_SUMMARY in home.text, (
+        "server B's home page card still shows the old summary"
+    )
     # ...and the page it rebuilt is shared: server A's next request is a hit.
     assert a.get("/treatments/surgery/").headers["X-Page-Cache"] == "hit"
 
@@ -114,11 +146,15 @@ def test_sessions_and_the_login_throttle_are_shared_by_every_server(pair):
     editor = Browser()
     editor.login(a.base_url, "demo-editor")
     on_b = editor.open(f"{b.base_url}/admin/")  # the same cookies, the other server
-    assert on_b.status == 200, f"a session from server A is not valid on server B ({on_b.status})"
+    assert on_b.status == 200, (
+        f"a session from server A is not valid on server B ({on_b.status})"
+    )
     assert "demo-editor" in on_b.text or "Demo" in on_b.text
     # Logging out on B ends the session on A too.
     page = editor.open(f"{b.base_url}/admin/")
-    logout = editor.open(f"{b.base_url}/admin/logout/", {"csrfmiddlewaretoken": csrf_token(page.text)})
+    logout = editor.open(
+        f"{b.base_url}/admin/logout/", {"csrfmiddlewaretoken": csrf_token(page.text)}
+    )
     assert logout.status in {200, 302}
     assert editor.open(f"{a.base_url}/admin/").status == 302
 
@@ -130,7 +166,11 @@ def test_sessions_and_the_login_throttle_are_shared_by_every_server(pair):
             page = guesser.open(f"{server.base_url}/admin/login/")
             response = guesser.open(
                 f"{server.base_url}/admin/login/",
-                {"csrfmiddlewaretoken": csrf_token(page.text), "username": "demo-admin", "password": f"guess-{attempts}"},
+                {
+                    "csrfmiddlewaretoken": csrf_token(page.text),
+                    "username": "demo-admin",
+                    "password": f"guess-{attempts}",
+                },
             )
             attempts += 1
             if attempts <= 4:
@@ -140,9 +180,15 @@ def test_sessions_and_the_login_throttle_are_shared_by_every_server(pair):
         page = guesser.open(f"{server.base_url}/admin/login/")
         response = guesser.open(
             f"{server.base_url}/admin/login/",
-            {"csrfmiddlewaretoken": csrf_token(page.text), "username": "demo-admin", "password": servers.DEMO_PASSWORD},
+            {
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "username": "demo-admin",
+                "password": servers.DEMO_PASSWORD,
+            },
         )
-        assert response.status == 429, f"server {server.port} did not see the failures counted on the other"
+        assert response.status == 429, (
+            f"server {server.port} did not see the failures counted on the other"
+        )
 
 
 def test_an_oversized_body_is_refused_before_it_is_sent(pair):

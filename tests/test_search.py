@@ -27,7 +27,9 @@ NOTHING_FOUND = "We found nothing for"
 
 
 def make_staff(username, group):
-    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=None, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -38,7 +40,9 @@ def published_once(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         editor = make_staff("search-editor", "Editors")
         reviewer = make_staff("search-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(user=reviewer, display_name="Test Reviewer", credentials="MD")
+        ReviewerProfile.objects.create(
+            user=reviewer, display_name="Test Reviewer", credentials="MD"
+        )
         call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
         LoadDemo().publish_drafts(editor, reviewer)
         try:
@@ -75,10 +79,13 @@ class Element:
 
     def find_all(self, tag, **attrs):
         return [
-            e for e in self.iter()
+            e
+            for e in self.iter()
             if e.tag == tag
             and all(
-                v in (e.attrs.get("class") or "").split() if k == "class_" else e.attrs.get(k) == v
+                v in (e.attrs.get("class") or "").split()
+                if k == "class_"
+                else e.attrs.get(k) == v
                 for k, v in attrs.items()
             )
         ]
@@ -90,7 +97,20 @@ class Element:
 
 
 class TreeBuilder(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -190,7 +210,9 @@ def edit(record, editor, **changes):
 
 def needs_postgresql():
     if connection.vendor != "postgresql":
-        pytest.skip("ranking and typo tolerance use PostgreSQL full-text search and pg_trgm")
+        pytest.skip(
+            "ranking and typo tolerance use PostgreSQL full-text search and pg_trgm"
+        )
 
 
 # Finding things -------------------------------------------------------------------------
@@ -214,7 +236,9 @@ def needs_postgresql():
         ("Medical and editorial policy", "/medical-and-editorial-policy/"),
     ],
 )
-def test_search_finds_medicines_treatments_side_effects_and_words(site, client, query, expected):
+def test_search_finds_medicines_treatments_side_effects_and_words(
+    site, client, query, expected
+):
     html = search_page(client, query)
     assert expected in urls(html), (query, urls(html))
     assert re.search(r"\d+ results? for “", html)
@@ -250,21 +274,38 @@ def test_snippets_are_escaped_and_cannot_run_scripts(site, client):
         "Zebra rash <script>alert(1)</script>",
         'A zebra rash <script>alert(1)</script> has stripes. <img src=x onerror="alert(2)"> Tell your team.',
     )
-    for query in ["zebra", "script", "alert", "<script>alert(1)</script>", "zebra onerror img"]:
+    for query in [
+        "zebra",
+        "script",
+        "alert",
+        "<script>alert(1)</script>",
+        "zebra onerror img",
+    ]:
         page = search_page(client, query)
         assert "/side-effects/zebra-rash/" in urls(page), query
         assert "<script" not in page.lower(), query
         assert "<img" not in page.lower(), query
-        snippet = dict((url, s) for url, _, s in results(page))["/side-effects/zebra-rash/"]
+        snippet = dict((url, s) for url, _, s in results(page))[
+            "/side-effects/zebra-rash/"
+        ]
         assert re.sub(r"</?mark>", "", snippet).count("<") == 0, query
         assert "&lt;script&gt;" in re.sub(r"</?mark>", "", snippet), query
 
 
 def test_highlighting_never_breaks_escaped_characters(site, client):
     editor, reviewer = site
-    description = "Your team's quietscan & x-ray say \"quiet\". Tell them if it's worse."
-    make_published_side_effect(editor, reviewer, "quiet-scan", "Quiet scan", description)
-    for query in ["quietscan x27", "quietscan quot amp", "quietscan lt gt 39", "quietscan x-ray"]:
+    description = (
+        "Your team's quietscan & x-ray say \"quiet\". Tell them if it's worse."
+    )
+    make_published_side_effect(
+        editor, reviewer, "quiet-scan", "Quiet scan", description
+    )
+    for query in [
+        "quietscan x27",
+        "quietscan quot amp",
+        "quietscan lt gt 39",
+        "quietscan x-ray",
+    ]:
         snippets = {url: s for url, _, s in results(search_page(client, query))}
         assert visible(snippets["/side-effects/quiet-scan/"]) == description, query
     # "x-ray" is a likely query; no snippet may show a broken character reference.
@@ -298,9 +339,24 @@ def test_highlighting_never_breaks_escaped_characters(site, client):
         ("q=" + quote("😀 🙂"), TYPE_A_WORD),
     ],
     ids=[
-        "empty", "no-parameter", "whitespace", "punctuation", "10000-characters", "many-words",
-        "nul", "nul-inside", "not-utf8", "sql-or", "sql-drop", "tsquery-operators", "tsquery-syntax",
-        "like-wildcards", "backslash", "repeated", "array-style", "emoji",
+        "empty",
+        "no-parameter",
+        "whitespace",
+        "punctuation",
+        "10000-characters",
+        "many-words",
+        "nul",
+        "nul-inside",
+        "not-utf8",
+        "sql-or",
+        "sql-drop",
+        "tsquery-operators",
+        "tsquery-syntax",
+        "like-wildcards",
+        "backslash",
+        "repeated",
+        "array-style",
+        "emoji",
     ],
 )
 def test_odd_queries_answer_with_a_helpful_page(site, client, raw, expected):
@@ -315,7 +371,9 @@ def test_odd_queries_answer_with_a_helpful_page(site, client, raw, expected):
         "results": bool(results(page)),
         NOTHING_FOUND: NOTHING_FOUND in main and PHONE in main and "/glossary/" in page,
         TYPE_A_WORD: TYPE_A_WORD in main,
-        "form": not results(page) and NOTHING_FOUND not in main and TYPE_A_WORD not in main,
+        "form": not results(page)
+        and NOTHING_FOUND not in main
+        and TYPE_A_WORD not in main,
     }
     if expected == "any":
         assert outcomes["results"] or outcomes[NOTHING_FOUND], raw
@@ -335,7 +393,9 @@ def test_the_query_is_shown_back_escaped(site, client):
 
 def test_a_new_side_effect_is_searchable_only_once_approved(site, client):
     editor, reviewer = site
-    effect = make_side_effect(editor, "quokka-fever", "Quokka fever", "A quokkafever makes you warm.")
+    effect = make_side_effect(
+        editor, "quokka-fever", "Quokka fever", "A quokkafever makes you warm."
+    )
     assert urls(search_page(client, "quokkafever")) == []
     submit(effect, editor)
     assert urls(search_page(client, "quokkafever")) == []
@@ -362,12 +422,19 @@ def test_a_draft_change_is_never_searchable_while_the_approved_text_is(site, cli
 def test_a_draft_change_to_a_treatment_is_not_searchable(site, client):
     editor, _ = site
     hormone = Modality.objects.get(slug="hormone-therapy")
-    edit(hormone, editor, summary="Platypusdrug shots for everyone.", body=hormone.body + "\n\nPlatypusdrug.")
+    edit(
+        hormone,
+        editor,
+        summary="Platypusdrug shots for everyone.",
+        body=hormone.body + "\n\nPlatypusdrug.",
+    )
     assert urls(search_page(client, "platypusdrug")) == []
     assert "/treatments/hormone-therapy/" in urls(search_page(client, "Sandostatin"))
 
 
-def test_a_draft_that_renames_a_page_keeps_results_pointing_at_the_published_address(site, client):
+def test_a_draft_that_renames_a_page_keeps_results_pointing_at_the_published_address(
+    site, client
+):
     editor, _ = site
     nausea = SideEffect.objects.get(slug="nausea")
     edit(nausea, editor, slug="feeling-sick")
@@ -380,8 +447,11 @@ def test_a_draft_that_renames_a_page_keeps_results_pointing_at_the_published_add
 
 @pytest.mark.parametrize(
     ("query", "title_match"),
-    [("surgery", "/treatments/surgery/"), ("chemotherapy", "/treatments/chemotherapy/"),
-     ("radiation", "/treatments/radiation-therapy/")],
+    [
+        ("surgery", "/treatments/surgery/"),
+        ("chemotherapy", "/treatments/chemotherapy/"),
+        ("radiation", "/treatments/radiation-therapy/"),
+    ],
 )
 def test_a_page_titled_with_the_word_ranks_above_pages_that_only_mention_it(
     site, client, query, title_match
@@ -393,7 +463,9 @@ def test_a_page_titled_with_the_word_ranks_above_pages_that_only_mention_it(
     assert title_match in order
     only_mention = [url for url, title in titles if query not in title.lower()]
     assert only_mention, "the word is also used in the text of other pages"
-    assert all(order.index(title_match) < order.index(url) for url in only_mention), order
+    assert all(order.index(title_match) < order.index(url) for url in only_mention), (
+        order
+    )
 
 
 @pytest.mark.parametrize(

@@ -62,10 +62,14 @@ def assert_security_headers(response, where):
     csp = csp_directives(response)
     assert "'self'" in csp.get("default-src", []), where
     for name, sources in csp.items():
-        assert "'unsafe-inline'" not in sources, f"{where}: {name} allows 'unsafe-inline'"
+        assert "'unsafe-inline'" not in sources, (
+            f"{where}: {name} allows 'unsafe-inline'"
+        )
         assert "'unsafe-eval'" not in sources, f"{where}: {name} allows 'unsafe-eval'"
     scripts = csp.get("script-src", csp["default-src"])
-    assert not {"*", "data:", "http:", "https:", "blob:"} & set(scripts), f"{where}: script-src {scripts}"
+    assert not {"*", "data:", "http:", "https:", "blob:"} & set(scripts), (
+        f"{where}: script-src {scripts}"
+    )
     assert csp.get("frame-ancestors") == ["'none'"], where
     assert csp.get("form-action") == ["'self'"], where
     assert csp.get("base-uri") == ["'none'"], where
@@ -77,17 +81,44 @@ def assert_security_headers(response, where):
     assert response.get("X-Frame-Options") == "DENY", where
     policy = {
         name.strip(): value.strip()
-        for name, _, value in (item.partition("=") for item in response.get("Permissions-Policy", "").split(","))
+        for name, _, value in (
+            item.partition("=")
+            for item in response.get("Permissions-Policy", "").split(",")
+        )
     }
     for feature in ("camera", "microphone", "geolocation"):
-        assert policy.get(feature) == "()", f"{where}: Permissions-Policy does not deny {feature}"
+        assert policy.get(feature) == "()", (
+            f"{where}: Permissions-Policy does not deny {feature}"
+        )
 
 
 class PageScan(HTMLParser):
     """What could run in a browser: scripts, handlers, dangerous URLs, inline styles."""
 
-    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster", "srcset", "ping"}
-    NEVER = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "svg", "math", "style"}
+    URL_ATTRIBUTES = {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "data",
+        "background",
+        "poster",
+        "srcset",
+        "ping",
+    }
+    NEVER = {
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "svg",
+        "math",
+        "style",
+    }
 
     def __init__(self, allowed_script_sources=(), allowed_tags=()):
         super().__init__(convert_charrefs=True)
@@ -141,7 +172,9 @@ class PageScan(HTMLParser):
             if self.in_script == "ld+json":
                 self.ld_json.append(text)
             elif self.in_script == "external" and text.strip():
-                self.problems.append(f"inline code in an external <script>: {text[:80]!r}")
+                self.problems.append(
+                    f"inline code in an external <script>: {text[:80]!r}"
+                )
             self.in_script = None
         elif tag == "h1" and self.h1 is not None:
             self.h1_texts.append("".join(self.h1))
@@ -157,7 +190,9 @@ class PageScan(HTMLParser):
 def scan(text, where, admin=False):
     """Fail if anything in this HTML could run; return the scan (JSON-LD, h1 texts)."""
     if admin:  # the admin's own scripts and inline SVG icons
-        parser = PageScan((settings.STATIC_URL, reverse("admin:jsi18n")), allowed_tags={"svg"})
+        parser = PageScan(
+            (settings.STATIC_URL, reverse("admin:jsi18n")), allowed_tags={"svg"}
+        )
     else:
         parser = PageScan()
     parser.feed(text)
@@ -165,7 +200,9 @@ def scan(text, where, admin=False):
     assert not parser.problems, f"{where}: {parser.problems[:5]}"
     # The JSON-LD, cut from the raw text the way a browser would: it ends at the first
     # "</script", so a payload that closed it early would leave broken JSON behind.
-    for block in re.findall(r'<script type="application/ld\+json">(.*?)</script', text, re.S | re.I):
+    for block in re.findall(
+        r'<script type="application/ld\+json">(.*?)</script', text, re.S | re.I
+    ):
         assert "<!--" not in block and "<script" not in block.lower(), where
         json.loads(block)
     return parser
@@ -178,7 +215,9 @@ def login(client, username):
 # Headers ---------------------------------------------------------------------------------
 
 
-def test_security_headers_on_public_admin_and_preview_responses(client, published_site, superuser):
+def test_security_headers_on_public_admin_and_preview_responses(
+    client, published_site, superuser
+):
     for url in public_urls():
         assert_security_headers(client.get(url), url)
     not_found = client.get("/no-such-page/")
@@ -197,7 +236,9 @@ def test_security_headers_on_public_admin_and_preview_responses(client, publishe
         response = client.get(url)
         assert response.status_code == 200, url
         assert_security_headers(response, url)
-    preview = client.post(settings.MARKDOWNX_URLS_PATH, {"content": "Some **bold** words."})
+    preview = client.post(
+        settings.MARKDOWNX_URLS_PATH, {"content": "Some **bold** words."}
+    )
     assert preview.status_code == 200
     assert b"<strong>bold</strong>" in preview.content
     assert_security_headers(preview, "markdownx preview")
@@ -205,14 +246,18 @@ def test_security_headers_on_public_admin_and_preview_responses(client, publishe
 
 def test_hsts_on_https_responses(published_site):
     with override_settings(SECURE_HSTS_SECONDS=31536000):
-        client = Client()  # a new handler: SecurityMiddleware reads its settings at start
+        client = (
+            Client()
+        )  # a new handler: SecurityMiddleware reads its settings at start
         for url in ["/", "/treatments/surgery/", reverse("admin:login")]:
             response = client.get(url, secure=True)
             assert response.status_code == 200, url
             hsts = response.get("Strict-Transport-Security", "")
             assert re.search(r"max-age=31536000\b", hsts), f"{url}: {hsts!r}"
             assert "includesubdomains" in hsts.lower(), url
-        assert "Strict-Transport-Security" not in client.get("/")  # never over plain HTTP
+        assert "Strict-Transport-Security" not in client.get(
+            "/"
+        )  # never over plain HTTP
 
 
 def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(published_site):
@@ -221,7 +266,9 @@ def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(published
         response = client.get("/treatments/surgery/?a=1")
         assert response.status_code == 301
         assert response["Location"] == "https://testserver/treatments/surgery/?a=1"
-        behind_proxy = client.get("/treatments/surgery/", headers={"X-Forwarded-Proto": "https"})
+        behind_proxy = client.get(
+            "/treatments/surgery/", headers={"X-Forwarded-Proto": "https"}
+        )
         assert behind_proxy.status_code == 200
         # A load balancer's health probe speaks plain HTTP to the app server.
         assert client.get("/healthz").status_code in {200, 503}
@@ -239,14 +286,22 @@ def test_public_pages_set_no_cookies(client, published_site):
 
 
 def test_every_public_route_is_covered_by_these_tests():
-    uncovered = [name for name, has_arguments in public_routes() if has_arguments and name not in PUBLIC_ROUTE_ARGUMENTS]
-    assert not uncovered, f"public routes with arguments missing from servers.PUBLIC_ROUTE_ARGUMENTS: {uncovered}"
+    uncovered = [
+        name
+        for name, has_arguments in public_routes()
+        if has_arguments and name not in PUBLIC_ROUTE_ARGUMENTS
+    ]
+    assert not uncovered, (
+        f"public routes with arguments missing from servers.PUBLIC_ROUTE_ARGUMENTS: {uncovered}"
+    )
 
 
 def assert_strict_cookie(cookie, name):
     assert cookie["httponly"], f"{name} is not HttpOnly"
     assert cookie["secure"], f"{name} is not Secure"
-    assert cookie["samesite"].lower() in {"lax", "strict"}, f"{name} SameSite={cookie['samesite']!r}"
+    assert cookie["samesite"].lower() in {"lax", "strict"}, (
+        f"{name} SameSite={cookie['samesite']!r}"
+    )
 
 
 def test_admin_cookies_are_httponly_samesite_and_secure(published_site):
@@ -254,30 +309,49 @@ def test_admin_cookies_are_httponly_samesite_and_secure(published_site):
     page = client.get(reverse("admin:login"))
     assert page.status_code == 200
     assert_strict_cookie(page.cookies[settings.CSRF_COOKIE_NAME], "CSRF cookie")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    token = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()
+    ).group(1)
 
     response = client.post(
         reverse("admin:login"),
-        {"username": "editor", "password": PASSWORD, "csrfmiddlewaretoken": token, "next": "/admin/"},
+        {
+            "username": "editor",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": token,
+            "next": "/admin/",
+        },
     )
     assert response.status_code == 302, "the login failed"
-    assert_strict_cookie(response.cookies[settings.SESSION_COOKIE_NAME], "session cookie")
-    assert_strict_cookie(response.cookies[settings.CSRF_COOKIE_NAME], "rotated CSRF cookie")
+    assert_strict_cookie(
+        response.cookies[settings.SESSION_COOKIE_NAME], "session cookie"
+    )
+    assert_strict_cookie(
+        response.cookies[settings.CSRF_COOKIE_NAME], "rotated CSRF cookie"
+    )
 
 
 def test_admin_sessions_expire_when_idle(client, published_site):
     assert settings.SESSION_COOKIE_AGE <= 3600
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     login(client, "editor")
-    session = Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session = Session.objects.get(
+        session_key=client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
     assert session.expire_date <= timezone.now() + timedelta(seconds=3600)
     # The clock starts again with every request (idle, not absolute, expiry).
-    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(seconds=30))
+    Session.objects.filter(pk=session.pk).update(
+        expire_date=timezone.now() + timedelta(seconds=30)
+    )
     assert client.get(reverse("admin:index")).status_code == 200
     refreshed = Session.objects.get(pk=session.pk).expire_date
-    assert refreshed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    assert refreshed > timezone.now() + timedelta(
+        seconds=settings.SESSION_COOKIE_AGE - 60
+    )
     # An expired session is not accepted.
-    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(pk=session.pk).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     assert client.get(reverse("admin:index")).status_code == 302
 
 
@@ -323,7 +397,9 @@ def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, published
     for url in [*public_urls(), "/no-such-page/"]:
         response = client.get(url)
         if response["Content-Type"].startswith("text/html"):
-            assert not inline_code(response.content.decode()), f"{url}: {inline_code(response.content.decode())}"
+            assert not inline_code(response.content.decode()), (
+                f"{url}: {inline_code(response.content.decode())}"
+            )
 
     assert not inline_code(client.get(reverse("admin:login")).content.decode())
     login(client, "root")
@@ -346,7 +422,10 @@ def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, published
 
 
 def test_manage_check_deploy_passes_with_production_settings():
-    key = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^*(-_=+)") for _ in range(50))
+    key = "".join(
+        secrets.choice(string.ascii_letters + string.digits + "!@#%^*(-_=+)")
+        for _ in range(50)
+    )
     result = subprocess.run(
         [PYTHON, "manage.py", "check", "--deploy"],
         cwd=ROOT,
@@ -408,7 +487,9 @@ def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(published
         )
 
 
-def test_editors_and_reviewers_cannot_open_screens_outside_their_role(client, published_site):
+def test_editors_and_reviewers_cannot_open_screens_outside_their_role(
+    client, published_site
+):
     surgery = Modality.objects.get(slug="surgery")
     login(client, "reviewer")
     assert client.get(reverse("admin:index")).status_code == 200
@@ -421,7 +502,12 @@ def test_editors_and_reviewers_cannot_open_screens_outside_their_role(client, pu
 
     client.logout()
     login(client, "editor")
-    assert client.get(reverse("admin:treatments_modality_change", args=[surgery.pk])).status_code == 200
+    assert (
+        client.get(
+            reverse("admin:treatments_modality_change", args=[surgery.pk])
+        ).status_code
+        == 200
+    )
     for url in [
         reverse("admin:treatments_reviewerprofile_changelist"),
         reverse("admin:auth_user_changelist"),
@@ -451,7 +537,7 @@ PAYLOADS = [
     '<svg onload=alert("xss3")>',
     '<svg><script>alert("xss4")</script></svg>',
     '[click me](javascript:alert("xss5"))',
-    '<a href="javascript:alert(\'xss6\')">tap</a>',
+    "<a href=\"javascript:alert('xss6')\">tap</a>",
     '"><script>alert("xss7")</script>',
     "'><img src=x onerror=alert('xss8')>",
     '</script><script>alert("xss9")</script>',
@@ -488,11 +574,19 @@ def test_the_scanner_sees_what_a_browser_would_run():
             payload = PAYLOADS[number]
             scan(f"<p>{payload}</p>", "raw payload")
     with pytest.raises(AssertionError):
-        scan('<script type="application/ld+json">{"name": "</script><script>alert(1)</script>"}</script>', "ld")
-    scan('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><script type="application/ld+json">{"a": 1}</script>', "ok")
+        scan(
+            '<script type="application/ld+json">{"name": "</script><script>alert(1)</script>"}</script>',
+            "ld",
+        )
+    scan(
+        '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><script type="application/ld+json">{"a": 1}</script>',
+        "ok",
+    )
 
 
-def test_stored_xss_payloads_never_become_executable(client, published_site, editor, reviewer):
+def test_stored_xss_payloads_never_become_executable(
+    client, published_site, editor, reviewer
+):
     records = []
     for number, payload in enumerate(PAYLOADS):
         effect = SideEffect.objects.create(
@@ -511,14 +605,16 @@ def test_stored_xss_payloads_never_become_executable(client, published_site, edi
         )
         treatment.side_effects.add(effect)
         Question.objects.create(modality=treatment, text=clip(payload, 300))
-        Procedure.objects.create(modality=treatment, name=clip(payload, 120), description=payload)
+        Procedure.objects.create(
+            modality=treatment, name=clip(payload, 120), description=payload
+        )
         treatment.save_revision(editor)
         treatment.submit(editor, clip(payload, 200), REASON)
         records.append((payload, treatment, effect))
 
     # Before sign-off: the staff draft preview, the reviewer's diff screen, the change form.
     client.force_login(editor)
-    for payload, treatment, effect in records:
+    for payload, treatment, _effect in records:
         url = reverse("treatments:draft-preview", args=["treatment", treatment.pk])
         response = client.get(url)
         assert response.status_code == 200
@@ -536,30 +632,49 @@ def test_stored_xss_payloads_never_become_executable(client, published_site, edi
             assert response.status_code == 200
             assert "review-diff" in response.content.decode()
             scan(response.content.decode(), url, admin=True)
-        effect.approve(reviewer, effect.latest_revision.content_hash, clip(payload, 500))
-        treatment.approve(reviewer, treatment.latest_revision.content_hash, clip(payload, 500))
+        effect.approve(
+            reviewer, effect.latest_revision.content_hash, clip(payload, 500)
+        )
+        treatment.approve(
+            reviewer, treatment.latest_revision.content_hash, clip(payload, 500)
+        )
     client.logout()
 
     # After sign-off: every public page that shows any of it.
     slugs = "&".join(f"t=xss-{number}" for number in range(len(PAYLOADS)))
-    for url in ["/", "/side-effects/", "/explore/", f"/my-questions/?{slugs}", "/sitemap.xml"]:
+    for url in [
+        "/",
+        "/side-effects/",
+        "/explore/",
+        f"/my-questions/?{slugs}",
+        "/sitemap.xml",
+    ]:
         response = client.get(url)
         assert response.status_code == 200
         if url != "/sitemap.xml":
             scan(response.content.decode(), url)
-    for marker, expected in ((TREATMENT_MARKER, len(records)), (EFFECT_MARKER, len(records))):
+    for marker, expected in (
+        (TREATMENT_MARKER, len(records)),
+        (EFFECT_MARKER, len(records)),
+    ):
         response = client.get(f"/search/?q={marker}")
         text = response.content.decode()
         scan(text, f"search for {marker}")
-        assert text.count('class="result-kind"') == min(expected, 30), f"search for {marker}"
+        assert text.count('class="result-kind"') == min(expected, 30), (
+            f"search for {marker}"
+        )
     for payload, treatment, effect in records:
         url = f"/treatments/{treatment.slug}/"
         response = client.get(url)
         assert response.status_code == 200
         found = scan(response.content.decode(), url)
-        assert found.h1_texts == [treatment.title], "the title is shown as text, exactly"
+        assert found.h1_texts == [treatment.title], (
+            "the title is shown as text, exactly"
+        )
         data = [json.loads(block) for block in found.ld_json]
-        assert any(item.get("name") == treatment.title for item in data), "JSON-LD round-trips the title"
+        assert any(item.get("name") == treatment.title for item in data), (
+            "JSON-LD round-trips the title"
+        )
         assert all("</script" not in block.lower() for block in found.ld_json)
         url = f"/side-effects/{effect.slug}/"
         response = client.get(url)

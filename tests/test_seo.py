@@ -28,12 +28,27 @@ BYLINE = "Seo Reviewer, MD, Test medical oncologist"
 TOOL_PAGES = ["/explore/", "/glossary/", "/my-questions/", "/search/"]
 DRUGS = {
     "targeted-therapy": {("Afinitor", "everolimus"), ("Sutent", "sunitinib")},
-    "hormone-therapy": {("Sandostatin", "octreotide"), ("Somatuline Depot", "lanreotide")},
+    "hormone-therapy": {
+        ("Sandostatin", "octreotide"),
+        ("Somatuline Depot", "lanreotide"),
+    },
     "theranostics": {("Lutathera", "lutetium Lu 177 dotatate")},
 }
 BREAKOUT = "</script><script>alert(1)</script><!--"
 VOID_TAGS = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
 }
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 # A review at 9:30 pm in New York, when it is already the next day in UTC.
@@ -45,7 +60,9 @@ MIDDAY_REVIEW = datetime(2025, 6, 10, 16, 0, tzinfo=UTC)
 
 
 def make_staff(username, group):
-    user = get_user_model().objects.create_user(username=username, password=None, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=None, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -57,7 +74,10 @@ def published_once(django_db_setup, django_db_blocker):
         editor = make_staff("seo-editor", "Editors")
         reviewer = make_staff("seo-reviewer", "Medical reviewers")
         ReviewerProfile.objects.create(
-            user=reviewer, display_name="Seo Reviewer", credentials="MD", title="Test medical oncologist"
+            user=reviewer,
+            display_name="Seo Reviewer",
+            credentials="MD",
+            title="Test medical oncologist",
         )
         call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
         LoadDemo().publish_drafts(editor, reviewer)
@@ -188,7 +208,9 @@ def review_date(record):
 
 def set_review_times(model, moment):
     """As if every published record had been reviewed and changed at this moment."""
-    model.objects.exclude(live_revision=None).update(last_reviewed_at=moment, content_updated_at=moment)
+    model.objects.exclude(live_revision=None).update(
+        last_reviewed_at=moment, content_updated_at=moment
+    )
 
 
 def publish_changes(record, editor, reviewer, **changes):
@@ -216,7 +238,9 @@ class WellFormedChecker(HTMLParser):
         if "id" in attrs:
             self.ids[attrs["id"]] += 1
         for name in ("aria-labelledby", "aria-describedby"):
-            self.references += [(name, ref, line) for ref in (attrs.get(name) or "").split()]
+            self.references += [
+                (name, ref, line) for ref in (attrs.get(name) or "").split()
+            ]
         if tag == "label" and attrs.get("for"):
             self.references.append(("for", attrs["for"], line))
         if tag == "html":
@@ -230,7 +254,9 @@ class WellFormedChecker(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         if tag not in VOID_TAGS:
-            self.errors.append(f"line {self.getpos()[0]}: <{tag}/> is not a void element")
+            self.errors.append(
+                f"line {self.getpos()[0]}: <{tag}/> is not a void element"
+            )
         self.handle_starttag(tag, attrs)
         if tag not in VOID_TAGS:
             self.stack.pop()
@@ -245,7 +271,9 @@ class WellFormedChecker(HTMLParser):
             return
         if self.stack[-1][0] != tag:
             open_tag, opened = self.stack[-1]
-            self.errors.append(f"line {line}: </{tag}> closes <{open_tag}> opened on line {opened}")
+            self.errors.append(
+                f"line {line}: </{tag}> closes <{open_tag}> opened on line {opened}"
+            )
             if tag in [t for t, _ in self.stack]:
                 while self.stack[-1][0] != tag:
                     self.stack.pop()
@@ -256,8 +284,12 @@ class WellFormedChecker(HTMLParser):
     def problems(self):
         self.close()
         found = list(self.errors)
-        found += [f"<{tag}> opened on line {line} is never closed" for tag, line in self.stack]
-        found += [f"duplicate id {id_!r}" for id_, count in self.ids.items() if count > 1]
+        found += [
+            f"<{tag}> opened on line {line} is never closed" for tag, line in self.stack
+        ]
+        found += [
+            f"duplicate id {id_!r}" for id_, count in self.ids.items() if count > 1
+        ]
         if self.h1 != 1:
             found.append(f"{self.h1} h1 elements")
         if not self.html_lang:
@@ -265,7 +297,9 @@ class WellFormedChecker(HTMLParser):
         if self.main != 1:
             found.append(f"{self.main} <main> landmarks")
         for attrs, line in self.navs:
-            if not (attrs.get("aria-label") or "").strip() and not attrs.get("aria-labelledby"):
+            if not (attrs.get("aria-label") or "").strip() and not attrs.get(
+                "aria-labelledby"
+            ):
                 found.append(f"line {line}: <nav> without a label")
         found += [
             f"line {line}: {name} names missing id {ref!r}"
@@ -286,20 +320,31 @@ def html_problems(html):
 
 def test_every_public_page_has_its_own_title_and_description(site, client):
     heads = {url: read_head(client, url) for url in public_urls()}
-    treatments, side_effects = content_files("treatments"), content_files("side-effects.toml", "side_effects")
+    treatments, side_effects = (
+        content_files("treatments"),
+        content_files("side-effects.toml", "side_effects"),
+    )
     # The overview page is the home page; then the side effect list and the four tools.
-    assert len(heads) == treatments + side_effects + content_files("pages") + 1 + len(TOOL_PAGES)
+    assert len(heads) == treatments + side_effects + content_files("pages") + 1 + len(
+        TOOL_PAGES
+    )
     titles = {url: head.title for url, head in heads.items()}
-    descriptions = {url: head.meta("name", "description") for url, head in heads.items()}
+    descriptions = {
+        url: head.meta("name", "description") for url, head in heads.items()
+    }
     assert all(len(t) == 1 and t[0].strip() for t in titles.values()), titles
-    assert all(len(d) == 1 and d[0].strip() for d in descriptions.values()), descriptions
+    assert all(len(d) == 1 and d[0].strip() for d in descriptions.values()), (
+        descriptions
+    )
     shared_titles = Counter(t[0] for t in titles.values())
     shared_descriptions = Counter(d[0] for d in descriptions.values())
     assert [t for t, n in shared_titles.items() if n > 1] == []
     assert [d for d, n in shared_descriptions.items() if n > 1] == []
 
 
-def test_treatment_pages_are_titled_and_described_by_their_approved_content(site, client):
+def test_treatment_pages_are_titled_and_described_by_their_approved_content(
+    site, client
+):
     for modality in Modality.objects.published():
         content = modality.live_revision.snapshot
         head = read_head(client, modality.get_absolute_url())
@@ -317,7 +362,9 @@ def check_canonical_and_open_graph(head, url):
     assert head.meta("property", "og:type")[0] in {"website", "article"}
 
 
-def test_every_public_page_names_its_canonical_address_and_open_graph_tags(site, client):
+def test_every_public_page_names_its_canonical_address_and_open_graph_tags(
+    site, client
+):
     for url in public_urls():
         check_canonical_and_open_graph(read_head(client, url), url)
 
@@ -333,8 +380,14 @@ def test_link_previews_use_the_pages_own_description(site, client):
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/treatments/surgery/", "/side-effects/", "/side-effects/nausea/",
-     "/medical-and-editorial-policy/", *TOOL_PAGES],
+    [
+        "/",
+        "/treatments/surgery/",
+        "/side-effects/",
+        "/side-effects/nausea/",
+        "/medical-and-editorial-policy/",
+        *TOOL_PAGES,
+    ],
 )
 def test_the_canonical_address_leaves_out_the_query_string(site, client, url):
     for query in ["?utm_source=newsletter", "?grade=low&liver=yes&t=surgery&q=nausea"]:
@@ -348,14 +401,25 @@ def test_the_sitemap_lists_every_published_page_with_its_last_review_date(site, 
     entries = sitemap_entries(client)
     expected = {
         **{m.get_absolute_url(): review_date(m) for m in Modality.objects.published()},
-        **{e.get_absolute_url(): review_date(e) for e in SideEffect.objects.published()},
+        **{
+            e.get_absolute_url(): review_date(e) for e in SideEffect.objects.published()
+        },
         **{p.get_absolute_url(): review_date(p) for p in Page.objects.published()},
     }
     assert len(expected) == sum(
-        [content_files("treatments"), content_files("side-effects.toml", "side_effects"), content_files("pages")]
+        [
+            content_files("treatments"),
+            content_files("side-effects.toml", "side_effects"),
+            content_files("pages"),
+        ]
     )
     assert {path: entries.get(path) for path in expected} == expected
-    assert set(entries) == set(expected) | {"/side-effects/", "/explore/", "/glossary/", "/my-questions/"}
+    assert set(entries) == set(expected) | {
+        "/side-effects/",
+        "/explore/",
+        "/glossary/",
+        "/my-questions/",
+    }
 
 
 def test_the_sitemap_date_is_the_review_day_in_the_sites_time_zone(site, client):
@@ -367,13 +431,20 @@ def test_the_sitemap_date_is_the_review_day_in_the_sites_time_zone(site, client)
 def test_the_sitemap_leaves_out_drafts(site, client):
     editor, _ = site
     draft = Modality.objects.create(
-        slug="watchful-waiting", title="Watchful waiting", summary="A plan.", body="Text."
+        slug="watchful-waiting",
+        title="Watchful waiting",
+        summary="A plan.",
+        body="Text.",
     )
     draft.save_revision(editor)
-    waiting = SideEffect.objects.create(slug="itching", name="Itching", description="Your skin itches.")
+    waiting = SideEffect.objects.create(
+        slug="itching", name="Itching", description="Your skin itches."
+    )
     waiting.save_revision(editor)
     waiting.submit(editor, "A new side effect.", reading_level_reason="Test text.")
-    term = GlossaryTerm.objects.create(slug="scan", term="Scan", definition="A picture of the inside.")
+    term = GlossaryTerm.objects.create(
+        slug="scan", term="Scan", definition="A picture of the inside."
+    )
     term.save_revision(editor)
 
     entries = sitemap_entries(client)
@@ -383,9 +454,14 @@ def test_the_sitemap_leaves_out_drafts(site, client):
     assert client.get("/treatments/watchful-waiting/").status_code == 404
 
 
-def test_a_draft_that_renames_a_page_does_not_change_its_address_in_the_sitemap(site, client):
+def test_a_draft_that_renames_a_page_does_not_change_its_address_in_the_sitemap(
+    site, client
+):
     editor, _ = site
-    for record in (SideEffect.objects.get(slug="nausea"), Modality.objects.get(slug="surgery")):
+    for record in (
+        SideEffect.objects.get(slug="nausea"),
+        Modality.objects.get(slug="surgery"),
+    ):
         record.slug = f"{record.slug}-renamed-in-a-draft"
         record.save()
         record.save_revision(editor)
@@ -397,17 +473,33 @@ def test_a_draft_that_renames_a_page_does_not_change_its_address_in_the_sitemap(
         assert client.get(path).status_code == 200, path
 
 
-def test_robots_txt_keeps_crawlers_out_of_admin_and_previews_and_names_the_sitemap(site, client):
+def test_robots_txt_keeps_crawlers_out_of_admin_and_previews_and_names_the_sitemap(
+    site, client
+):
     response = client.get("/robots.txt")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     lines = [line.strip() for line in response.content.decode().splitlines()]
-    disallowed = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("disallow:")]
+    disallowed = [
+        line.split(":", 1)[1].strip()
+        for line in lines
+        if line.lower().startswith("disallow:")
+    ]
     assert "/admin/" in disallowed
     assert "/preview/" in disallowed
-    for public in ["/", "/treatments/surgery/", "/side-effects/nausea/", "/glossary/", "/explore/"]:
+    for public in [
+        "/",
+        "/treatments/surgery/",
+        "/side-effects/nausea/",
+        "/glossary/",
+        "/explore/",
+    ]:
         assert not any(public.startswith(rule) for rule in disallowed if rule), public
-    sitemaps = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("sitemap:")]
+    sitemaps = [
+        line.split(":", 1)[1].strip()
+        for line in lines
+        if line.lower().startswith("sitemap:")
+    ]
     assert len(sitemaps) == 1
     assert urlsplit(sitemaps[0]).scheme in {"http", "https"}
     assert urlsplit(sitemaps[0]).path == "/sitemap.xml"
@@ -433,7 +525,10 @@ def test_treatment_pages_describe_themselves_as_reviewed_medical_pages(site, cli
         therapy = data["mainEntity"]
         assert therapy["@type"] == "MedicalTherapy"
         assert therapy["name"] == content["title"]
-        drugs = {(d["proprietaryName"], d["nonProprietaryName"]) for d in therapy.get("drug", [])}
+        drugs = {
+            (d["proprietaryName"], d["nonProprietaryName"])
+            for d in therapy.get("drug", [])
+        }
         assert drugs == DRUGS.get(content["slug"], set()), url
         assert all(d["@type"] == "Drug" for d in therapy.get("drug", []))
 
@@ -445,7 +540,13 @@ def test_the_reviewer_in_json_ld_is_the_one_named_on_the_page(site, client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/treatments/surgery/", "/side-effects/nausea/", "/", "/medical-and-editorial-policy/"]
+    "url",
+    [
+        "/treatments/surgery/",
+        "/side-effects/nausea/",
+        "/",
+        "/medical-and-editorial-policy/",
+    ],
 )
 def test_json_ld_dates_are_the_days_the_page_shows(site, client, url):
     for model in (Modality, SideEffect, Page):
@@ -482,11 +583,19 @@ def test_text_with_a_closing_script_tag_cannot_break_out_of_json_ld(site, client
     editor, reviewer = site
     surgery = Modality.objects.get(slug="surgery")
     publish_changes(
-        surgery, editor, reviewer, title=f"Surgery {BREAKOUT}", summary=f"An operation. {BREAKOUT} & more"
+        surgery,
+        editor,
+        reviewer,
+        title=f"Surgery {BREAKOUT}",
+        summary=f"An operation. {BREAKOUT} & more",
     )
     nausea = SideEffect.objects.get(slug="nausea")
     publish_changes(
-        nausea, editor, reviewer, name=f"Nausea {BREAKOUT}", description=f"Feeling sick. {BREAKOUT}"
+        nausea,
+        editor,
+        reviewer,
+        name=f"Nausea {BREAKOUT}",
+        description=f"Feeling sick. {BREAKOUT}",
     )
 
     for url, name in [
@@ -495,13 +604,17 @@ def test_text_with_a_closing_script_tag_cannot_break_out_of_json_ld(site, client
     ]:
         html = client.get(url).content.decode()
         block = jsonld_block(html)
-        assert "</script" not in block.lower() and "<!--" not in block and "<" not in block
+        assert (
+            "</script" not in block.lower() and "<!--" not in block and "<" not in block
+        )
         data = json.loads(block)
         assert data["name"] == name
         assert html.lower().count("<script") == 1, url
         assert html.lower().count("</script>") == 1, url
         assert html_problems(html) == [], url
-    therapy = json.loads(jsonld_block(client.get("/treatments/surgery/").content.decode()))["mainEntity"]
+    therapy = json.loads(
+        jsonld_block(client.get("/treatments/surgery/").content.decode())
+    )["mainEntity"]
     assert therapy["description"] == f"An operation. {BREAKOUT} & more"
 
 

@@ -50,12 +50,17 @@ class ReviewableForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
-            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list(
-                "latest_revision_id", flat=True
-            ).first()
+            current = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("latest_revision_id", flat=True)
+                .first()
+            )
             if current and cleaned.get("base_revision") != current:
                 newer = Revision.objects.select_related("author").get(pk=current)
-                who = newer.author.get_username() if newer.author else "a content import"
+                who = (
+                    newer.author.get_username() if newer.author else "a content import"
+                )
                 raise forms.ValidationError(
                     f"Not saved: this page changed after you opened it. {newer.label} was saved by "
                     f"{who} at {timezone.localtime(newer.created_at):%H:%M on %B %d, %Y}. "
@@ -104,14 +109,29 @@ class ReviewableAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         fieldsets = [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f not in self.review_fields]})
+            (
+                name,
+                {
+                    **opts,
+                    "fields": [
+                        f for f in opts["fields"] if f not in self.review_fields
+                    ],
+                },
+            )
             for name, opts in fieldsets
         ]
-        fieldsets.append(("Medical review", {"fields": ["base_revision", *self.review_fields]}))
+        fieldsets.append(
+            ("Medical review", {"fields": ["base_revision", *self.review_fields]})
+        )
         return fieldsets
 
     def get_list_display(self, request):
-        return (*super().get_list_display(request), "review_state", "is_live", "next_review_due")
+        return (
+            *super().get_list_display(request),
+            "review_state",
+            "is_live",
+            "next_review_due",
+        )
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), "review_state")
@@ -136,7 +156,9 @@ class ReviewableAdmin(admin.ModelAdmin):
         comment = obj.audit_entries().filter(action=Action.CHANGES_REQUESTED).first()
         text = "; ".join(parts)
         if obj.review_state == ReviewState.CHANGES_REQUESTED and comment:
-            return format_html("{}<br><strong>Reviewer's comment:</strong> {}", text, comment.note)
+            return format_html(
+                "{}<br><strong>Reviewer's comment:</strong> {}", text, comment.note
+            )
         return text
 
     @admin.display(description="Actions")
@@ -145,12 +167,20 @@ class ReviewableAdmin(admin.ModelAdmin):
             return "-"
         opts = self.model._meta
         links = [
-            ("Preview draft", reverse("treatments:draft-preview", args=[self.preview_kind, obj.pk])),
+            (
+                "Preview draft",
+                reverse("treatments:draft-preview", args=[self.preview_kind, obj.pk]),
+            ),
             ("Submit for review", self.url("submit", obj)),
             ("Withdraw", self.url("withdraw", obj)),
             ("Review", self.url("review", obj)),
             ("Share a preview link", self.url("share", obj)),
-            ("History", reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk])),
+            (
+                "History",
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]
+                ),
+            ),
         ]
         return format_html(
             " · ".join(['<a href="{}">{}</a>'] * len(links)),
@@ -159,7 +189,9 @@ class ReviewableAdmin(admin.ModelAdmin):
 
     def url(self, view, obj):
         opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk]
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Published history must stay: a reviewed page is never deleted outright.
@@ -180,7 +212,9 @@ class ReviewableAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/submit/", wrap(self.submit_view), name=f"{name}_submit"),
-            path("<int:pk>/withdraw/", wrap(self.withdraw_view), name=f"{name}_withdraw"),
+            path(
+                "<int:pk>/withdraw/", wrap(self.withdraw_view), name=f"{name}_withdraw"
+            ),
             path("<int:pk>/review/", wrap(self.review_view), name=f"{name}_review"),
             path("<int:pk>/share/", wrap(self.share_view), name=f"{name}_share"),
             *super().get_urls(),
@@ -220,8 +254,12 @@ class ReviewableAdmin(admin.ModelAdmin):
             except WorkflowError as error:
                 form.add_error(None, str(error))
             else:
-                transaction.on_commit(lambda: notify_submitted(record, request.user), robust=True)
-                messages.success(request, f"{revision.label} was submitted for medical review.")
+                transaction.on_commit(
+                    lambda: notify_submitted(record, request.user), robust=True
+                )
+                messages.success(
+                    request, f"{revision.label} was submitted for medical review."
+                )
                 return HttpResponseRedirect(self.url("change", record))
         return self.render_step(
             request,
@@ -247,7 +285,10 @@ class ReviewableAdmin(admin.ModelAdmin):
                 messages.success(request, "Withdrawn from review. It is a draft again.")
             return HttpResponseRedirect(self.url("change", record))
         return self.render_step(
-            request, record, "withdraw.html", {"title": f"Withdraw {record} from review"}
+            request,
+            record,
+            "withdraw.html",
+            {"title": f"Withdraw {record} from review"},
         )
 
     def review_view(self, request, pk):
@@ -262,7 +303,9 @@ class ReviewableAdmin(admin.ModelAdmin):
         if revision is None:
             messages.error(request, "There is nothing to review yet.")
             return HttpResponseRedirect(self.url("change", record))
-        form = DecisionForm(request.POST or None, initial={"content_hash": revision.content_hash})
+        form = DecisionForm(
+            request.POST or None, initial={"content_hash": revision.content_hash}
+        )
         if request.method == "POST" and form.is_valid():
             decision = request.POST.get("decision")
             note = form.cleaned_data["note"]
@@ -284,10 +327,16 @@ class ReviewableAdmin(admin.ModelAdmin):
             except (WorkflowError, PermissionDenied) as error:
                 form.add_error(None, str(error) or "You are not allowed to do that.")
             else:
-                transaction.on_commit(lambda: notify_decision(record, decided, label), robust=True)
+                transaction.on_commit(
+                    lambda: notify_decision(record, decided, label), robust=True
+                )
                 messages.success(request, f"{decided.label}: {label}.")
                 return HttpResponseRedirect(self.url("change", record))
-        submission = record.audit_entries().filter(action=Action.SUBMITTED, revision=revision).first()
+        submission = (
+            record.audit_entries()
+            .filter(action=Action.SUBMITTED, revision=revision)
+            .first()
+        )
         return self.render_step(
             request,
             record,
@@ -356,7 +405,13 @@ class ModalityAdmin(ReviewableAdmin):
     preview_template = "treatments/includes/modality_content.html"
     list_display = ("title", "slug", "order", "review_specialty")
     list_filter = ("review_specialty", "indications__factor")
-    search_fields = ("title", "summary", "body", "drugs__brand_name", "drugs__generic_name")
+    search_fields = (
+        "title",
+        "summary",
+        "body",
+        "drugs__brand_name",
+        "drugs__generic_name",
+    )
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("indications", "drugs", "side_effects")
     inlines = (ProcedureInline, QuestionInline)
@@ -374,7 +429,9 @@ class SideEffectAdmin(ReviewableAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
-    fieldsets = ((None, {"fields": ("name", "slug", "description", "review_specialty")}),)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "description", "review_specialty")}),
+    )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -389,7 +446,9 @@ class PageAdmin(ReviewableAdmin):
     preview_template = "treatments/includes/page_content.html"
     list_display = ("title", "slug")
     search_fields = ("title", "body")
-    fieldsets = ((None, {"fields": ("title", "slug", "summary", "body", "review_specialty")}),)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "body", "review_specialty")}),
+    )
 
 
 class AlsoMatchesField(forms.CharField):
@@ -411,7 +470,7 @@ class GlossaryTermForm(ReviewableForm):
 
     class Meta:
         model = GlossaryTerm
-        fields = "__all__"
+        fields = ("term", "slug", "also_matches", "definition")
 
 
 @admin.register(GlossaryTerm)
@@ -444,7 +503,9 @@ class SharedRecordAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        affected = Modality.objects.filter(pk__in=self.affected_modalities(form.instance))
+        affected = Modality.objects.filter(
+            pk__in=self.affected_modalities(form.instance)
+        )
         for modality in affected:
             modality.save_revision(request.user)
         if affected:
@@ -488,7 +549,14 @@ class ReviewerProfileForm(forms.ModelForm):
 
     class Meta:
         model = ReviewerProfile
-        fields = ("user", "display_name", "credentials", "title", "specialties", "conflict_of_interest")
+        fields = (
+            "user",
+            "display_name",
+            "credentials",
+            "title",
+            "specialties",
+            "conflict_of_interest",
+        )
 
 
 @admin.register(ReviewerProfile)
@@ -520,7 +588,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class RevisionAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "author", "created_at", "content_hash")
     list_filter = ("content_type",)
-    readonly_fields = ("content_type", "object_id", "number", "author", "created_at", "content_hash", "snapshot")
+    readonly_fields = (
+        "content_type",
+        "object_id",
+        "number",
+        "author",
+        "created_at",
+        "content_hash",
+        "snapshot",
+    )
 
 
 @admin.register(AuditEntry)

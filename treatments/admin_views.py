@@ -18,10 +18,9 @@ def markdown_preview(request):
 def review_dashboard(request):
     """Staff's view of the review workload: waiting, overdue and due soon, with links."""
     from django.contrib import admin
+    from django.core.exceptions import PermissionDenied
     from django.template.response import TemplateResponse
     from django.urls import reverse
-
-    from django.core.exceptions import PermissionDenied
 
     from .review import reviewable_models
 
@@ -39,15 +38,23 @@ def review_dashboard(request):
                     "record": record,
                     "kind": opts.verbose_name,
                     "mine": record.review_specialty in my_specialties,
-                    "review_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_review", args=[record.pk]),
-                    "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
+                    "review_url": reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_review",
+                        args=[record.pk],
+                    ),
+                    "change_url": reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_change",
+                        args=[record.pk],
+                    ),
                 }
             )
         return found
 
     waiting, overdue, due_soon = [], [], []
     for model in reviewable_models():
-        waiting += rows(model.objects.awaiting_review().select_related("latest_revision"))
+        waiting += rows(
+            model.objects.awaiting_review().select_related("latest_revision")
+        )
         overdue += rows(model.objects.overdue())
         due_soon += rows(model.objects.due_for_review())
     # A reviewer's own specialties first, then the rest.

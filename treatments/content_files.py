@@ -21,15 +21,28 @@ GLOSSARY_FILE = "glossary.toml"
 PAGES_DIR = "pages"
 TREATMENTS_DIR = "treatments"
 
-SITE_KEYS = ("site_name", "phone_number", "cta_heading", "cta_text", "review_interval_months")
+SITE_KEYS = (
+    "site_name",
+    "phone_number",
+    "cta_heading",
+    "cta_text",
+    "review_interval_months",
+)
 PAGE_KEYS = ("slug", "title", "summary")
 SIDE_EFFECT_KEYS = ("slug", "name", "description")
 DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
 INDICATION_KEYS = ("slug", "factor", "label")
 GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
 MODALITY_KEYS = (
-    "slug", "title", "summary", "order", "specialty",
-    "indications", "drugs", "side_effects", "questions",
+    "slug",
+    "title",
+    "summary",
+    "order",
+    "specialty",
+    "indications",
+    "drugs",
+    "side_effects",
+    "questions",
 )
 PROCEDURE_KEYS = ("name", "description", "indications")
 
@@ -78,7 +91,11 @@ def read_markdown(path: Path) -> tuple[dict, str]:
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
         raise ContentError(path, "must start with front matter between '+++' lines")
     try:
-        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == FRONT_MATTER_FENCE)
+        end = next(
+            i
+            for i, line in enumerate(lines[1:], 1)
+            if line.strip() == FRONT_MATTER_FENCE
+        )
     except StopIteration:
         raise ContentError(path, "front matter has no closing '+++' line") from None
     try:
@@ -99,13 +116,28 @@ def require(path, record, keys, where=""):
         if key in {"order", "review_interval_months"}:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ContentError(path, f"{where}'{key}' must be a whole number")
-        elif key in {"indications", "drugs", "side_effects", "questions", "also_matches"}:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        elif key in {
+            "indications",
+            "drugs",
+            "side_effects",
+            "questions",
+            "also_matches",
+        }:
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) for v in value
+            ):
                 raise ContentError(path, f"{where}'{key}' must be a list of text")
         elif not isinstance(value, str):
             raise ContentError(path, f"{where}'{key}' must be text")
         elif key in {
-            "slug", "title", "name", "brand_name", "generic_name", "label", "site_name", "term",
+            "slug",
+            "title",
+            "name",
+            "brand_name",
+            "generic_name",
+            "label",
+            "site_name",
+            "term",
             "definition",
         }:
             if not value.strip():
@@ -113,7 +145,9 @@ def require(path, record, keys, where=""):
         checked[key] = value
     unknown = set(record) - set(keys) - {"procedures"}
     if unknown:
-        raise ContentError(path, f"{where}unknown field(s): {', '.join(sorted(unknown))}")
+        raise ContentError(
+            path, f"{where}unknown field(s): {', '.join(sorted(unknown))}"
+        )
     return checked
 
 
@@ -122,7 +156,10 @@ def read_records(path: Path, table: str, keys) -> list[dict]:
     records = data.get(table)
     if not isinstance(records, list):
         raise ContentError(path, f"must hold a list of [[{table}]] tables")
-    return [require(path, record, keys, f"record {n}: ") for n, record in enumerate(records, 1)]
+    return [
+        require(path, record, keys, f"record {n}: ")
+        for n, record in enumerate(records, 1)
+    ]
 
 
 def check_unique(path, records, key="slug"):
@@ -147,13 +184,19 @@ def load_content_dir(directory: Path) -> ContentBundle:
     if not directory.is_dir():
         raise ContentError(directory, "is not a folder")
     bundle = ContentBundle()
-    bundle.site = require(directory / SITE_FILE, read_toml(directory / SITE_FILE), SITE_KEYS)
+    bundle.site = require(
+        directory / SITE_FILE, read_toml(directory / SITE_FILE), SITE_KEYS
+    )
 
-    bundle.side_effects = read_records(directory / SIDE_EFFECTS_FILE, "side_effects", SIDE_EFFECT_KEYS)
+    bundle.side_effects = read_records(
+        directory / SIDE_EFFECTS_FILE, "side_effects", SIDE_EFFECT_KEYS
+    )
     check_unique(directory / SIDE_EFFECTS_FILE, bundle.side_effects)
     bundle.drugs = read_records(directory / DRUGS_FILE, "drugs", DRUG_KEYS)
     check_unique(directory / DRUGS_FILE, bundle.drugs)
-    bundle.indications = read_records(directory / INDICATIONS_FILE, "indications", INDICATION_KEYS)
+    bundle.indications = read_records(
+        directory / INDICATIONS_FILE, "indications", INDICATION_KEYS
+    )
     check_unique(directory / INDICATIONS_FILE, bundle.indications)
     for record in bundle.indications:
         if record["factor"] not in Factor.values:
@@ -187,28 +230,39 @@ def load_content_dir(directory: Path) -> ContentBundle:
             raise ContentError(path, f"unknown specialty '{modality['specialty']}'")
         if modality["slug"] in seen_slugs:
             raise ContentError(
-                path, f"duplicate slug '{modality['slug']}' (also in {seen_slugs[modality['slug']].name})"
+                path,
+                f"duplicate slug '{modality['slug']}' (also in {seen_slugs[modality['slug']].name})",
             )
         seen_slugs[modality["slug"]] = path
-        check_references(path, modality["indications"], known["indication"], "indication")
+        check_references(
+            path, modality["indications"], known["indication"], "indication"
+        )
         check_references(path, modality["drugs"], known["drug"], "drug")
-        check_references(path, modality["side_effects"], known["side effect"], "side effect")
+        check_references(
+            path, modality["side_effects"], known["side effect"], "side effect"
+        )
         procedures = front_matter.get("procedures", [])
         if not isinstance(procedures, list):
-            raise ContentError(path, "'procedures' must be a list of [[procedures]] tables")
+            raise ContentError(
+                path, "'procedures' must be a list of [[procedures]] tables"
+            )
         modality["procedures"] = []
         for n, procedure in enumerate(procedures, 1):
             where = f"procedure {n}: "
             if not isinstance(procedure, dict):
                 raise ContentError(path, f"{where}must be a [[procedures]] table")
             checked = require(path, procedure, PROCEDURE_KEYS, where)
-            check_references(path, checked["indications"], known["indication"], "indication")
+            check_references(
+                path, checked["indications"], known["indication"], "indication"
+            )
             modality["procedures"].append(checked)
         modality["body"] = body
         modality["path"] = path
         bundle.modalities.append(modality)
     if not bundle.modalities:
-        raise ContentError(directory / TREATMENTS_DIR, "holds no treatment files (*.md)")
+        raise ContentError(
+            directory / TREATMENTS_DIR, "holds no treatment files (*.md)"
+        )
     return bundle
 
 
@@ -249,7 +303,9 @@ def markdown_file(front_matter: str, body: str) -> str:
 def modality_file(record: dict) -> str:
     front_matter = toml_table(record, MODALITY_KEYS)
     if record["procedures"]:
-        front_matter += "\n" + toml_array_of_tables("procedures", record["procedures"], PROCEDURE_KEYS)
+        front_matter += "\n" + toml_array_of_tables(
+            "procedures", record["procedures"], PROCEDURE_KEYS
+        )
     return markdown_file(front_matter, record["body"])
 
 
@@ -271,14 +327,18 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
         directory / INDICATIONS_FILE: toml_array_of_tables(
             "indications", bundle.indications, INDICATION_KEYS
         ),
-        directory / GLOSSARY_FILE: toml_array_of_tables("terms", bundle.glossary, GLOSSARY_KEYS),
+        directory / GLOSSARY_FILE: toml_array_of_tables(
+            "terms", bundle.glossary, GLOSSARY_KEYS
+        ),
     }
     for page in bundle.pages:
         files[directory / PAGES_DIR / f"{page['slug']}.md"] = markdown_file(
             toml_table(page, PAGE_KEYS), page["body"]
         )
     for modality in bundle.modalities:
-        files[directory / TREATMENTS_DIR / modality_filename(modality)] = modality_file(modality)
+        files[directory / TREATMENTS_DIR / modality_filename(modality)] = modality_file(
+            modality
+        )
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
     return list(files)

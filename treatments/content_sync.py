@@ -102,7 +102,9 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
         report.record("page", outcome, record["slug"])
 
     for record in bundle.modalities:
-        report.record("treatment", import_modality(record, by_kind, user), record["slug"])
+        report.record(
+            "treatment", import_modality(record, by_kind, user), record["slug"]
+        )
     return report
 
 
@@ -112,27 +114,44 @@ def import_modality(record, by_kind, user) -> str:
     previous_specialty = modality.review_specialty if modality else None
     fields = without(
         record,
-        "slug", "path", "specialty", "indications", "drugs", "side_effects", "questions", "procedures",
+        "slug",
+        "path",
+        "specialty",
+        "indications",
+        "drugs",
+        "side_effects",
+        "questions",
+        "procedures",
     )
     fields["review_specialty"] = record["specialty"]
     if modality is None:
         modality = Modality(slug=record["slug"])
     sync_fields(modality, fields)
     modality.save()
-    modality.indications.set([by_kind[Indication][slug] for slug in record["indications"]])
+    modality.indications.set(
+        [by_kind[Indication][slug] for slug in record["indications"]]
+    )
     modality.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
-    modality.side_effects.set([by_kind[SideEffect][slug] for slug in record["side_effects"]])
+    modality.side_effects.set(
+        [by_kind[SideEffect][slug] for slug in record["side_effects"]]
+    )
 
     modality.questions.all().delete()
     Question.objects.bulk_create(
-        Question(modality=modality, text=text, order=n) for n, text in enumerate(record["questions"])
+        Question(modality=modality, text=text, order=n)
+        for n, text in enumerate(record["questions"])
     )
     modality.procedures.all().delete()
     for n, item in enumerate(record["procedures"]):
         procedure = Procedure.objects.create(
-            modality=modality, name=item["name"], description=item["description"], order=n
+            modality=modality,
+            name=item["name"],
+            description=item["description"],
+            order=n,
         )
-        procedure.indications.set([by_kind[Indication][slug] for slug in item["indications"]])
+        procedure.indications.set(
+            [by_kind[Indication][slug] for slug in item["indications"]]
+        )
 
     modality = Modality.objects.get(pk=modality.pk)
     after = modality.snapshot()
@@ -172,7 +191,9 @@ def export_bundle() -> ContentBundle:
         {"slug": i.slug, "factor": i.factor, "label": i.label}
         for i in Indication.objects.order_by("slug")
     ]
-    bundle.glossary = [without(t.snapshot()) for t in GlossaryTerm.objects.order_by("slug")]
+    bundle.glossary = [
+        without(t.snapshot()) for t in GlossaryTerm.objects.order_by("slug")
+    ]
     for modality in Modality.objects.with_parts().order_by("order", "slug"):
         bundle.modalities.append(
             {

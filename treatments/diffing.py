@@ -32,7 +32,9 @@ def snapshot_lines(snapshot) -> list[str]:
         lines.append(f"Type: {item['name']}: {item['description']}")
     for item in snapshot.get("drugs", []):
         how = f", given {item['how_given']}" if item.get("how_given") else ""
-        lines.append(f"Medicine: {item['brand_name']} ({item['generic_name']}){how}. {item['description']}")
+        lines.append(
+            f"Medicine: {item['brand_name']} ({item['generic_name']}){how}. {item['description']}"
+        )
     for item in snapshot.get("side_effects", []):
         lines.append(f"Side effect: {item['name']}")
     for question in snapshot.get("questions", []):

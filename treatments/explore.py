@@ -9,11 +9,19 @@ NOT_SURE = "not-sure"
 QUESTIONS = {
     "origin": (
         "Where did the tumor start?",
-        [("gi", "In the digestive (GI) tract"), ("elsewhere", "Somewhere else"), (NOT_SURE, "I am not sure")],
+        [
+            ("gi", "In the digestive (GI) tract"),
+            ("elsewhere", "Somewhere else"),
+            (NOT_SURE, "I am not sure"),
+        ],
     ),
     "grade": (
         "How fast is it growing?",
-        [("low", "Slowly (low grade)"), ("faster", "Faster (higher grade)"), (NOT_SURE, "I am not sure")],
+        [
+            ("low", "Slowly (low grade)"),
+            ("faster", "Faster (higher grade)"),
+            (NOT_SURE, "I am not sure"),
+        ],
     ),
     "hormones": (
         "Does it make hormones that cause symptoms?",
@@ -21,7 +29,11 @@ QUESTIONS = {
     ),
     "extent": (
         "Has it spread?",
-        [("localized", "No, it has stayed where it started"), ("spread", "Yes, it has spread"), (NOT_SURE, "I am not sure")],
+        [
+            ("localized", "No, it has stayed where it started"),
+            ("spread", "Yes, it has spread"),
+            (NOT_SURE, "I am not sure"),
+        ],
     ),
     "liver": (
         "Has it spread to the liver?",
@@ -58,13 +70,18 @@ class SituationForm(forms.Form):
                 choices=choices,
                 required=False,
                 widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Please choose one of the answers shown."},
+                error_messages={
+                    "invalid_choice": "Please choose one of the answers shown."
+                },
             )
 
     def indication_slugs(self):
         slugs = set()
         for conditions, indications in RULES:
-            if all(self.cleaned_data.get(name) == value for name, value in conditions.items()):
+            if all(
+                self.cleaned_data.get(name) == value
+                for name, value in conditions.items()
+            ):
                 slugs.update(indications)
         return slugs
 
@@ -86,12 +103,18 @@ def match_treatments(pages, indication_slugs):
         content = page.content
         own = [i for i in content["indications"] if i["slug"] in indication_slugs]
         procedures = [
-            p["name"] for p in content["procedures"] if set(p["indications"]) & indication_slugs
+            p["name"]
+            for p in content["procedures"]
+            if set(p["indications"]) & indication_slugs
         ]
         if own or procedures:
             matches.append(Match(page, [i["label"] for i in own], procedures))
         elif {i["slug"] for i in content["indications"]} & FOR_EVERYONE:
-            reasons = [i["label"] for i in content["indications"] if i["slug"] in FOR_EVERYONE]
+            reasons = [
+                i["label"] for i in content["indications"] if i["slug"] in FOR_EVERYONE
+            ]
             for_everyone.append(Match(page, reasons))
-    matches.sort(key=lambda m: (-(len(m.reasons) + len(m.procedures)), m.page.content["order"]))
+    matches.sort(
+        key=lambda m: (-(len(m.reasons) + len(m.procedures)), m.page.content["order"])
+    )
     return matches, for_everyone

@@ -67,7 +67,9 @@ def link_terms(html: str, terms) -> tuple[str, list]:
         text = match.group(1)
         term = by_form.get(text.lower()) or next(
             # Case-insensitive matching knows more letter pairs than str.lower (e.g. ſ/s).
-            t for form, t in by_form.items() if re.fullmatch(re.escape(form), text, re.IGNORECASE)
+            t
+            for form, t in by_form.items()
+            if re.fullmatch(re.escape(form), text, re.IGNORECASE)
         )
         if term.slug in seen:
             return match.group(0)

@@ -102,8 +102,6 @@ class SiteSettings(Reviewable):
         }
 
 
-
-
 class Page(Reviewable):
     """A standalone text page: the home page overview and the policy page."""
 
@@ -112,7 +110,9 @@ class Page(Reviewable):
     summary = models.CharField(
         max_length=200, help_text="One plain sentence, used as the page description."
     )
-    body = MarkdownxField(help_text="Markdown. Use ## for headings; the title is the page's only h1.")
+    body = MarkdownxField(
+        help_text="Markdown. Use ## for headings; the title is the page's only h1."
+    )
     body_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,8 +143,6 @@ class Page(Reviewable):
         }
 
 
-
-
 class SideEffect(Reviewable):
     """A possible side effect, shared by every treatment that can cause it."""
 
@@ -166,8 +164,6 @@ class SideEffect(Reviewable):
 
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
-
-
 
 
 class GlossaryTerm(Reviewable):
@@ -208,7 +204,9 @@ class Drug(models.Model):
     brand_name = models.CharField(max_length=80)
     generic_name = models.CharField(max_length=120)
     how_given = models.CharField(
-        max_length=120, blank=True, help_text="Only where our sources say, e.g. “as a shot (injection)”."
+        max_length=120,
+        blank=True,
+        help_text="Only where our sources say, e.g. “as a shot (injection)”.",
     )
     description = models.TextField(blank=True)
 
@@ -234,7 +232,8 @@ class Indication(models.Model):
     slug = models.SlugField(unique=True)
     factor = models.CharField(max_length=20, choices=Factor.choices)
     label = models.CharField(
-        max_length=160, help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”."
+        max_length=160,
+        help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”.",
     )
 
     class Meta:
@@ -255,25 +254,39 @@ class Indication(models.Model):
 class ModalityQuerySet(ReviewableQuerySet):
     def with_parts(self):
         return self.prefetch_related(
-            "procedures__indications", "questions", "drugs", "side_effects", "indications"
+            "procedures__indications",
+            "questions",
+            "drugs",
+            "side_effects",
+            "indications",
         )
 
 
 class Modality(Reviewable):
     """One treatment option, e.g. surgery or hormone therapy."""
 
-    slug = models.SlugField(unique=True, help_text="The page address: /treatments/<slug>/.")
+    slug = models.SlugField(
+        unique=True, help_text="The page address: /treatments/<slug>/."
+    )
     title = models.CharField(max_length=120)
-    summary = models.CharField(max_length=200, help_text="One plain sentence for the home page card.")
+    summary = models.CharField(
+        max_length=200, help_text="One plain sentence for the home page card."
+    )
     body = MarkdownxField(
         help_text="Markdown. Use ## for headings. Procedures, drugs, side effects and "
         "questions are shown from the fields below; do not repeat them here."
     )
     body_html = models.TextField(editable=False, blank=True)
-    order = models.PositiveSmallIntegerField(default=0, help_text="Position on the home page.")
-    indications = models.ManyToManyField(Indication, blank=True, related_name="modalities")
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position on the home page."
+    )
+    indications = models.ManyToManyField(
+        Indication, blank=True, related_name="modalities"
+    )
     drugs = models.ManyToManyField(Drug, blank=True, related_name="modalities")
-    side_effects = models.ManyToManyField(SideEffect, blank=True, related_name="modalities")
+    side_effects = models.ManyToManyField(
+        SideEffect, blank=True, related_name="modalities"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ModalityQuerySet.as_manager()
@@ -306,21 +319,26 @@ class Modality(Reviewable):
             "questions": [question.text for question in self.questions.all()],
             "drugs": [drug.snapshot() for drug in self.drugs.all()],
             "side_effects": [
-                {"slug": effect.slug, "name": effect.name} for effect in self.side_effects.all()
+                {"slug": effect.slug, "name": effect.name}
+                for effect in self.side_effects.all()
             ],
-            "indications": [indication.snapshot() for indication in self.indications.all()],
+            "indications": [
+                indication.snapshot() for indication in self.indications.all()
+            ],
         }
-
-
 
 
 class Procedure(models.Model):
     """A named procedure or type within a treatment, e.g. enucleation under surgery."""
 
-    modality = models.ForeignKey(Modality, on_delete=models.CASCADE, related_name="procedures")
+    modality = models.ForeignKey(
+        Modality, on_delete=models.CASCADE, related_name="procedures"
+    )
     name = models.CharField(max_length=120)
     description = models.TextField()
-    indications = models.ManyToManyField(Indication, blank=True, related_name="procedures")
+    indications = models.ManyToManyField(
+        Indication, blank=True, related_name="procedures"
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -340,7 +358,9 @@ class Procedure(models.Model):
 class Question(models.Model):
     """A question a patient may want to ask their care team about a treatment."""
 
-    modality = models.ForeignKey(Modality, on_delete=models.CASCADE, related_name="questions")
+    modality = models.ForeignKey(
+        Modality, on_delete=models.CASCADE, related_name="questions"
+    )
     text = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -372,7 +392,9 @@ class SearchEntry(models.Model):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "object_id"], name="one_search_entry_per_record")
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="one_search_entry_per_record"
+            )
         ]
         verbose_name_plural = "search entries"
 

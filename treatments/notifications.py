@@ -10,21 +10,27 @@ REVIEWERS_GROUP = "Medical reviewers"
 
 def admin_link(record, view="review"):
     opts = record._meta
-    return settings.SITE_URL + reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[record.pk])
+    return settings.SITE_URL + reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[record.pk]
+    )
 
 
 def reviewers_for(record):
     """Reviewers whose specialty the page needs; every reviewer when none matches."""
     reviewers = [
         user
-        for user in get_user_model().objects.filter(groups__name=REVIEWERS_GROUP, is_active=True)
+        for user in get_user_model().objects.filter(
+            groups__name=REVIEWERS_GROUP, is_active=True
+        )
         if user.email
     ]
     specialty = getattr(record, "review_specialty", "")
     matching = [
         user
         for user in reviewers
-        if specialty and specialty in getattr(getattr(user, "reviewer_profile", None), "specialties", [])
+        if specialty
+        and specialty
+        in getattr(getattr(user, "reviewer_profile", None), "specialties", [])
     ]
     return matching or reviewers
 

@@ -16,7 +16,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    set_response_etag,
+)
 from django.utils.http import http_date, parse_http_date_safe
 
 logger = logging.getLogger("netguide.cache")
@@ -41,7 +45,9 @@ class CacheHealth:
     @classmethod
     def failed(cls, error):
         if not cls.down:
-            logger.warning("Page cache unavailable, serving from the database: %s", error)
+            logger.warning(
+                "Page cache unavailable, serving from the database: %s", error
+            )
         cls.down = True
 
     @classmethod

@@ -6,8 +6,15 @@ from functools import cache
 
 TARGET_GRADE = 8.0
 PROSE_KEYS = {
-    "title", "summary", "body", "description", "label", "text", "name",
-    "cta_heading", "cta_text",
+    "title",
+    "summary",
+    "body",
+    "description",
+    "label",
+    "text",
+    "name",
+    "cta_heading",
+    "cta_text",
 }
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -53,7 +53,9 @@ class WorkflowError(Exception):
 
 
 def content_hash(snapshot) -> str:
-    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -69,11 +71,17 @@ class ReviewerProfile(models.Model):
     """How a medical reviewer is named on public pages, and what they review."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviewer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewer_profile",
     )
     display_name = models.CharField(max_length=120, help_text="As shown to patients.")
-    credentials = models.CharField(max_length=60, help_text="For example “MD” or “MD, PhD”.")
-    title = models.CharField(max_length=160, blank=True, help_text="For example “Medical oncologist”.")
+    credentials = models.CharField(
+        max_length=60, help_text="For example “MD” or “MD, PhD”."
+    )
+    title = models.CharField(
+        max_length=160, blank=True, help_text="For example “Medical oncologist”."
+    )
     specialties = models.JSONField(
         default=list,
         blank=True,
@@ -91,7 +99,9 @@ class ReviewerProfile(models.Model):
 
     @property
     def byline(self):
-        return ", ".join(part for part in (self.display_name, self.credentials, self.title) if part)
+        return ", ".join(
+            part for part in (self.display_name, self.credentials, self.title) if part
+        )
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -125,7 +135,9 @@ class ImmutableModel(models.Model):
 class RevisionQuerySet(ImmutableQuerySet):
     def for_object(self, obj):
         return self.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            content_type=ContentType.objects.get_for_model(
+                obj, for_concrete_model=False
+            ),
             object_id=obj.pk,
         )
 
@@ -140,7 +152,11 @@ class Revision(ImmutableModel):
     snapshot = models.JSONField()
     content_hash = models.CharField(max_length=64)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Everyone whose edits this revision carries since the last approved one:
     # none of them may approve it.
@@ -153,7 +169,8 @@ class Revision(ImmutableModel):
         ordering = ["content_type", "object_id", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["content_type", "object_id", "number"], name="one_revision_number_per_object"
+                fields=["content_type", "object_id", "number"],
+                name="one_revision_number_per_object",
             )
         ]
         permissions = [
@@ -168,7 +185,9 @@ class Revision(ImmutableModel):
 
     @property
     def label(self):
-        title = self.snapshot.get("title") or self.snapshot.get("name") or "Site settings"
+        title = (
+            self.snapshot.get("title") or self.snapshot.get("name") or "Site settings"
+        )
         return f"“{title}” revision {self.number}"
 
     def reading_grade(self):
@@ -183,14 +202,22 @@ class AuditEntry(ImmutableModel):
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="audit_entries")
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="audit_entries"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The reviewer's name as shown to patients, frozen at sign-off.
     reviewer_byline = models.CharField(max_length=300, blank=True)
-    note = models.TextField(blank=True, help_text="Change summary, reviewer note or comment.")
+    note = models.TextField(
+        blank=True, help_text="Change summary, reviewer note or comment."
+    )
     reading_level_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -217,12 +244,17 @@ class ReviewableQuerySet(models.QuerySet):
     def published_contents(self, *sort_keys):
         """The published versions, sorted by their published (not draft) fields."""
         pages = [record.published_content() for record in self.published()]
-        return sorted(pages, key=lambda page: tuple(sort_value(page.content[k]) for k in sort_keys))
+        return sorted(
+            pages,
+            key=lambda page: tuple(sort_value(page.content[k]) for k in sort_keys),
+        )
 
     def published_snapshots(self):
         """Only the published content, without loading the records (one light query)."""
         live = self.filter(live_revision__isnull=False).values("live_revision_id")
-        return list(Revision.objects.filter(pk__in=live).values_list("snapshot", flat=True))
+        return list(
+            Revision.objects.filter(pk__in=live).values_list("snapshot", flat=True)
+        )
 
     def published_by_slug(self, slug):
         """The record whose published version lives at this slug (a draft may rename it)."""
@@ -232,13 +264,16 @@ class ReviewableQuerySet(models.QuerySet):
         return self.filter(review_state=ReviewState.SUBMITTED)
 
     def overdue(self, today=None):
-        return self.published().filter(next_review_due__lt=today or timezone.localdate())
+        return self.published().filter(
+            next_review_due__lt=today or timezone.localdate()
+        )
 
     def due_for_review(self, within_days=30, today=None):
         """Published records whose next review falls within the coming days."""
         today = today or timezone.localdate()
         return self.published().filter(
-            next_review_due__gte=today, next_review_due__lte=today + timedelta(days=within_days)
+            next_review_due__gte=today,
+            next_review_due__lte=today + timedelta(days=within_days),
         )
 
 
@@ -246,13 +281,26 @@ class Reviewable(models.Model):
     """Content that reaches patients only after a second person's medical sign-off."""
 
     review_state = models.CharField(
-        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, editable=False
+        max_length=20,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+        editable=False,
     )
     latest_revision = models.ForeignKey(
-        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     live_revision = models.ForeignKey(
-        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     review_specialty = models.CharField(
         "specialty needed for review",
@@ -299,7 +347,9 @@ class Reviewable(models.Model):
         return Revision.objects.for_object(self)
 
     def audit_entries(self):
-        return AuditEntry.objects.filter(content_type=self.content_type, object_id=self.pk)
+        return AuditEntry.objects.filter(
+            content_type=self.content_type, object_id=self.pk
+        )
 
     def log(self, action, revision, user, **fields):
         return AuditEntry.objects.create(
@@ -324,7 +374,9 @@ class Reviewable(models.Model):
 
     @property
     def is_overdue(self):
-        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
+        return bool(
+            self.next_review_due and self.next_review_due < timezone.localdate()
+        )
 
     # The workflow -----------------------------------------------------------
 
@@ -359,8 +411,13 @@ class Reviewable(models.Model):
         return revision
 
     REVIEW_FIELDS = (
-        "review_state", "latest_revision", "live_revision", "content_updated_at",
-        "last_reviewed_at", "last_reviewed_by", "next_review_due",
+        "review_state",
+        "latest_revision",
+        "live_revision",
+        "content_updated_at",
+        "last_reviewed_at",
+        "last_reviewed_by",
+        "next_review_due",
     )
 
     def save_review_fields(self):
@@ -381,14 +438,20 @@ class Reviewable(models.Model):
     def submit(self, user, change_summary, reading_level_reason=""):
         change_summary = " ".join((change_summary or "").split())
         if not change_summary:
-            raise WorkflowError("Please describe what changed in one line for patients.")
+            raise WorkflowError(
+                "Please describe what changed in one line for patients."
+            )
         if len(change_summary) > 200:
-            raise WorkflowError("Keep the change summary to one line (200 characters or fewer).")
+            raise WorkflowError(
+                "Keep the change summary to one line (200 characters or fewer)."
+            )
         revision = self._locked_latest()
         if self.review_state == ReviewState.SUBMITTED:
             raise WorkflowError(f"{revision.label} is already waiting for review.")
         if revision.pk == self.live_revision_id:
-            raise WorkflowError(f"{revision.label} is already published; there is nothing new to submit.")
+            raise WorkflowError(
+                f"{revision.label} is already published; there is nothing new to submit."
+            )
         grade = revision.reading_grade()
         if grade > TARGET_GRADE and not reading_level_reason.strip():
             raise WorkflowError(
@@ -444,7 +507,13 @@ class Reviewable(models.Model):
         self.live_revision = revision
         self.review_state = ReviewState.APPROVED
         self.mark_reviewed(user, now)
-        self.log(Action.APPROVED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
+        self.log(
+            Action.APPROVED,
+            revision,
+            user,
+            note=note.strip(),
+            reviewer_byline=byline_of(user),
+        )
         self.log(Action.PUBLISHED, revision, user)
         self.after_publish()
         return revision
@@ -484,7 +553,13 @@ class Reviewable(models.Model):
         revision = Revision.objects.get(pk=self.live_revision_id)
         self.check_can_decide(user, revision)
         self.mark_reviewed(user, timezone.now())
-        self.log(Action.CONFIRMED, revision, user, note=note.strip(), reviewer_byline=byline_of(user))
+        self.log(
+            Action.CONFIRMED,
+            revision,
+            user,
+            note=note.strip(),
+            reviewer_byline=byline_of(user),
+        )
         self.after_publish()
         return revision
 
@@ -508,10 +583,16 @@ class Reviewable(models.Model):
     def draft_content(self):
         """The latest revision, for staff previews."""
         revision = self.latest_revision or self.save_revision()
-        return PublishedContent(self, revision, is_draft=revision.pk != self.live_revision_id)
+        return PublishedContent(
+            self, revision, is_draft=revision.pk != self.live_revision_id
+        )
 
     def latest_sign_off_byline(self):
-        entry = self.audit_entries().filter(action__in=[Action.APPROVED, Action.CONFIRMED]).first()
+        entry = (
+            self.audit_entries()
+            .filter(action__in=[Action.APPROVED, Action.CONFIRMED])
+            .first()
+        )
         return entry.reviewer_byline if entry else ""
 
     def change_history(self):
@@ -541,4 +622,8 @@ def reviewable_models():
     """Every concrete model that goes through medical review."""
     from django.apps import apps
 
-    return [model for model in apps.get_app_config("treatments").get_models() if issubclass(model, Reviewable)]
+    return [
+        model
+        for model in apps.get_app_config("treatments").get_models()
+        if issubclass(model, Reviewable)
+    ]

@@ -116,7 +116,8 @@ def postgres_search(words):
         SearchEntry.objects.annotate(
             rank=SearchRank(vector, search_query),
             similarity=Greatest(
-                TrigramWordSimilarity(phrase, "title"), TrigramWordSimilarity(phrase, "keywords")
+                TrigramWordSimilarity(phrase, "title"),
+                TrigramWordSimilarity(phrase, "keywords"),
             ),
         )
         .filter(Q(rank__gt=0) | Q(similarity__gte=MIN_TRIGRAM_SIMILARITY))
@@ -127,14 +128,20 @@ def postgres_search(words):
 def simple_search(words):
     condition = Q()
     for word in words:
-        condition |= Q(title__icontains=word) | Q(keywords__icontains=word) | Q(text__icontains=word)
+        condition |= (
+            Q(title__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(text__icontains=word)
+        )
     entries = list(SearchEntry.objects.filter(condition))
 
     def score(entry):
         total = 0
         for word in words:
             word = word.lower()
-            total += 3 * (word in entry.title.lower()) + 3 * (word in entry.keywords.lower())
+            total += 3 * (word in entry.title.lower()) + 3 * (
+                word in entry.keywords.lower()
+            )
             total += entry.text.lower().count(word)
         return -total
 
@@ -155,7 +162,9 @@ def snippet(entry, words) -> str:
     # Find matches in the plain text, then escape each piece: a match can never
     # land inside a character reference.
     pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")",
+        r"(?<!\w)("
+        + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+        + ")",
         re.IGNORECASE,
     )
     pieces, last = [], 0

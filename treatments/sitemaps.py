@@ -34,14 +34,21 @@ class PageSitemap(ReviewedSitemap):
 
 class StaticPagesSitemap(Sitemap):
     def items(self):
-        return ["treatments:explore", "treatments:glossary", "treatments:side-effects", "treatments:my-questions"]
+        return [
+            "treatments:explore",
+            "treatments:glossary",
+            "treatments:side-effects",
+            "treatments:my-questions",
+        ]
 
     def location(self, name):
         return reverse(name)
 
     def lastmod(self, name):
         if name == "treatments:glossary":
-            latest = GlossaryTerm.objects.published().order_by("-last_reviewed_at").first()
+            latest = (
+                GlossaryTerm.objects.published().order_by("-last_reviewed_at").first()
+            )
             return latest.last_reviewed_at if latest else None
         return None
 

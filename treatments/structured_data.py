@@ -32,7 +32,11 @@ def medical_web_page(page, url, name, description):
 def treatment_page(page, url):
     content = page.content
     data = medical_web_page(page, url, content["title"], content["summary"])
-    therapy = {"@type": "MedicalTherapy", "name": content["title"], "description": content["summary"]}
+    therapy = {
+        "@type": "MedicalTherapy",
+        "name": content["title"],
+        "description": content["summary"],
+    }
     if content["drugs"]:
         therapy["drug"] = [
             {
@@ -45,7 +49,8 @@ def treatment_page(page, url):
         ]
     if content["side_effects"]:
         therapy["adverseOutcome"] = [
-            {"@type": "MedicalEntity", "name": effect["name"]} for effect in content["side_effects"]
+            {"@type": "MedicalEntity", "name": effect["name"]}
+            for effect in content["side_effects"]
         ]
     data["mainEntity"] = therapy
     return data

@@ -11,10 +11,10 @@ from .glossary import Term, link_terms
 from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
 from .page_cache import public_page, set_last_modified
 from .publishing import PublishedContent
-from .search import query_words, search
-from .structured_data import medical_web_page, treatment_page
 from .review import ReviewerProfile
+from .search import query_words, search
 from .sharing import load_preview_token
+from .structured_data import medical_web_page, treatment_page
 
 PREVIEWABLE = {
     "treatment": Modality,
@@ -30,7 +30,10 @@ def canonical_url(request):
 
 
 def published_terms():
-    return [Term.from_snapshot(snapshot) for snapshot in GlossaryTerm.objects.published_snapshots()]
+    return [
+        Term.from_snapshot(snapshot)
+        for snapshot in GlossaryTerm.objects.published_snapshots()
+    ]
 
 
 @public_page("treatments", "pages", "glossary")
@@ -41,7 +44,11 @@ def home(request):
 
 def render_home(request, overview):
     cards = Modality.objects.published_contents("order", "title")
-    linked_body, terms = link_terms(overview.content["body_html"], published_terms()) if overview else ("", [])
+    linked_body, terms = (
+        link_terms(overview.content["body_html"], published_terms())
+        if overview
+        else ("", [])
+    )
     return render(
         request,
         "treatments/home.html",
@@ -66,7 +73,9 @@ def published_detail(request, model, slug, render_page):
     if record is None:
         raise Http404("No such page")
     page = record.published_content()
-    return set_last_modified(render_page(request, page), page.updated_at, page.reviewed_at)
+    return set_last_modified(
+        render_page(request, page), page.updated_at, page.reviewed_at
+    )
 
 
 @public_page("treatments", "glossary")
@@ -102,7 +111,9 @@ def listing_dates(pages):
     """The newest change and review among the published items a list page shows."""
     return {
         "updated_at": max((p.updated_at for p in pages), default=None),
-        "reviewed_at": max((p.reviewed_at for p in pages if p.reviewed_at), default=None),
+        "reviewed_at": max(
+            (p.reviewed_at for p in pages if p.reviewed_at), default=None
+        ),
     }
 
 
@@ -202,7 +213,10 @@ def shared_preview(request, token):
     if record is None:
         raise Http404("This content no longer exists")
     response = render_content(
-        request, PublishedContent(record, revision, is_draft=revision.pk != record.live_revision_id)
+        request,
+        PublishedContent(
+            record, revision, is_draft=revision.pk != record.live_revision_id
+        ),
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -211,7 +225,9 @@ def shared_preview(request, token):
 @public_page("glossary")
 def glossary(request):
     terms = GlossaryTerm.objects.published_contents("term")
-    return render(request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)})
+    return render(
+        request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)}
+    )
 
 
 @public_page("treatments")
@@ -235,7 +251,11 @@ def my_questions(request):
     return render(
         request,
         "treatments/my_questions.html",
-        {"all_treatments": pages, "chosen": chosen, "chosen_slugs": {p.content["slug"] for p in chosen}},
+        {
+            "all_treatments": pages,
+            "chosen": chosen,
+            "chosen_slugs": {p.content["slug"] for p in chosen},
+        },
     )
 
 

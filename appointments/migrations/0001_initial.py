@@ -5,35 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AppointmentRequest',
+            name="AppointmentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('phone', models.CharField(help_text='Stored as digits with country code.', max_length=20)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('best_time', models.CharField(choices=[('any', 'Any time'), ('morning', 'Morning (8 a.m. to noon)'), ('afternoon', 'Afternoon (noon to 5 p.m.)'), ('evening', 'Early evening (5 to 7 p.m.)')], default='any', max_length=20)),
-                ('requester', models.CharField(choices=[('patient', 'I am the patient'), ('family', 'Family member or caregiver'), ('clinician', 'Referring clinician')], max_length=20, verbose_name='who is asking')),
-                ('treatment', models.CharField(blank=True, help_text='The slug of the treatment page, if any.', max_length=80, verbose_name='treatment page they came from')),
-                ('message', models.TextField(blank=True, max_length=500)),
-                ('consent', models.BooleanField(verbose_name='agreed to be contacted')),
-                ('status', models.CharField(choices=[('new', 'New'), ('contacted', 'Contacted'), ('closed', 'Closed')], default='new', max_length=20)),
-                ('coordinator_note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('contacted_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True)),
-                ('submission_token', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "phone",
+                    models.CharField(
+                        help_text="Stored as digits with country code.", max_length=20
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "best_time",
+                    models.CharField(
+                        choices=[
+                            ("any", "Any time"),
+                            ("morning", "Morning (8 a.m. to noon)"),
+                            ("afternoon", "Afternoon (noon to 5 p.m.)"),
+                            ("evening", "Early evening (5 to 7 p.m.)"),
+                        ],
+                        default="any",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "requester",
+                    models.CharField(
+                        choices=[
+                            ("patient", "I am the patient"),
+                            ("family", "Family member or caregiver"),
+                            ("clinician", "Referring clinician"),
+                        ],
+                        max_length=20,
+                        verbose_name="who is asking",
+                    ),
+                ),
+                (
+                    "treatment",
+                    models.CharField(
+                        blank=True,
+                        help_text="The slug of the treatment page, if any.",
+                        max_length=80,
+                        verbose_name="treatment page they came from",
+                    ),
+                ),
+                ("message", models.TextField(blank=True, max_length=500)),
+                ("consent", models.BooleanField(verbose_name="agreed to be contacted")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("contacted", "Contacted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("coordinator_note", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now
+                    ),
+                ),
+                ("contacted_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("anonymised_at", models.DateTimeField(blank=True, null=True)),
+                ("submission_token", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -14,13 +14,17 @@ def create_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Appointment coordinators")
-    permissions = Permission.objects.filter(content_type__app_label="appointments", codename__in=PERMISSIONS)
+    permissions = Permission.objects.filter(
+        content_type__app_label="appointments", codename__in=PERMISSIONS
+    )
     assert permissions.count() == len(PERMISSIONS)
     group.permissions.set(permissions)
 
 
 def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name="Appointment coordinators").delete()
+    apps.get_model("auth", "Group").objects.filter(
+        name="Appointment coordinators"
+    ).delete()
 
 
 class Migration(migrations.Migration):

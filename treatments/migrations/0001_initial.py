@@ -8,230 +8,807 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Drug',
+            name="Drug",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('brand_name', models.CharField(max_length=80)),
-                ('generic_name', models.CharField(max_length=120)),
-                ('how_given', models.CharField(blank=True, help_text='Only where our sources say, e.g. “as a shot (injection)”.', max_length=120)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("brand_name", models.CharField(max_length=80)),
+                ("generic_name", models.CharField(max_length=120)),
+                (
+                    "how_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only where our sources say, e.g. “as a shot (injection)”.",
+                        max_length=120,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['brand_name'],
+                "ordering": ["brand_name"],
             },
         ),
         migrations.CreateModel(
-            name='Indication',
+            name="Indication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('factor', models.CharField(choices=[('origin', 'Where the tumor started'), ('grade', 'How fast it grows (grade)'), ('hormones', 'Whether it makes hormones'), ('extent', 'Localized or spread'), ('liver', 'Spread to the liver'), ('location', 'A place that is hard to operate on'), ('type', 'The type of NET'), ('any', 'Anyone with a NET')], max_length=20)),
-                ('label', models.CharField(help_text='Reads as a reason, e.g. “Your tumor is low grade and grows slowly”.', max_length=160)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "factor",
+                    models.CharField(
+                        choices=[
+                            ("origin", "Where the tumor started"),
+                            ("grade", "How fast it grows (grade)"),
+                            ("hormones", "Whether it makes hormones"),
+                            ("extent", "Localized or spread"),
+                            ("liver", "Spread to the liver"),
+                            ("location", "A place that is hard to operate on"),
+                            ("type", "The type of NET"),
+                            ("any", "Anyone with a NET"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”.",
+                        max_length=160,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['factor', 'slug'],
+                "ordering": ["factor", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Modality',
+            name="Modality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved (published)'), ('changes_requested', 'Changes requested')], default='draft', editable=False, max_length=20)),
-                ('review_specialty', models.CharField(blank=True, choices=[('surgery', 'Surgery'), ('medical-oncology', 'Medical oncology'), ('radiation-oncology', 'Radiation oncology'), ('interventional-radiology', 'Interventional radiology'), ('nuclear-medicine', 'Nuclear medicine'), ('gastroenterology', 'Gastroenterology')], help_text='Reviewers with this specialty see the page first in their queue.', max_length=30, verbose_name='specialty needed for review')),
-                ('content_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('next_review_due', models.DateField(blank=True, editable=False, null=True)),
-                ('slug', models.SlugField(help_text='The page address: /treatments/<slug>/.', unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.CharField(help_text='One plain sentence for the home page card.', max_length=200)),
-                ('body', markdownx.models.MarkdownxField(help_text='Markdown. Use ## for headings. Procedures, drugs, side effects and questions are shown from the fields below; do not repeat them here.')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('order', models.PositiveSmallIntegerField(default=0, help_text='Position on the home page.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('drugs', models.ManyToManyField(blank=True, related_name='modalities', to='treatments.drug')),
-                ('indications', models.ManyToManyField(blank=True, related_name='modalities', to='treatments.indication')),
-                ('last_reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved (published)"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "review_specialty",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("surgery", "Surgery"),
+                            ("medical-oncology", "Medical oncology"),
+                            ("radiation-oncology", "Radiation oncology"),
+                            ("interventional-radiology", "Interventional radiology"),
+                            ("nuclear-medicine", "Nuclear medicine"),
+                            ("gastroenterology", "Gastroenterology"),
+                        ],
+                        help_text="Reviewers with this specialty see the page first in their queue.",
+                        max_length=30,
+                        verbose_name="specialty needed for review",
+                    ),
+                ),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "last_reviewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "next_review_due",
+                    models.DateField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The page address: /treatments/<slug>/.", unique=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One plain sentence for the home page card.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "body",
+                    markdownx.models.MarkdownxField(
+                        help_text="Markdown. Use ## for headings. Procedures, drugs, side effects and questions are shown from the fields below; do not repeat them here."
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Position on the home page."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "drugs",
+                    models.ManyToManyField(
+                        blank=True, related_name="modalities", to="treatments.drug"
+                    ),
+                ),
+                (
+                    "indications",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="modalities",
+                        to="treatments.indication",
+                    ),
+                ),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'treatment',
-                'verbose_name_plural': 'treatments',
-                'ordering': ['order', 'title'],
+                "verbose_name": "treatment",
+                "verbose_name_plural": "treatments",
+                "ordering": ["order", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Procedure',
+            name="Procedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField()),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('indications', models.ManyToManyField(blank=True, related_name='procedures', to='treatments.indication')),
-                ('modality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='procedures', to='treatments.modality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField()),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "indications",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="procedures",
+                        to="treatments.indication",
+                    ),
+                ),
+                (
+                    "modality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="procedures",
+                        to="treatments.modality",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('modality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='treatments.modality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "modality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="treatments.modality",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewerProfile',
+            name="ReviewerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(help_text='As shown to patients.', max_length=120)),
-                ('credentials', models.CharField(help_text='For example “MD” or “MD, PhD”.', max_length=60)),
-                ('title', models.CharField(blank=True, help_text='For example “Medical oncologist”.', max_length=160)),
-                ('specialties', models.JSONField(blank=True, default=list, help_text='Specialties this reviewer covers; pages needing them come first in the queue.')),
-                ('conflict_of_interest', models.TextField(blank=True, help_text='Shown on the medical and editorial policy page.')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(help_text="As shown to patients.", max_length=120),
+                ),
+                (
+                    "credentials",
+                    models.CharField(
+                        help_text="For example “MD” or “MD, PhD”.", max_length=60
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example “Medical oncologist”.",
+                        max_length=160,
+                    ),
+                ),
+                (
+                    "specialties",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
+                    ),
+                ),
+                (
+                    "conflict_of_interest",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown on the medical and editorial policy page.",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviewer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['display_name'],
+                "ordering": ["display_name"],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('contributor_ids', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("contributor_ids", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['content_type', 'object_id', '-number'],
-                'permissions': [('submit_revision', 'Can submit content for medical review'), ('withdraw_revision', 'Can withdraw content from review'), ('approve_revision', 'Can approve content (medical sign-off)'), ('request_changes', 'Can request changes to content')],
+                "ordering": ["content_type", "object_id", "-number"],
+                "permissions": [
+                    ("submit_revision", "Can submit content for medical review"),
+                    ("withdraw_revision", "Can withdraw content from review"),
+                    ("approve_revision", "Can approve content (medical sign-off)"),
+                    ("request_changes", "Can request changes to content"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved (published)'), ('changes_requested', 'Changes requested')], default='draft', editable=False, max_length=20)),
-                ('review_specialty', models.CharField(blank=True, choices=[('surgery', 'Surgery'), ('medical-oncology', 'Medical oncology'), ('radiation-oncology', 'Radiation oncology'), ('interventional-radiology', 'Interventional radiology'), ('nuclear-medicine', 'Nuclear medicine'), ('gastroenterology', 'Gastroenterology')], help_text='Reviewers with this specialty see the page first in their queue.', max_length=30, verbose_name='specialty needed for review')),
-                ('content_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('next_review_due', models.DateField(blank=True, editable=False, null=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.CharField(help_text='One plain sentence, used as the page description.', max_length=200)),
-                ('body', markdownx.models.MarkdownxField(help_text="Markdown. Use ## for headings; the title is the page's only h1.")),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved (published)"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "review_specialty",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("surgery", "Surgery"),
+                            ("medical-oncology", "Medical oncology"),
+                            ("radiation-oncology", "Radiation oncology"),
+                            ("interventional-radiology", "Interventional radiology"),
+                            ("nuclear-medicine", "Nuclear medicine"),
+                            ("gastroenterology", "Gastroenterology"),
+                        ],
+                        help_text="Reviewers with this specialty see the page first in their queue.",
+                        max_length=30,
+                        verbose_name="specialty needed for review",
+                    ),
+                ),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "last_reviewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "next_review_due",
+                    models.DateField(blank=True, editable=False, null=True),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=120)),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One plain sentence, used as the page description.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "body",
+                    markdownx.models.MarkdownxField(
+                        help_text="Markdown. Use ## for headings; the title is the page's only h1."
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.AddField(
-            model_name='modality',
-            name='latest_revision',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision'),
+            model_name="modality",
+            name="latest_revision",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="treatments.revision",
+            ),
         ),
         migrations.AddField(
-            model_name='modality',
-            name='live_revision',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision'),
+            model_name="modality",
+            name="live_revision",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="treatments.revision",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('action', models.CharField(choices=[('created', 'Revision created'), ('submitted', 'Submitted for review'), ('withdrawn', 'Withdrawn from review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('confirmed', 'Confirmed still accurate')], max_length=20)),
-                ('reviewer_byline', models.CharField(blank=True, max_length=300)),
-                ('note', models.TextField(blank=True, help_text='Change summary, reviewer note or comment.')),
-                ('reading_level_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_entries', to='treatments.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Revision created"),
+                            ("submitted", "Submitted for review"),
+                            ("withdrawn", "Withdrawn from review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("confirmed", "Confirmed still accurate"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reviewer_byline", models.CharField(blank=True, max_length=300)),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Change summary, reviewer note or comment.",
+                    ),
+                ),
+                ("reading_level_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_entries",
+                        to="treatments.revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SideEffect',
+            name="SideEffect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved (published)'), ('changes_requested', 'Changes requested')], default='draft', editable=False, max_length=20)),
-                ('review_specialty', models.CharField(blank=True, choices=[('surgery', 'Surgery'), ('medical-oncology', 'Medical oncology'), ('radiation-oncology', 'Radiation oncology'), ('interventional-radiology', 'Interventional radiology'), ('nuclear-medicine', 'Nuclear medicine'), ('gastroenterology', 'Gastroenterology')], help_text='Reviewers with this specialty see the page first in their queue.', max_length=30, verbose_name='specialty needed for review')),
-                ('content_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('next_review_due', models.DateField(blank=True, editable=False, null=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('description', models.TextField(help_text='What it means, in everyday words.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved (published)"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "review_specialty",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("surgery", "Surgery"),
+                            ("medical-oncology", "Medical oncology"),
+                            ("radiation-oncology", "Radiation oncology"),
+                            ("interventional-radiology", "Interventional radiology"),
+                            ("nuclear-medicine", "Nuclear medicine"),
+                            ("gastroenterology", "Gastroenterology"),
+                        ],
+                        help_text="Reviewers with this specialty see the page first in their queue.",
+                        max_length=30,
+                        verbose_name="specialty needed for review",
+                    ),
+                ),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "last_reviewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "next_review_due",
+                    models.DateField(blank=True, editable=False, null=True),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "description",
+                    models.TextField(help_text="What it means, in everyday words."),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='modality',
-            name='side_effects',
-            field=models.ManyToManyField(blank=True, related_name='modalities', to='treatments.sideeffect'),
+            model_name="modality",
+            name="side_effects",
+            field=models.ManyToManyField(
+                blank=True, related_name="modalities", to="treatments.sideeffect"
+            ),
         ),
         migrations.CreateModel(
-            name='SiteSettings',
+            name="SiteSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved (published)'), ('changes_requested', 'Changes requested')], default='draft', editable=False, max_length=20)),
-                ('review_specialty', models.CharField(blank=True, choices=[('surgery', 'Surgery'), ('medical-oncology', 'Medical oncology'), ('radiation-oncology', 'Radiation oncology'), ('interventional-radiology', 'Interventional radiology'), ('nuclear-medicine', 'Nuclear medicine'), ('gastroenterology', 'Gastroenterology')], help_text='Reviewers with this specialty see the page first in their queue.', max_length=30, verbose_name='specialty needed for review')),
-                ('content_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('next_review_due', models.DateField(blank=True, editable=False, null=True)),
-                ('site_name', models.CharField(default='NET Guide', max_length=80)),
-                ('phone_number', models.CharField(default='(888) 552-6760', help_text='Shown on every page as a tap-to-call link.', max_length=30)),
-                ('cta_heading', models.CharField(default='Expert care is one phone call away', max_length=120, verbose_name='call-to-action heading')),
-                ('cta_text', models.TextField(default='You can often get an appointment in as little as 24 hours.', verbose_name='call-to-action text')),
-                ('review_interval_months', models.PositiveSmallIntegerField(default=12, help_text='How long after a medical review each page is due for its next one.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved (published)"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "review_specialty",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("surgery", "Surgery"),
+                            ("medical-oncology", "Medical oncology"),
+                            ("radiation-oncology", "Radiation oncology"),
+                            ("interventional-radiology", "Interventional radiology"),
+                            ("nuclear-medicine", "Nuclear medicine"),
+                            ("gastroenterology", "Gastroenterology"),
+                        ],
+                        help_text="Reviewers with this specialty see the page first in their queue.",
+                        max_length=30,
+                        verbose_name="specialty needed for review",
+                    ),
+                ),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "last_reviewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "next_review_due",
+                    models.DateField(blank=True, editable=False, null=True),
+                ),
+                ("site_name", models.CharField(default="NET Guide", max_length=80)),
+                (
+                    "phone_number",
+                    models.CharField(
+                        default="(888) 552-6760",
+                        help_text="Shown on every page as a tap-to-call link.",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "cta_heading",
+                    models.CharField(
+                        default="Expert care is one phone call away",
+                        max_length=120,
+                        verbose_name="call-to-action heading",
+                    ),
+                ),
+                (
+                    "cta_text",
+                    models.TextField(
+                        default="You can often get an appointment in as little as 24 hours.",
+                        verbose_name="call-to-action text",
+                    ),
+                ),
+                (
+                    "review_interval_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="How long after a medical review each page is due for its next one.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site settings',
-                'verbose_name_plural': 'site settings',
+                "verbose_name": "site settings",
+                "verbose_name_plural": "site settings",
             },
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(fields=('content_type', 'object_id', 'number'), name='one_revision_number_per_object'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(
+                fields=("content_type", "object_id", "number"),
+                name="one_revision_number_per_object",
+            ),
         ),
     ]

@@ -3,7 +3,16 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-CONTENT_MODELS = ["modality", "procedure", "question", "sideeffect", "drug", "indication", "page", "sitesettings"]
+CONTENT_MODELS = [
+    "modality",
+    "procedure",
+    "question",
+    "sideeffect",
+    "drug",
+    "indication",
+    "page",
+    "sitesettings",
+]
 
 EDITOR_PERMISSIONS = (
     [f"view_{model}" for model in CONTENT_MODELS]
@@ -30,7 +39,9 @@ def create_groups(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(content_type__app_label="treatments", codename__in=codenames)
+        permissions = Permission.objects.filter(
+            content_type__app_label="treatments", codename__in=codenames
+        )
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))
         if missing:
             raise RuntimeError(f"Permissions not found for {name}: {sorted(missing)}")

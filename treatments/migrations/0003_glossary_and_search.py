@@ -6,51 +6,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0002_review_groups'),
+        ("treatments", "0002_review_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GlossaryTerm',
+            name="GlossaryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('approved', 'Approved (published)'), ('changes_requested', 'Changes requested')], default='draft', editable=False, max_length=20)),
-                ('review_specialty', models.CharField(blank=True, choices=[('surgery', 'Surgery'), ('medical-oncology', 'Medical oncology'), ('radiation-oncology', 'Radiation oncology'), ('interventional-radiology', 'Interventional radiology'), ('nuclear-medicine', 'Nuclear medicine'), ('gastroenterology', 'Gastroenterology')], help_text='Reviewers with this specialty see the page first in their queue.', max_length=30, verbose_name='specialty needed for review')),
-                ('content_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('next_review_due', models.DateField(blank=True, editable=False, null=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('term', models.CharField(max_length=80)),
-                ('also_matches', models.JSONField(blank=True, default=list, help_text='Other forms of the word that should link here, e.g. “metastatic”.')),
-                ('definition', models.TextField(help_text='One or two plain sentences.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='treatments.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved (published)"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "review_specialty",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("surgery", "Surgery"),
+                            ("medical-oncology", "Medical oncology"),
+                            ("radiation-oncology", "Radiation oncology"),
+                            ("interventional-radiology", "Interventional radiology"),
+                            ("nuclear-medicine", "Nuclear medicine"),
+                            ("gastroenterology", "Gastroenterology"),
+                        ],
+                        help_text="Reviewers with this specialty see the page first in their queue.",
+                        max_length=30,
+                        verbose_name="specialty needed for review",
+                    ),
+                ),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "last_reviewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "next_review_due",
+                    models.DateField(blank=True, editable=False, null=True),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("term", models.CharField(max_length=80)),
+                (
+                    "also_matches",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Other forms of the word that should link here, e.g. “metastatic”.",
+                    ),
+                ),
+                (
+                    "definition",
+                    models.TextField(help_text="One or two plain sentences."),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="treatments.revision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['term'],
+                "ordering": ["term"],
             },
         ),
         migrations.CreateModel(
-            name='SearchEntry',
+            name="SearchEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('kind_label', models.CharField(max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('keywords', models.TextField(blank=True, help_text='Drug names, other word forms.')),
-                ('text', models.TextField(blank=True)),
-                ('url', models.CharField(max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("kind_label", models.CharField(max_length=40)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "keywords",
+                    models.TextField(
+                        blank=True, help_text="Drug names, other word forms."
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("url", models.CharField(max_length=300)),
             ],
             options={
-                'verbose_name_plural': 'search entries',
-                'ordering': ['title'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='one_search_entry_per_record')],
+                "verbose_name_plural": "search entries",
+                "ordering": ["title"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "object_id"), name="one_search_entry_per_record"
+                    )
+                ],
             },
         ),
     ]

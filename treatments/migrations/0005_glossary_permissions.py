@@ -15,12 +15,17 @@ def grant(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in (("Editors", EDITORS), ("Medical reviewers", REVIEWERS)):
-        permissions = Permission.objects.filter(content_type__app_label="treatments", codename__in=codenames)
+        permissions = Permission.objects.filter(
+            content_type__app_label="treatments", codename__in=codenames
+        )
         assert permissions.count() == len(codenames), codenames
         Group.objects.get(name=name).permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("treatments", "0004_trigram_extension"), ("treatments", "0002_review_groups")]
+    dependencies = [
+        ("treatments", "0004_trigram_extension"),
+        ("treatments", "0002_review_groups"),
+    ]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

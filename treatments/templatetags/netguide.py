@@ -12,5 +12,7 @@ def jsonld(data):
     """A JSON-LD block, escaped like json_script so content cannot close the tag."""
     if not data:
         return ""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_json_script_escapes)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(
+        _json_script_escapes
+    )
     return mark_safe(f'<script type="application/ld+json">{text}</script>')

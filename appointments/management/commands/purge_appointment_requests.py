@@ -13,7 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Report, change nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report, change nothing."
+        )
 
     def handle(self, dry_run, verbosity, **options):
         closed_cutoff, open_cutoff = retention_cutoffs()

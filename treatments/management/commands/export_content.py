@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory")
-        parser.add_argument("--dry-run", action="store_true", help="List the files, write nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List the files, write nothing."
+        )
 
     def handle(self, directory, dry_run, verbosity, **options):
         bundle = export_bundle()
@@ -23,4 +25,6 @@ class Command(BaseCommand):
         if verbosity > 1:
             for path in paths:
                 self.stdout.write(f"  wrote {path}")
-        self.stdout.write(self.style.SUCCESS(f"Exported {len(paths)} files to {directory}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Exported {len(paths)} files to {directory}")
+        )

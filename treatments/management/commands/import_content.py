@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory", nargs="?", default=str(settings.CONTENT_DIR))
         parser.add_argument(
-            "--dry-run", action="store_true", help="Check and report, but write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Check and report, but write nothing.",
         )
 
     def handle(self, directory, dry_run, verbosity, **options):

@@ -12,7 +12,12 @@ DEMO_ACCOUNTS = (
     # username, last name, group, is_superuser
     ("demo-editor", "Editor (demo account)", "Editors", False),
     ("demo-reviewer", "Reviewer (demo account)", "Medical reviewers", False),
-    ("demo-coordinator", "Appointment coordinator (demo account)", "Appointment coordinators", False),
+    (
+        "demo-coordinator",
+        "Appointment coordinator (demo account)",
+        "Appointment coordinators",
+        False,
+    ),
     ("demo-admin", "Administrator (demo account)", None, True),
 )
 DEMO_REVIEWER_PROFILE = {
@@ -20,8 +25,12 @@ DEMO_REVIEWER_PROFILE = {
     "credentials": "MD (demo)",
     "title": "Demo medical reviewer",
     "specialties": [
-        "surgery", "medical-oncology", "radiation-oncology",
-        "interventional-radiology", "nuclear-medicine", "gastroenterology",
+        "surgery",
+        "medical-oncology",
+        "radiation-oncology",
+        "interventional-radiology",
+        "nuclear-medicine",
+        "gastroenterology",
     ],
     "conflict_of_interest": "This is a demo account for trying NET Guide. It has no interests to declare.",
 }
@@ -36,7 +45,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would happen."
+        )
 
     def handle(self, dry_run, verbosity, **options):
         if not settings.DEBUG:
@@ -45,11 +56,16 @@ class Command(BaseCommand):
                 "with a demo reviewer: it only runs with DJANGO_DEBUG=1, never in production."
             )
         with transaction.atomic():
-            users = {username: self.demo_user(username, *rest) for username, *rest in DEMO_ACCOUNTS}
+            users = {
+                username: self.demo_user(username, *rest)
+                for username, *rest in DEMO_ACCOUNTS
+            }
             ReviewerProfile.objects.update_or_create(
                 user=users["demo-reviewer"], defaults=DEMO_REVIEWER_PROFILE
             )
-            published = self.publish_drafts(users["demo-editor"], users["demo-reviewer"])
+            published = self.publish_drafts(
+                users["demo-editor"], users["demo-reviewer"]
+            )
             if dry_run:
                 transaction.set_rollback(True)
         if verbosity:
@@ -85,7 +101,11 @@ class Command(BaseCommand):
                 if record.latest_revision_id == record.live_revision_id:
                     continue
                 if record.review_state != ReviewState.SUBMITTED:
-                    record.submit(editor, "First version of this page, written for NET Guide.")
-                record.approve(reviewer, record.latest_revision.content_hash, "Demo approval.")
+                    record.submit(
+                        editor, "First version of this page, written for NET Guide."
+                    )
+                record.approve(
+                    reviewer, record.latest_revision.content_hash, "Demo approval."
+                )
                 published += 1
         return published

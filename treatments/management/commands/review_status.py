@@ -17,12 +17,19 @@ class Command(BaseCommand):
         for model in reviewable_models():
             overdue += list(model.objects.overdue())
             due_soon += list(model.objects.due_for_review(within_days=days))
-        for label, records in (("OVERDUE", overdue), (f"Due within {days} days", due_soon)):
+        for label, records in (
+            ("OVERDUE", overdue),
+            (f"Due within {days} days", due_soon),
+        ):
             for record in sorted(records, key=lambda r: r.next_review_due):
                 due = record.next_review_due
-                self.stdout.write(f"{label}: {record} (review due {due:%B} {due.day}, {due.year})")
+                self.stdout.write(
+                    f"{label}: {record} (review due {due:%B} {due.day}, {due.year})"
+                )
         if not overdue and not due_soon and verbosity:
-            self.stdout.write(self.style.SUCCESS(f"No page is overdue or due within {days} days."))
+            self.stdout.write(
+                self.style.SUCCESS(f"No page is overdue or due within {days} days.")
+            )
         if overdue:
             self.stderr.write(f"{len(overdue)} page(s) are overdue for medical review.")
             raise SystemExit(1)
