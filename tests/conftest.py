@@ -3,9 +3,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
 
 from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
@@ -91,3 +94,40 @@ def superuser(django_user_model):
 def published_site(imported, editor, reviewer):
     """content/ imported, submitted by an editor and approved by a reviewer."""
     LoadDemo().publish_drafts(editor, reviewer)
+
+
+@pytest.fixture(scope="module")
+def published_once(django_db_setup, django_db_blocker):
+    """content/ imported, submitted and approved once per module: (editor, reviewer).
+
+    For modules of read-only tests: each test runs in a savepoint and rolls back to it.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        users = get_user_model()
+        editor = make_user(users, "module-editor", "Editors")
+        reviewer = make_user(users, "module-reviewer", "Medical reviewers")
+        ReviewerProfile.objects.create(
+            user=reviewer,
+            display_name="Test Reviewer",
+            credentials="MD",
+            title="Medical reviewer",
+        )
+        call_command("import_content", str(CONTENT_DIR), verbosity=0)
+        LoadDemo().publish_drafts(editor, reviewer)
+        try:
+            yield editor, reviewer
+        finally:
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_client():
+    """One test client per module: WhiteNoise indexes every static file when it starts."""
+    return Client()
+
+
+@pytest.fixture
+def site(published_once, db):
+    """The published site of `published_once`, with an empty page cache."""
+    cache.clear()
+    return published_once

@@ -3,21 +3,13 @@
 import re
 import tomllib
 from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client
 
 from treatments.glossary import Term, link_terms
-from treatments.management.commands.load_demo import Command as LoadDemo
-from treatments.models import GlossaryTerm, ReviewerProfile
+from treatments.models import GlossaryTerm
 
 
 def treatment_slugs():
@@ -76,45 +68,9 @@ PAGES_WITH_TERMS = ["/", *(f"/treatments/{slug}/" for slug in TREATMENT_SLUGS)]
 SKIPPED_ELEMENTS = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "code", "pre"}
 
 
-# The published site, built once for this module ------------------------------------
-
-
-def make_staff(username, group):
-    user = get_user_model().objects.create_user(
-        username=username, password=None, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """content/ imported, then submitted and approved once; each test rolls back to it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        editor = make_staff("glossary-editor", "Editors")
-        reviewer = make_staff("glossary-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(
-            user=reviewer, display_name="Test Reviewer", credentials="MD"
-        )
-        call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
-        LoadDemo().publish_drafts(editor, reviewer)
-        try:
-            yield editor, reviewer
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def client():
-    """One test client per module, so its middleware (WhiteNoise indexes every static
-    file when it starts) loads once rather than for every test."""
-    return Client()
-
-
-@pytest.fixture
-def site(published_once, db):
-    cache.clear()
-    return published_once
+def client(module_client):
+    return module_client
 
 
 # Helpers ----------------------------------------------------------------------------

@@ -2,20 +2,13 @@
 
 import re
 import tomllib
-from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client
 
-from treatments.models import Modality, ReviewerProfile, SiteSettings
+from tests.html_tree import Element, parse_html
+from treatments.models import Modality
 
 
 def treatment_slugs():
@@ -33,124 +26,12 @@ TREATMENT_SLUGS = treatment_slugs()
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "site.css"
 
 
-# The published site, built once for this module ------------------------------------
-
-
-def make_staff(username, group):
-    user = get_user_model().objects.create_user(
-        username=username, password=None, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """content/ imported, its treatments submitted and approved once; each test rolls back to it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        editor = make_staff("questions-editor", "Editors")
-        reviewer = make_staff("questions-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(
-            user=reviewer, display_name="Test Reviewer", credentials="MD"
-        )
-        call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
-        # These pages show treatments only: approving the rest would only cost time.
-        for record in [SiteSettings.load(), *Modality.objects.all()]:
-            record.submit(editor, "First version of this page, written for NET Guide.")
-            record.approve(reviewer, record.latest_revision.content_hash)
-        try:
-            yield editor, reviewer
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def client():
-    """One test client per module, so its middleware (WhiteNoise indexes every static
-    file when it starts) loads once rather than for every test."""
-    return Client()
-
-
-@pytest.fixture
-def site(published_once, db):
-    cache.clear()
-    return published_once
+def client(module_client):
+    return module_client
 
 
 # Helpers ----------------------------------------------------------------------------
-
-
-class Element:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
-
-    def find_all(self, tag, **attrs):
-        return [
-            e
-            for e in self.iter()
-            if e.tag == tag
-            and all(
-                v in (e.attrs.get("class") or "").split()
-                if k == "class_"
-                else e.attrs.get(k) == v
-                for k, v in attrs.items()
-            )
-        ]
-
-    @property
-    def text(self):
-        parts = [c.text if isinstance(c, Element) else c for c in self.children]
-        return " ".join("".join(parts).split())
-
-
-class TreeBuilder(HTMLParser):
-    VOID = {
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "wbr",
-    }
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Element("#document", [])
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, attrs, self.current)
-        self.current.children.append(element)
-        if tag not in self.VOID:
-            self.current = element
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node.parent is not None and node.tag != tag:
-            node = node.parent
-        if node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def parse_html(html):
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
 
 
 def get_questions(client, query_string=""):

@@ -6,25 +6,17 @@ import tomllib
 from collections import Counter
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
-from treatments.management.commands.load_demo import Command as LoadDemo
-from treatments.models import GlossaryTerm, Modality, Page, ReviewerProfile, SideEffect
+from treatments.models import GlossaryTerm, Modality, Page, SideEffect
 
-BYLINE = "Seo Reviewer, MD, Test medical oncologist"
+BYLINE = "Test Reviewer, MD, Medical reviewer"
 TOOL_PAGES = ["/explore/", "/glossary/", "/my-questions/", "/search/"]
 DRUGS = {
     "targeted-therapy": {("Afinitor", "everolimus"), ("Sutent", "sunitinib")},
@@ -56,48 +48,9 @@ LATE_EVENING_REVIEW = datetime(2025, 3, 4, 2, 30, tzinfo=UTC)
 MIDDAY_REVIEW = datetime(2025, 6, 10, 16, 0, tzinfo=UTC)
 
 
-# The published site, built once for this module ------------------------------------
-
-
-def make_staff(username, group):
-    user = get_user_model().objects.create_user(
-        username=username, password=None, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """content/ imported, then submitted and approved once; each test rolls back to it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        editor = make_staff("seo-editor", "Editors")
-        reviewer = make_staff("seo-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(
-            user=reviewer,
-            display_name="Seo Reviewer",
-            credentials="MD",
-            title="Test medical oncologist",
-        )
-        call_command("import_content", str(settings.CONTENT_DIR), stdout=StringIO())
-        LoadDemo().publish_drafts(editor, reviewer)
-        try:
-            yield editor, reviewer
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def client():
-    """One test client per module, so its middleware (WhiteNoise indexes every static
-    file when it starts) loads once rather than for every test."""
-    return Client()
-
-
-@pytest.fixture
-def site(published_once, db):
-    cache.clear()
-    return published_once
+def client(module_client):
+    return module_client
 
 
 # Helpers ----------------------------------------------------------------------------
