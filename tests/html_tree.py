@@ -26,10 +26,33 @@ class Element:
             )
         ]
 
+    def by_id(self, element_id):
+        return [e for e in self.iter() if e.attrs.get("id") == element_id]
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
     @property
     def text(self):
-        parts = [c.text if isinstance(c, Element) else c for c in self.children]
-        return " ".join("".join(parts).split())
+        return " ".join(self.raw_text().split())
+
+    def raw_text(self):
+        if self.tag in {"script", "style", "head"}:
+            return " "
+        return "".join(
+            c.raw_text() if isinstance(c, Element) else c for c in self.children
+        )
+
+    def text_nodes(self):
+        """(text, element holding it) in document order."""
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.text_nodes()
+            else:
+                yield child, self
 
 
 class TreeBuilder(HTMLParser):

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from tests.html_tree import Element, parse_html
+from tests.html_tree import parse_html
 from treatments.models import Modality, SideEffect
 
 PHONE = "(888) 552-6760"
@@ -52,15 +52,7 @@ def urls(html):
 
 def visible(snippet):
     """What a reader sees of a snippet's HTML (each text node decoded on its own, as a browser does)."""
-    return "".join(text for text, _ in text_nodes(parse_html(snippet)))
-
-
-def text_nodes(element):
-    for child in element.children:
-        if isinstance(child, Element):
-            yield from text_nodes(child)
-        else:
-            yield child, element
+    return "".join(text for text, _ in parse_html(snippet).text_nodes())
 
 
 def make_side_effect(editor, slug, name, description):
