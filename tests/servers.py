@@ -28,10 +28,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from tests.html_forms import form_values
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -521,84 +522,6 @@ class Browser:
             f"login as {username} failed: {response.status} {response.text[:2000]}"
         )
         return response
-
-
-class FormValues(HTMLParser):
-    """What a browser would post from a form before anyone types (inputs, textareas,
-    selected options); inline-formset templates (__prefix__) are skipped."""
-
-    def __init__(self, form_id=None):
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.values = []
-        self.textarea = None
-        self.select = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = self.form_id is None or attrs.get("id") == self.form_id
-        if not self.inside:
-            return
-        name = attrs.get("name") or ""
-        if "__prefix__" in name:
-            name = ""
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in {"checkbox", "radio"}:
-                if "checked" in attrs:
-                    self.values.append((name, attrs.get("value") or "on"))
-            elif kind not in {"submit", "button", "reset", "image", "file"}:
-                self.values.append((name, attrs.get("value") or ""))
-        elif tag == "textarea" and name:
-            self.textarea = [name, ""]
-        elif tag == "select" and name:
-            self.select = {
-                "name": name,
-                "multiple": "multiple" in attrs,
-                "options": [],
-                "chosen": [],
-            }
-        elif tag == "option" and self.select is not None:
-            self.select["options"].append(attrs.get("value", ""))
-            if "selected" in attrs:
-                self.select["chosen"].append(attrs.get("value", ""))
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "textarea" and self.textarea is not None:
-            name, text = self.textarea
-            self.values.append((name, text.removeprefix("\r\n").removeprefix("\n")))
-            self.textarea = None
-        elif tag == "select" and self.select is not None:
-            chosen = self.select["chosen"]
-            if not chosen and not self.select["multiple"] and self.select["options"]:
-                chosen = self.select["options"][:1]
-            self.values.extend((self.select["name"], value) for value in chosen)
-            self.select = None
-
-
-def form_values(html, form_id=None):
-    """{name: value or [values]} of the form with this id (or every form without one)."""
-    parser = FormValues(form_id)
-    parser.feed(html)
-    parser.close()
-    data = {}
-    for name, value in parser.values:
-        if name in data:
-            previous = data[name]
-            data[name] = (
-                [*previous, value] if isinstance(previous, list) else [previous, value]
-            )
-        else:
-            data[name] = value
-    return data
 
 
 def cache_prefix(label):

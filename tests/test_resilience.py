@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from tests.html_forms import form_values
 from treatments.models import AuditEntry, Modality, Question, Revision
 
 from . import servers
@@ -26,7 +27,6 @@ from .servers import (  # noqa: F401  (fixtures: the published site, built once 
     GunicornServer,
     TCPProxy,
     editor,
-    form_values,
     published_site,
     published_site_once,
 )

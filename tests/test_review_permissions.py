@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from tests.html_forms import form_values
 from treatments.models import AuditEntry, Modality, Revision
 from treatments.review import Action, ReviewState
 
 from .test_review import edit, make_dual_role, make_modality, submit
-from .test_review_admin import form_values
 
 ACTORS = ["anonymous", "editor", "reviewer", "superuser"]
 DRAFT_WORDS = "You get a scan now and then."

@@ -10,8 +10,10 @@ import time
 
 import pytest
 
+from tests.html_forms import form_values
+
 from . import servers
-from .servers import Browser, GunicornServer, form_values
+from .servers import Browser, GunicornServer
 
 NEW_SUMMARY = "An operation to remove the tumor, with words approved on server A."
 
