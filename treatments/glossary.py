@@ -4,8 +4,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.utils.html import escape
-
 # Text inside these elements is never linked: headings stay plain, links stay single.
 SKIP_INSIDE = {"a", "h1", "h2", "h3", "h4", "dfn", "code", "pre"}
 TAG = re.compile(r"(<[^>]+>)")
@@ -96,8 +94,3 @@ def link_terms(html: str, terms) -> tuple[str, list]:
         else:
             out.append(pattern.sub(replace, piece))
     return "".join(out), used
-
-
-def link_plain_text(text: str, terms) -> tuple[str, list]:
-    """The same for plain text (summaries, descriptions): escaped, then linked."""
-    return link_terms(escape(text), terms)

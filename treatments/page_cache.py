@@ -33,7 +33,6 @@ KIND_OF_MODEL = {
     "sitesettings": "site",
     "reviewerprofile": "pages",
 }
-ALL_KINDS = ("treatments", "side-effects", "pages", "glossary", "site")
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
 
 

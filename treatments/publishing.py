@@ -15,9 +15,6 @@ class PublishedContent:
         self.content = revision.snapshot
         self.is_draft = is_draft
 
-    def __getitem__(self, key):
-        return self.content[key]
-
     @property
     def updated_at(self):
         return self.record.content_updated_at or self.revision.created_at
