@@ -123,13 +123,16 @@ def test_uncached_pages_make_a_small_fixed_number_of_queries(
             order=100 + number,
         )
         extra.side_effects.set(surgery.side_effects.all())
-        extra.indications.set(surgery.indications.all())
+        extra.fits = surgery.fits
+        extra.save()
         extra.drugs.set(Drug.objects.all()[:2])
         Question.objects.create(modality=extra, text="How long does it take?")
-        procedure = Procedure.objects.create(
-            modality=extra, name="A step", description="What happens."
+        Procedure.objects.create(
+            modality=extra,
+            name="A step",
+            description="What happens.",
+            fits=surgery.fits[:1],
         )
-        procedure.indications.set(surgery.indications.all()[:1])
         publish(extra, editor, reviewer)
     assert client.get("/").content.decode().count("Extra treatment") == 5
     after = measure()

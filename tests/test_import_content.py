@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from treatments.models import Drug, Indication, Modality, Page, SideEffect, SiteSettings
+from treatments.models import Drug, Modality, Page, SideEffect, SiteSettings
 
 from .conftest import CONTENT_DIR
 
@@ -34,7 +34,6 @@ def database_state():
         "modalities": [m.snapshot() for m in Modality.objects.with_parts()],
         "side_effects": list(SideEffect.objects.values()),
         "drugs": list(Drug.objects.values()),
-        "indications": list(Indication.objects.values()),
         "pages": list(Page.objects.values("slug", "title", "body")),
     }
 
@@ -133,10 +132,28 @@ REFUSALS = [
         ["side-effects.toml", "duplicate slug"],
     ),
     (
-        "indications.toml",
-        'factor = "grade"',
-        'factor = "mood"',
-        ["indications.toml", "unknown factor"],
+        "treatments/02-surgery.md",
+        '"origin=gi"',
+        '"origin=moon"',
+        ["02-surgery.md", "procedure 3: fit rule 1", "'moon' is not an answer to 'origin'"],
+    ),
+    (
+        "treatments/05-hormone-therapy.md",
+        '"hormones=yes"',
+        '"mood=yes"',
+        ["05-hormone-therapy.md", "fit rule 1", "unknown question 'mood'"],
+    ),
+    (
+        "treatments/01-active-surveillance.md",
+        'reason = "Active surveillance may be a choice for a low-grade NET. These tumors tend to grow slowly."',
+        'reason = ""',
+        ["01-active-surveillance.md", "fit rule 1 needs a 'reason'"],
+    ),
+    (
+        "treatments/05-hormone-therapy.md",
+        '    "The drugs are usually given as a shot (injection).",\n',
+        '    "The drugs are usually given as a shot (injection).",\n' * 3,
+        ["05-hormone-therapy.md", "'key_points' must hold 2 to 4 points"],
     ),
 ]
 

@@ -269,53 +269,50 @@ SIDE_EFFECTS_OF = {
     "hormone-therapy": ["bloating", "elevated-blood-sugar", "gallstones", "nausea"],
     "interventional-radiology": ["fever", "liver-enzyme-changes", "liver-pain"],
 }
-CERTAIN_TYPES = (
-    "You have a certain type of NET, which your care team may check with extra tests"
-)
 # A reason and a question each page must show, word for word.
 REASON_AND_QUESTION = {
     "active-surveillance": (
-        "Your tumor is low grade and grows slowly",
+        "Active surveillance may be a choice for a low-grade NET. These tumors tend to grow slowly.",
         "Is my tumor low grade?",
     ),
     "surgery": (
-        "Your tumor has not spread beyond where it started",
+        "Surgery to take out the tumor is often the first step for a NET that has not spread.",
         "Can my whole tumor be taken out?",
     ),
     "chemotherapy": (
-        "Your tumor has spread",
+        "Chemotherapy is often used when a NET has spread.",
         "Could chemoembolization be a choice for me?",
     ),
     "targeted-therapy": (
-        CERTAIN_TYPES,
+        "The right targeted therapy depends on the tumor itself. Your care team may run extra tests to find it.",
         "Do I need more tests to learn about my tumor?",
     ),
     "hormone-therapy": (
-        "Your tumor releases hormone-like substances that cause symptoms",
+        "Hormone therapy is mainly used to control the substances a NET releases that cause symptoms.",
         "How often will I get my shots, and where?",
     ),
     "radiation-therapy": (
-        "Your tumor is in a place that makes surgery hard",
+        "Radiation may be used when a tumor is in a place that makes surgery hard.",
         "Could CyberKnife be a choice for me?",
     ),
     "interventional-radiology": (
-        "Your tumor has spread to your liver",
+        "Interventional radiology treats NETs that have spread to the liver.",
         "Will I need to stay in the hospital overnight?",
     ),
     "gastroenterology": (
-        "Your tumor is in your digestive (GI) tract",
+        "The gastroenterology team offers many treatments for NETs in the digestive (GI) tract.",
         "Is something blocking my GI tract, and can it be cleared?",
     ),
     "prrt": (
-        CERTAIN_TYPES,
+        "PRRT may be used for certain NETs. Your care team can tell you if yours is one of them.",
         "Is my type of NET one that PRRT may treat?",
     ),
     "theranostics": (
-        CERTAIN_TYPES,
+        "The FDA has approved Lutathera for some types of NETs. Your care team can tell you if it may fit yours.",
         "Is Lutathera approved for the type of NET I have?",
     ),
     "clinical-trials": (
-        "You have a NET, at any stage",
+        "Your care team can help you look into clinical trials. They test new treatments.",
         "Is there a clinical trial that might fit me?",
     ),
 }

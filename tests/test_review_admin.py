@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import Drug, Indication, Modality, Procedure, Revision
+from treatments.models import Drug, Modality, Procedure, Revision
 from treatments.review import Action, ReviewState
 
 from .test_review import approve, make_modality, submit
@@ -56,22 +56,23 @@ def decide(client, record, content_hash, decision="approve", note=""):
     )
 
 
+SLOW_FIT = {"when": ["grade=low"], "reason": "It may be a choice for a slow tumor."}
+
+
 def make_full_modality(editor):
     """A treatment page with every structured part, so the admin posts every inline."""
-    record = make_modality(editor, body=OLD_BODY)
-    indication = Indication.objects.create(
-        slug="slow", factor="grade", label="Your tumor grows slowly"
-    )
-    record.indications.add(indication)
+    record = make_modality(editor, body=OLD_BODY, fits=[SLOW_FIT])
     record.drugs.add(
         Drug.objects.create(
             slug="octreotide", brand_name="Sandostatin", generic_name="octreotide"
         )
     )
-    procedure = Procedure.objects.create(
-        modality=record, name="Regular scans", description="A scan every year."
+    Procedure.objects.create(
+        modality=record,
+        name="Regular scans",
+        description="A scan every year.",
+        fits=[SLOW_FIT],
     )
-    procedure.indications.add(indication)
     record.save_revision(editor)
     return record
 
@@ -119,11 +120,9 @@ def test_an_editor_saves_a_page_with_its_inlines_as_a_new_draft(
         "Will the scan hurt?",
     ]
     # Everything not touched survives the round trip through the form.
-    assert list(record.indications.values_list("slug", flat=True)) == ["slow"]
+    assert record.fits == [SLOW_FIT]
     assert list(record.drugs.values_list("slug", flat=True)) == ["octreotide"]
-    assert list(record.procedures.get().indications.values_list("slug", flat=True)) == [
-        "slow"
-    ]
+    assert record.procedures.get().fits == [SLOW_FIT]
     latest = record.latest_revision
     assert (latest.number, latest.author, latest.contributor_ids) == (
         3,

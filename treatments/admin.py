@@ -16,7 +16,6 @@ from .models import (
     AuditEntry,
     Drug,
     GlossaryTerm,
-    Indication,
     Modality,
     Page,
     Procedure,
@@ -386,11 +385,40 @@ class ReviewableAdmin(admin.ModelAdmin):
 # Content admins ------------------------------------------------------------------
 
 
+class LinesField(forms.CharField):
+    """A list of short texts in the database, one per line in the admin."""
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class ModalityForm(ReviewableForm):
+    key_points = LinesField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="2 to 4 short points the page opens with, one per line, from our sources only.",
+    )
+
+    class Meta:
+        model = Modality
+        fields = "__all__"
+
+    def clean_key_points(self):
+        points = self.cleaned_data["key_points"]
+        if not 2 <= len(points) <= 4:
+            raise forms.ValidationError(
+                f"Write 2 to 4 key points, one per line (there are {len(points)})."
+            )
+        return points
+
+
 class ProcedureInline(admin.StackedInline):
     model = Procedure
     extra = 0
-    fields = ("name", "description", "indications", "order")
-    filter_horizontal = ("indications",)
+    fields = ("name", "description", "fits", "order")
 
 
 class QuestionInline(admin.TabularInline):
@@ -401,10 +429,11 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Modality)
 class ModalityAdmin(ReviewableAdmin):
+    form = ModalityForm
     preview_kind = "treatment"
     preview_template = "treatments/includes/modality_content.html"
     list_display = ("title", "slug", "order", "review_specialty")
-    list_filter = ("review_specialty", "indications__factor")
+    list_filter = ("review_specialty",)
     search_fields = (
         "title",
         "summary",
@@ -413,12 +442,14 @@ class ModalityAdmin(ReviewableAdmin):
         "drugs__generic_name",
     )
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("indications", "drugs", "side_effects")
+    filter_horizontal = ("drugs", "side_effects")
     inlines = (ProcedureInline, QuestionInline)
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "order", "review_specialty")}),
-        ("Page text", {"fields": ("body",)}),
-        ("Structured parts", {"fields": ("indications", "drugs", "side_effects")}),
+        ("Key points and page text", {"fields": ("key_points", "body")}),
+        ("When it may be used", {"fields": ("fits", "also_ask")}),
+        ("Compared side by side", {"fields": ("aims", "how_given", "hospital_stay")}),
+        ("Structured parts", {"fields": ("drugs", "side_effects")}),
     )
 
 
@@ -451,18 +482,8 @@ class PageAdmin(ReviewableAdmin):
     )
 
 
-class AlsoMatchesField(forms.CharField):
-    """Other word forms, one per line in the admin, a list in the database."""
-
-    def prepare_value(self, value):
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [line.strip() for line in (value or "").splitlines() if line.strip()]
-
-
 class GlossaryTermForm(ReviewableForm):
-    also_matches = AlsoMatchesField(
+    also_matches = LinesField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Other forms of the word that should link here, one per line.",
@@ -499,7 +520,7 @@ class SiteSettingsAdmin(ReviewableAdmin):
 
 
 class SharedRecordAdmin(admin.ModelAdmin):
-    """Drugs and indications appear inside treatment pages: editing one re-drafts them."""
+    """Drugs appear inside treatment pages: editing one re-drafts them."""
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -523,20 +544,6 @@ class DrugAdmin(SharedRecordAdmin):
 
     def affected_modalities(self, drug):
         return drug.modalities.values("pk")
-
-
-@admin.register(Indication)
-class IndicationAdmin(SharedRecordAdmin):
-    list_display = ("label", "factor", "slug")
-    list_filter = ("factor",)
-    search_fields = ("label",)
-    prepopulated_fields = {"slug": ("label",)}
-
-    def affected_modalities(self, indication):
-        return (
-            Modality.objects.filter(indications=indication)
-            | Modality.objects.filter(procedures__indications=indication)
-        ).values("pk")
 
 
 # Reviewers and history --------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Reading and writing the content/ folder: Markdown with TOML front matter.
 
 The format is Hugo's: front matter between `+++` lines, then the Markdown body.
-Lists of shared records (side effects, drugs, indications) are plain TOML files.
+Lists of shared records (side effects, drugs, glossary terms) are plain TOML files.
 The writer emits one canonical layout so that import then export reproduces the
 files byte for byte.
 """
@@ -16,7 +16,6 @@ FRONT_MATTER_FENCE = "+++"
 SITE_FILE = "site.toml"
 SIDE_EFFECTS_FILE = "side-effects.toml"
 DRUGS_FILE = "drugs.toml"
-INDICATIONS_FILE = "indications.toml"
 GLOSSARY_FILE = "glossary.toml"
 PAGES_DIR = "pages"
 TREATMENTS_DIR = "treatments"
@@ -31,7 +30,6 @@ SITE_KEYS = (
 PAGE_KEYS = ("slug", "title", "summary")
 SIDE_EFFECT_KEYS = ("slug", "name", "description")
 DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
-INDICATION_KEYS = ("slug", "factor", "label")
 GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
 MODALITY_KEYS = (
     "slug",
@@ -39,12 +37,17 @@ MODALITY_KEYS = (
     "summary",
     "order",
     "specialty",
-    "indications",
+    "key_points",
+    "aims",
+    "how_given",
+    "hospital_stay",
+    "also_ask",
     "drugs",
     "side_effects",
     "questions",
 )
-PROCEDURE_KEYS = ("name", "description", "indications")
+PROCEDURE_KEYS = ("name", "description")
+FIT_KEYS = ("when", "unless", "reason")
 
 
 class ContentError(Exception):
@@ -64,7 +67,6 @@ class ContentBundle:
     pages: list = field(default_factory=list)
     side_effects: list = field(default_factory=list)
     drugs: list = field(default_factory=list)
-    indications: list = field(default_factory=list)
     glossary: list = field(default_factory=list)
     modalities: list = field(default_factory=list)
 
@@ -117,7 +119,7 @@ def require(path, record, keys, where=""):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ContentError(path, f"{where}'{key}' must be a whole number")
         elif key in {
-            "indications",
+            "key_points",
             "drugs",
             "side_effects",
             "questions",
@@ -143,7 +145,7 @@ def require(path, record, keys, where=""):
             if not value.strip():
                 raise ContentError(path, f"{where}'{key}' must not be empty")
         checked[key] = value
-    unknown = set(record) - set(keys) - {"procedures"}
+    unknown = set(record) - set(keys) - {"procedures", "fits"}
     if unknown:
         raise ContentError(
             path, f"{where}unknown field(s): {', '.join(sorted(unknown))}"
@@ -176,9 +178,24 @@ def check_references(path, values, known, kind):
             raise ContentError(path, f"unknown {kind} '{value}'")
 
 
+def read_fits(path, table, where):
+    """The [[fits]] rules of a treatment or procedure, checked against the questions."""
+    from .explore import validate_fit_rules
+
+    fits = table.get("fits", [])
+    try:
+        validate_fit_rules(fits)
+    except ValueError as error:
+        raise ContentError(path, f"{where}{error}") from None
+    return [
+        {"when": fit["when"], "unless": fit.get("unless", []), "reason": fit["reason"]}
+        for fit in fits
+    ]
+
+
 def load_content_dir(directory: Path) -> ContentBundle:
     """Read and check a whole content folder; raise ContentError at the first problem."""
-    from .models import Factor, Specialty
+    from .models import Specialty
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -194,18 +211,6 @@ def load_content_dir(directory: Path) -> ContentBundle:
     check_unique(directory / SIDE_EFFECTS_FILE, bundle.side_effects)
     bundle.drugs = read_records(directory / DRUGS_FILE, "drugs", DRUG_KEYS)
     check_unique(directory / DRUGS_FILE, bundle.drugs)
-    bundle.indications = read_records(
-        directory / INDICATIONS_FILE, "indications", INDICATION_KEYS
-    )
-    check_unique(directory / INDICATIONS_FILE, bundle.indications)
-    for record in bundle.indications:
-        if record["factor"] not in Factor.values:
-            raise ContentError(
-                directory / INDICATIONS_FILE,
-                f"indication '{record['slug']}' has unknown factor '{record['factor']}' "
-                f"(use one of: {', '.join(Factor.values)})",
-            )
-
     bundle.glossary = read_records(directory / GLOSSARY_FILE, "terms", GLOSSARY_KEYS)
     check_unique(directory / GLOSSARY_FILE, bundle.glossary)
 
@@ -220,7 +225,6 @@ def load_content_dir(directory: Path) -> ContentBundle:
     known = {
         "side effect": {record["slug"] for record in bundle.side_effects},
         "drug": {record["slug"] for record in bundle.drugs},
-        "indication": {record["slug"] for record in bundle.indications},
     }
     seen_slugs = {}
     for path in sorted((directory / TREATMENTS_DIR).glob("*.md")):
@@ -234,9 +238,9 @@ def load_content_dir(directory: Path) -> ContentBundle:
                 f"duplicate slug '{modality['slug']}' (also in {seen_slugs[modality['slug']].name})",
             )
         seen_slugs[modality["slug"]] = path
-        check_references(
-            path, modality["indications"], known["indication"], "indication"
-        )
+        if not 2 <= len(modality["key_points"]) <= 4:
+            raise ContentError(path, "'key_points' must hold 2 to 4 points")
+        modality["fits"] = read_fits(path, front_matter, "")
         check_references(path, modality["drugs"], known["drug"], "drug")
         check_references(
             path, modality["side_effects"], known["side effect"], "side effect"
@@ -252,9 +256,7 @@ def load_content_dir(directory: Path) -> ContentBundle:
             if not isinstance(procedure, dict):
                 raise ContentError(path, f"{where}must be a [[procedures]] table")
             checked = require(path, procedure, PROCEDURE_KEYS, where)
-            check_references(
-                path, checked["indications"], known["indication"], "indication"
-            )
+            checked["fits"] = read_fits(path, procedure, where)
             modality["procedures"].append(checked)
         modality["body"] = body
         modality["path"] = path
@@ -300,12 +302,21 @@ def markdown_file(front_matter: str, body: str) -> str:
     return text
 
 
+def fit_tables(name, fits) -> str:
+    # "unless" is written only where a rule has one.
+    return "".join(
+        f"\n[[{name}]]\n"
+        + toml_table(fit, [k for k in FIT_KEYS if k != "unless" or fit["unless"]])
+        for fit in fits
+    )
+
+
 def modality_file(record: dict) -> str:
     front_matter = toml_table(record, MODALITY_KEYS)
-    if record["procedures"]:
-        front_matter += "\n" + toml_array_of_tables(
-            "procedures", record["procedures"], PROCEDURE_KEYS
-        )
+    front_matter += fit_tables("fits", record["fits"])
+    for procedure in record["procedures"]:
+        front_matter += "\n[[procedures]]\n" + toml_table(procedure, PROCEDURE_KEYS)
+        front_matter += fit_tables("procedures.fits", procedure["fits"])
     return markdown_file(front_matter, record["body"])
 
 
@@ -324,9 +335,6 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
             "side_effects", bundle.side_effects, SIDE_EFFECT_KEYS
         ),
         directory / DRUGS_FILE: toml_array_of_tables("drugs", bundle.drugs, DRUG_KEYS),
-        directory / INDICATIONS_FILE: toml_array_of_tables(
-            "indications", bundle.indications, INDICATION_KEYS
-        ),
         directory / GLOSSARY_FILE: toml_array_of_tables(
             "terms", bundle.glossary, GLOSSARY_KEYS
         ),

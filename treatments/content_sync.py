@@ -9,7 +9,6 @@ from .content_files import ContentBundle
 from .models import (
     Drug,
     GlossaryTerm,
-    Indication,
     Modality,
     Page,
     Procedure,
@@ -81,7 +80,6 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
     for model, records in (
         (SideEffect, bundle.side_effects),
         (Drug, bundle.drugs),
-        (Indication, bundle.indications),
     ):
         by_kind[model] = {}
         for record in records:
@@ -117,7 +115,6 @@ def import_modality(record, by_kind, user) -> str:
         "slug",
         "path",
         "specialty",
-        "indications",
         "drugs",
         "side_effects",
         "questions",
@@ -128,9 +125,6 @@ def import_modality(record, by_kind, user) -> str:
         modality = Modality(slug=record["slug"])
     sync_fields(modality, fields)
     modality.save()
-    modality.indications.set(
-        [by_kind[Indication][slug] for slug in record["indications"]]
-    )
     modality.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
     modality.side_effects.set(
         [by_kind[SideEffect][slug] for slug in record["side_effects"]]
@@ -142,16 +136,16 @@ def import_modality(record, by_kind, user) -> str:
         for n, text in enumerate(record["questions"])
     )
     modality.procedures.all().delete()
-    for n, item in enumerate(record["procedures"]):
-        procedure = Procedure.objects.create(
+    Procedure.objects.bulk_create(
+        Procedure(
             modality=modality,
             name=item["name"],
             description=item["description"],
+            fits=item["fits"],
             order=n,
         )
-        procedure.indications.set(
-            [by_kind[Indication][slug] for slug in item["indications"]]
-        )
+        for n, item in enumerate(record["procedures"])
+    )
 
     modality = Modality.objects.get(pk=modality.pk)
     after = modality.snapshot()
@@ -164,6 +158,10 @@ def import_modality(record, by_kind, user) -> str:
 
 def slugs(related):
     return sorted(item.slug for item in related.all())
+
+
+def with_unless(fit):
+    return {"when": fit["when"], "unless": fit.get("unless", []), "reason": fit["reason"]}
 
 
 def export_bundle() -> ContentBundle:
@@ -187,10 +185,6 @@ def export_bundle() -> ContentBundle:
         for s in SideEffect.objects.order_by("slug")
     ]
     bundle.drugs = [without(d.snapshot()) for d in Drug.objects.order_by("slug")]
-    bundle.indications = [
-        {"slug": i.slug, "factor": i.factor, "label": i.label}
-        for i in Indication.objects.order_by("slug")
-    ]
     bundle.glossary = [
         without(t.snapshot()) for t in GlossaryTerm.objects.order_by("slug")
     ]
@@ -202,7 +196,12 @@ def export_bundle() -> ContentBundle:
                 "summary": modality.summary,
                 "order": modality.order,
                 "specialty": modality.review_specialty,
-                "indications": slugs(modality.indications),
+                "key_points": modality.key_points,
+                "aims": modality.aims,
+                "how_given": modality.how_given,
+                "hospital_stay": modality.hospital_stay,
+                "also_ask": modality.also_ask,
+                "fits": [with_unless(fit) for fit in modality.fits],
                 "drugs": slugs(modality.drugs),
                 "side_effects": slugs(modality.side_effects),
                 "questions": [q.text for q in modality.questions.all()],
@@ -210,7 +209,7 @@ def export_bundle() -> ContentBundle:
                     {
                         "name": p.name,
                         "description": p.description,
-                        "indications": slugs(p.indications),
+                        "fits": [with_unless(fit) for fit in p.fits],
                     }
                     for p in modality.procedures.all()
                 ],

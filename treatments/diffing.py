@@ -2,6 +2,8 @@
 
 import difflib
 
+from .explore import QUESTIONS
+
 LABELS = {
     "title": "Title",
     "name": "Name",
@@ -12,7 +14,28 @@ LABELS = {
     "cta_heading": "Call-to-action heading",
     "cta_text": "Call-to-action text",
     "order": "Position",
+    "aims": "What it aims to do",
+    "how_given": "How it is given",
+    "hospital_stay": "Hospital stay",
+    "also_ask": "Worth asking about for everyone",
 }
+
+
+def fit_lines(label, fits):
+    """Fit rules as a reviewer reads them: the answers, then what the patient is told."""
+    lines = []
+    for fit in fits:
+        when = " and ".join(said(item) for item in fit["when"])
+        unless = " or ".join(said(item) for item in fit.get("unless", []))
+        condition = f"if {when}" + (f", unless {unless}" if unless else "")
+        lines.append(f"{label} ({condition}): {fit['reason']}")
+    return lines
+
+
+def said(item):
+    name, _, value = item.partition("=")
+    answer = QUESTIONS[name].answer(value) if name in QUESTIONS else None
+    return answer.said if answer else item
 
 
 def snapshot_lines(snapshot) -> list[str]:
@@ -26,10 +49,12 @@ def snapshot_lines(snapshot) -> list[str]:
     for line in (snapshot.get("body") or "").splitlines():
         if line.strip():
             lines.append(f"Text: {line}")
-    for item in snapshot.get("indications", []):
-        lines.append(f"When it may be used: {item['label']}")
+    for point in snapshot.get("key_points", []):
+        lines.append(f"Key point: {point}")
+    lines.extend(fit_lines("When it may be used", snapshot.get("fits", [])))
     for item in snapshot.get("procedures", []):
         lines.append(f"Type: {item['name']}: {item['description']}")
+        lines.extend(fit_lines(f"{item['name']} may be used", item.get("fits", [])))
     for item in snapshot.get("drugs", []):
         how = f", given {item['how_given']}" if item.get("how_given") else ""
         lines.append(

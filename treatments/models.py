@@ -4,10 +4,12 @@ Every public page reads its content through `published_content()` on the
 record it shows (the one seam the medical review workflow hooks into).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
+from .explore import validate_fit_rules
 from .markdown import render_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
@@ -19,17 +21,19 @@ from .review import (  # noqa: F401  (models Django must see)
 )
 
 
-class Factor(models.TextChoices):
-    """The tumor factors the seed says shape the choice of treatment."""
+FIT_RULES_HELP = (
+    "Which answers in “Find my options” make this fit, reviewed with the page. A list "
+    'of rules like {"when": ["extent=spread", "hormones=yes"], "reason": "…"}: a rule '
+    "applies when every “when” answer was given and no “unless” answer was. The "
+    "reason is shown to the patient after the answers it rests on."
+)
 
-    ORIGIN = "origin", "Where the tumor started"
-    GRADE = "grade", "How fast it grows (grade)"
-    HORMONES = "hormones", "Whether it makes hormones"
-    EXTENT = "extent", "Localized or spread"
-    LIVER = "liver", "Spread to the liver"
-    LOCATION = "location", "A place that is hard to operate on"
-    TYPE = "type", "The type of NET"
-    ANY = "any", "Anyone with a NET"
+
+def fit_rules_validator(rules):
+    try:
+        validate_fit_rules(rules)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 
 class SiteSettings(Reviewable):
@@ -226,39 +230,13 @@ class Drug(models.Model):
         }
 
 
-class Indication(models.Model):
-    """A situation in which a treatment may be used, tied to one tumor factor."""
-
-    slug = models.SlugField(unique=True)
-    factor = models.CharField(max_length=20, choices=Factor.choices)
-    label = models.CharField(
-        max_length=160,
-        help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”.",
-    )
-
-    class Meta:
-        ordering = ["factor", "slug"]
-
-    def __str__(self):
-        return self.label
-
-    def snapshot(self):
-        return {
-            "slug": self.slug,
-            "factor": self.factor,
-            "factor_label": self.get_factor_display(),
-            "label": self.label,
-        }
-
-
 class ModalityQuerySet(ReviewableQuerySet):
     def with_parts(self):
         return self.prefetch_related(
-            "procedures__indications",
+            "procedures",
             "questions",
             "drugs",
             "side_effects",
-            "indications",
         )
 
 
@@ -280,8 +258,41 @@ class Modality(Reviewable):
     order = models.PositiveSmallIntegerField(
         default=0, help_text="Position on the home page."
     )
-    indications = models.ManyToManyField(
-        Indication, blank=True, related_name="modalities"
+    key_points = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="2 to 4 short points the page opens with, from our sources only.",
+    )
+    aims = models.TextField(
+        "what it aims to do",
+        blank=True,
+        help_text="For the compare page, e.g. “To take out the tumor”. Leave empty "
+        "where our sources do not say: the page then says “Ask your care team”.",
+    )
+    how_given = models.TextField(
+        "how it is given",
+        blank=True,
+        help_text="For the compare page: an operation, a shot, a procedure… Leave "
+        "empty where our sources do not say.",
+    )
+    hospital_stay = models.TextField(
+        "hospital stay",
+        blank=True,
+        help_text="For the compare page: whether it may mean a stay in the hospital. "
+        "Leave empty where our sources do not say.",
+    )
+    fits = models.JSONField(
+        "when it may be used",
+        default=list,
+        blank=True,
+        validators=[fit_rules_validator],
+        help_text=FIT_RULES_HELP,
+    )
+    also_ask = models.TextField(
+        "worth asking about for everyone",
+        blank=True,
+        help_text="Shown in “Find my options” whatever the answers, when no fit rule "
+        "applies, e.g. for treatments that depend on tests of the tumor.",
     )
     drugs = models.ManyToManyField(Drug, blank=True, related_name="modalities")
     side_effects = models.ManyToManyField(
@@ -315,15 +326,18 @@ class Modality(Reviewable):
             "body": self.body,
             "body_html": self.body_html,
             "order": self.order,
+            "key_points": list(self.key_points),
+            "aims": self.aims,
+            "how_given": self.how_given,
+            "hospital_stay": self.hospital_stay,
+            "fits": list(self.fits),
+            "also_ask": self.also_ask,
             "procedures": [procedure.snapshot() for procedure in self.procedures.all()],
             "questions": [question.text for question in self.questions.all()],
             "drugs": [drug.snapshot() for drug in self.drugs.all()],
             "side_effects": [
                 {"slug": effect.slug, "name": effect.name}
                 for effect in self.side_effects.all()
-            ],
-            "indications": [
-                indication.snapshot() for indication in self.indications.all()
             ],
         }
 
@@ -336,8 +350,12 @@ class Procedure(models.Model):
     )
     name = models.CharField(max_length=120)
     description = models.TextField()
-    indications = models.ManyToManyField(
-        Indication, blank=True, related_name="procedures"
+    fits = models.JSONField(
+        "when it may be used",
+        default=list,
+        blank=True,
+        validators=[fit_rules_validator],
+        help_text=FIT_RULES_HELP,
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -351,7 +369,7 @@ class Procedure(models.Model):
         return {
             "name": self.name,
             "description": self.description,
-            "indications": [indication.slug for indication in self.indications.all()],
+            "fits": list(self.fits),
         }
 
 

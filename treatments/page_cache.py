@@ -197,6 +197,7 @@ def storable(response):
         response.status_code == 200
         and not response.cookies
         and not getattr(response, "streaming", False)
+        and not getattr(response, "page_cache_skip", False)
         and "private" not in response.get("Cache-Control", "")
         and "no-store" not in response.get("Cache-Control", "")
     )

@@ -15,6 +15,11 @@ PROSE_KEYS = {
     "name",
     "cta_heading",
     "cta_text",
+    "aims",
+    "how_given",
+    "hospital_stay",
+    "also_ask",
+    "reason",
 }
 
 
@@ -39,7 +44,7 @@ def prose_of(snapshot) -> str:
                 parts.append(plain_text(value))
             elif key in PROSE_KEYS and isinstance(value, str):
                 parts.append(plain_text(value))
-            elif key == "questions" and isinstance(value, list):
+            elif key in ("questions", "key_points") and isinstance(value, list):
                 parts.extend(plain_text(q) for q in value)
             elif isinstance(value, (list, dict)):
                 parts.append(prose_of(value))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("medical-and-editorial-policy/", views.policy, name="policy"),
     path("privacy/", views.privacy, name="privacy"),
     path("explore/", views.explore, name="explore"),
+    path("compare/", views.compare, name="compare"),
     path("glossary/", views.glossary, name="glossary"),
     path("my-questions/", views.my_questions, name="my-questions"),
     path("search/", views.search_view, name="search"),

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
 from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
@@ -233,13 +234,36 @@ def glossary(request):
 @public_page("treatments")
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
-    form = SituationForm(request.GET or None)
+    submitted = any(name in request.GET for name in ("show", *QUESTIONS))
+    form = SituationForm(request.GET if submitted else None)
     pages = Modality.objects.published_contents("order", "title")
-    context = {"form": form, "questions": QUESTIONS, "all_treatments": pages}
-    if form.is_bound and form.is_valid() and form.answered():
-        matches, for_everyone = match_treatments(pages, form.indication_slugs())
-        context.update(answered=True, matches=matches, for_everyone=for_everyone)
+    context = {"form": form, "all_treatments": pages}
+    if form.is_bound and form.is_valid():
+        matches, also_ask = match_treatments(pages, form.answers())
+        context.update(
+            answered=True,
+            summary=form.summary(),
+            matches=matches,
+            also_ask=also_ask,
+            offered_slugs=[m.page.content["slug"] for m in matches],
+        )
     return render(request, "treatments/explore.html", context)
+
+
+@public_page("treatments")
+def compare(request):
+    """2 to 4 treatments side by side; the address is normalised to known slugs."""
+    pages = Modality.objects.published_contents("order", "title")
+    selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
+    response = render(
+        request,
+        "treatments/compare.html",
+        {"selection": selection, "all_treatments": pages},
+    )
+    if not selection.is_canonical:
+        # Odd addresses get the page and a note, but no cache entry of their own.
+        response.page_cache_skip = True
+    return response
 
 
 @public_page("treatments")

@@ -16,3 +16,13 @@ def jsonld(data):
         _json_script_escapes
     )
     return mark_safe(f'<script type="application/ld+json">{text}</script>')
+
+
+@register.filter
+def when_it_may_be_used(content):
+    """A treatment's "when it may be used" sentences, each once: its fit reasons, then
+    what it says to everyone."""
+    sentences = [fit["reason"] for fit in content.get("fits", [])]
+    if content.get("also_ask"):
+        sentences.append(content["also_ask"])
+    return list(dict.fromkeys(sentences))

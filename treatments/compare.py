@@ -1,0 +1,42 @@
+"""Which treatments a /compare/ address asks for, normalised so each comparison has one address."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+MOST_COMPARED = 4
+
+
+@dataclass
+class CompareSelection:
+    """The chosen published treatments, in home-page order, and what was dropped."""
+
+    pages: list
+    unknown: int = 0
+    over_limit: list = field(default_factory=list)
+    is_canonical: bool = True
+
+    @classmethod
+    def from_query(cls, requested, published):
+        """Keep known slugs only, once each, in home-page order, at most four."""
+        by_slug = {page.content["slug"]: page for page in published}
+        wanted = set(requested)
+        chosen = [page for page in published if page.content["slug"] in wanted]
+        selection = cls(
+            pages=chosen[:MOST_COMPARED],
+            unknown=len(wanted - set(by_slug)),
+            over_limit=chosen[MOST_COMPARED:],
+        )
+        selection.is_canonical = requested == selection.slugs
+        return selection
+
+    @property
+    def slugs(self):
+        return [page.content["slug"] for page in self.pages]
+
+    @property
+    def query(self):
+        return urlencode([("t", slug) for slug in self.slugs])
+
+    @property
+    def ready(self):
+        return len(self.pages) >= 2
