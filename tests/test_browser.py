@@ -88,6 +88,14 @@ def public_pages():
         ("explore", "/explore/", 200),
         ("explore-results", f"/explore/?{answers}", 200),
         ("explore-error", "/explore/?grade=bogus", 200),
+        ("explore-contradiction", "/explore/?extent=localized&liver=yes", 200),
+        ("compare", "/compare/", 200),
+        ("compare-two", "/compare/?t=surgery&t=hormone-therapy", 200),
+        (
+            "compare-four",
+            "/compare/?t=surgery&t=chemotherapy&t=hormone-therapy&t=interventional-radiology",
+            200,
+        ),
         ("glossary", "/glossary/", 200),
         ("my-questions", "/my-questions/", 200),
         ("my-questions-list", "/my-questions/?t=surgery&t=chemotherapy", 200),
@@ -409,7 +417,10 @@ def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
         page.goto(live_server.url + "/explore/")
         answer_explorer_by_keyboard(page)
         query = parse_qs(urlsplit(page.url).query)
-        assert {k: v[0] for k, v in query.items()} == EXPLORER_ANSWERS, page.url
+        assert {k: v[0] for k, v in query.items()} == {
+            **EXPLORER_ANSWERS,
+            "show": "1",
+        }, page.url
         for name, value in EXPLORER_ANSWERS.items():  # the answers stay chosen
             assert page.is_checked(f"input[name={name}][value={value}]"), name
         results = page.locator(".results-list > li")
@@ -419,7 +430,7 @@ def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
             title = card.locator("h3 a").inner_text()
             reasons = card.locator("ul > li").all_inner_texts()
             assert title, f"result {i + 1} has no title"
-            assert reasons or "Types that may fit" in card.inner_text(), (
+            assert reasons or "Kinds that may fit" in card.inner_text(), (
                 f"{title!r} is listed without saying why it may fit"
             )
         assert page.locator(".results-list .why").count() >= 1
@@ -448,3 +459,83 @@ def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
         assert all(b == "page" for b in breaks[1:]), breaks
     finally:
         context.close()
+
+
+# --- Deciding: the explorer's answer in the first screen, compare that fits ------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_after_submitting_the_explorer_the_results_are_in_the_first_screen(
+    viewport, browser, axe_script, live_server, published_site
+):
+    """No JavaScript: the form goes to #results, which starts with what the patient said."""
+    size = VIEWPORTS[viewport]["size"]
+    context = browser.new_context(viewport=size, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/explore/")
+        page.check("#id_origin_0")
+        page.check("#id_liver_0")
+        page.check("#id_hormones_0")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        assert urlsplit(page.url).fragment == "results"
+        assert parse_qs(urlsplit(page.url).query) == {
+            "origin": ["gi"],
+            "hormones": ["yes"],
+            "liver": ["yes"],
+            "show": ["1"],
+        }
+        scrolled = page.evaluate("window.scrollY")
+        heading = page.locator("#results-heading").bounding_box()
+        first_card = page.locator("ol.results-list > li").first.bounding_box()
+        summary = page.locator("p.answer-summary").inner_text()
+        if TAKE_SCREENSHOTS:
+            page.screenshot(
+                path=SCREENSHOT_DIR / f"explore-first-screen-{viewport}.png"
+            )
+    finally:
+        context.close()
+    # The browser scrolled to #results: its heading is at the top of the screen.
+    assert -2 <= heading["y"] < size["height"] / 4, (scrolled, heading)
+    assert first_card["y"] < size["height"] - 100, first_card
+    assert summary.startswith("You told us: it started in the digestive (GI) tract")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_four_options_compare_without_sideways_scrolling_and_print_with_the_phone(
+    viewport, browser, axe_script, live_server, published_site
+):
+    size = VIEWPORTS[viewport]["size"]
+    context = browser.new_context(viewport=size)
+    path = "/compare/?t=surgery&t=chemotherapy&t=hormone-therapy&t=interventional-radiology"
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + path)
+        overflow = page.evaluate(HORIZONTAL_OVERFLOW)
+        page.evaluate(axe_script)
+        violations = page.evaluate(AXE_RUN, AXE_TAGS)["violations"]
+        # Each answer on a phone is labelled with its option; on a wide screen the
+        # option names head the columns.
+        label = page.evaluate(
+            "getComputedStyle(document.querySelector('.compare tbody td'), '::before').content"
+        )
+        page.emulate_media(media="print")
+        printed_phone = page.locator("footer .print-only").is_visible()
+        printed_text = page.locator("footer .print-only").inner_text()
+        pdf_pages = None
+        if viewport == "desktop":
+            pdf = page.pdf(format="Letter")
+            pdf_pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+            if TAKE_SCREENSHOTS:
+                (SCREENSHOT_DIR / "compare-print.pdf").write_bytes(pdf)
+    finally:
+        context.close()
+    assert overflow is None, overflow
+    assert format_violations(violations) == []
+    assert label == ('"Surgery"' if viewport == "mobile" else "none")
+    assert printed_phone and "(888) 552-6760" in printed_text
+    if pdf_pages is not None:
+        assert 1 <= pdf_pages <= 2, pdf_pages

@@ -88,7 +88,10 @@ def test_at_most_four_are_compared_and_the_rest_are_named(site):
         "chemotherapy",
         "hormone-therapy",
     ]
-    assert [p.content["slug"] for p in selection.over_limit] == ["prrt", "clinical-trials"]
+    assert [p.content["slug"] for p in selection.over_limit] == [
+        "prrt",
+        "clinical-trials",
+    ]
     assert selection.query == (
         "t=active-surveillance&t=surgery&t=chemotherapy&t=hormone-therapy"
     )
@@ -160,7 +163,10 @@ def test_unknown_or_too_many_options_are_dropped_with_a_note(site, client):
     )
     note = root.find_all("div", class_="notice")[0].text
     assert "Some options in this link were not found, so we left them out." in note
-    assert "You can compare up to four options at a time. We left out: Clinical trials." in note
+    assert (
+        "You can compare up to four options at a time. We left out: Clinical trials."
+        in note
+    )
     assert list(table_of(root)["What it is"]) == [
         "Surgery",
         "Chemotherapy",
@@ -188,7 +194,9 @@ def test_compare_is_reached_from_home_treatment_pages_and_the_explorer(site, cli
     page = parse_html(client.get("/treatments/prrt/").content.decode())
     links = {a.text: a.attrs.get("href") for a in page.find_all("a")}
     assert links["Compare with another option"] == "/compare/?t=prrt"
-    explorer = parse_html(client.get("/explore/?grade=low&extent=localized").content.decode())
+    explorer = parse_html(
+        client.get("/explore/?grade=low&extent=localized").content.decode()
+    )
     links = {a.text: a.attrs.get("href") for a in explorer.find_all("a")}
     assert links["Compare these options"] == "/compare/?t=surgery&t=active-surveillance"
 
@@ -198,14 +206,19 @@ def test_compare_is_reached_from_home_treatment_pages_and_the_explorer(site, cli
 
 def test_every_treatment_page_opens_with_two_to_four_key_points(site, client):
     for page in published():
-        root = parse_html(client.get(f"/treatments/{page.content['slug']}/").content.decode())
+        root = parse_html(
+            client.get(f"/treatments/{page.content['slug']}/").content.decode()
+        )
         article = root.find_all("article")[0]
         first_section = article.find_all("section")[0]
         assert first_section.attrs["class"] == "key-points", page.content["slug"]
         points = [li.text for li in first_section.find_all("li")]
         assert 2 <= len(points) <= 4, page.content["slug"]
     hormone = parse_html(client.get("/treatments/hormone-therapy/").content.decode())
-    assert [li.text for li in hormone.find_all("section", class_="key-points")[0].find_all("li")] == [
+    assert [
+        li.text
+        for li in hormone.find_all("section", class_="key-points")[0].find_all("li")
+    ] == [
         "It is mainly used to ease symptoms, by controlling the hormone-like substances a NET releases.",
         "It usually does not shrink the tumor, but it may slow its growth.",
         "The drugs are usually given as a shot (injection).",
@@ -215,7 +228,9 @@ def test_every_treatment_page_opens_with_two_to_four_key_points(site, client):
 def test_every_treatment_page_has_a_side_effects_section_never_silence(site, client):
     silent = []
     for page in published():
-        root = parse_html(client.get(f"/treatments/{page.content['slug']}/").content.decode())
+        root = parse_html(
+            client.get(f"/treatments/{page.content['slug']}/").content.decode()
+        )
         section = [
             s
             for s in root.find_all("section")
@@ -224,7 +239,10 @@ def test_every_treatment_page_has_a_side_effects_section_never_silence(site, cli
         assert len(section) == 1, page.content["slug"]
         if section[0].find_all("p", class_="no-side-effects"):
             silent.append(page.content["slug"])
-            assert "This page does not list side effects for this treatment." in section[0].text
+            assert (
+                "This page does not list side effects for this treatment."
+                in section[0].text
+            )
         else:
             assert section[0].find_all("ul", class_="side-effects")
     assert silent == [

@@ -32,14 +32,20 @@ SAID = {
     ("grade", "not-sure"): "you are not sure how fast it grows",
     ("hormones", "yes"): "it makes hormones that cause symptoms",
     ("hormones", "no"): "it does not make hormones that cause symptoms",
-    ("hormones", "not-sure"): "you are not sure if it makes hormones that cause symptoms",
+    (
+        "hormones",
+        "not-sure",
+    ): "you are not sure if it makes hormones that cause symptoms",
     ("extent", "localized"): "it has not spread",
     ("extent", "spread"): "it has spread",
     ("extent", "not-sure"): "you are not sure if it has spread",
     ("liver", "yes"): "it has spread to the liver",
     ("liver", "no"): "it has not spread to the liver",
     ("liver", "not-sure"): "you are not sure if it has spread to the liver",
-    ("surgery", "yes"): "your care team said surgery would be hard, or could not take out all of the tumor",
+    (
+        "surgery",
+        "yes",
+    ): "your care team said surgery would be hard, or could not take out all of the tumor",
     ("surgery", "no"): "your care team has not said that surgery would be hard",
     ("surgery", "not-sure"): "you are not sure what your care team said about surgery",
 }
@@ -174,7 +180,9 @@ def test_results_come_first_with_a_summary_of_the_answers(site, client):
         client, {"origin": "gi", "grade": "low", "liver": "no", "show": "1"}
     )
     main = root.find_all("main")[0]
-    sections = [s.attrs.get("id") or s.attrs.get("class") for s in main.find_all("section")]
+    sections = [
+        s.attrs.get("id") or s.attrs.get("class") for s in main.find_all("section")
+    ]
     assert sections[0] == "results"
     assert sections[-1] == "change-answers"
     assert summary_of(root) == (
@@ -242,9 +250,13 @@ def test_every_one_of_the_4096_sets_of_answers_gets_an_honest_page(site, client)
                 offered_procedures[name] = reasons
 
         # The seed's conditions, as stated there.
-        if ("Cytoreductive surgery" in offered_procedures) != (given.get("origin") == "gi"):
+        if ("Cytoreductive surgery" in offered_procedures) != (
+            given.get("origin") == "gi"
+        ):
             problem("cytoreductive surgery is for NETs in the GI tract, and only those")
-        if ("Enucleation" in offered_procedures) != (given.get("extent") == "localized"):
+        if ("Enucleation" in offered_procedures) != (
+            given.get("extent") == "localized"
+        ):
             problem("enucleation is offered exactly when the tumor has not spread")
         for name in LIVER_PROCEDURES:
             if (name in offered_procedures) != (given.get("liver") == "yes"):
@@ -281,9 +293,7 @@ def test_options_for_everyone_are_shown_apart_with_their_reviewed_sentence(
     }
 
 
-def test_liver_spread_offers_the_liver_procedures_with_their_own_reasons(
-    site, client
-):
+def test_liver_spread_offers_the_liver_procedures_with_their_own_reasons(site, client):
     found = offers(get_explore(client, {"liver": "yes"}))
     # Most reasons first; equal ones in the home page's order.
     assert list(found) == [
@@ -351,7 +361,9 @@ def test_contradictory_answers_are_pointed_out_and_nothing_is_claimed(site, clie
 def test_an_empty_submission_asks_for_at_least_one_answer(site, client, query_string):
     response = client.get(f"/explore/?{query_string}")
     assert response.status_code == 200
-    summary = parse_html(response.content.decode()).find_all("div", class_="error-summary")
+    summary = parse_html(response.content.decode()).find_all(
+        "div", class_="error-summary"
+    )
     assert len(summary) == 1
     assert EMPTY in summary[0].text
 
@@ -391,7 +403,9 @@ def test_an_unknown_answer_gets_a_message_linking_to_the_question(
     ["", "unknown=1", "t=surgery", "utm_source=newsletter"],
     ids=["nothing", "unknown-question", "other-page-parameter", "tracking"],
 )
-def test_addresses_without_answers_show_the_first_visit_page(site, client, query_string):
+def test_addresses_without_answers_show_the_first_visit_page(
+    site, client, query_string
+):
     response = client.get(f"/explore/?{query_string}")
     assert response.status_code == 200
     root = parse_html(response.content.decode())
@@ -427,7 +441,9 @@ def test_a_changed_fit_rule_shows_in_the_review_diff(site):
         **before,
         "fits": [{**before["fits"][0], "when": ["extent=spread"]}, *before["fits"][1:]],
     }
-    changed = [(kind, line) for kind, line in diff_snapshots(before, after) if kind != "same"]
+    changed = [
+        (kind, line) for kind, line in diff_snapshots(before, after) if kind != "same"
+    ]
     assert changed == [
         (
             "removed",
@@ -445,7 +461,10 @@ def test_a_changed_fit_rule_shows_in_the_review_diff(site):
 @pytest.mark.parametrize(
     "fits, message",
     [
-        ([{"when": ["extent=far"], "reason": "x"}], "'far' is not an answer to 'extent'"),
+        (
+            [{"when": ["extent=far"], "reason": "x"}],
+            "'far' is not an answer to 'extent'",
+        ),
         ([{"when": ["size=small"], "reason": "x"}], "unknown question 'size'"),
         ([{"when": ["grade=not-sure"], "reason": "x"}], "'not-sure' is not an answer"),
         ([{"when": [], "reason": "x"}], "needs at least one answer in 'when'"),

@@ -135,7 +135,11 @@ REFUSALS = [
         "treatments/02-surgery.md",
         '"origin=gi"',
         '"origin=moon"',
-        ["02-surgery.md", "procedure 3: fit rule 1", "'moon' is not an answer to 'origin'"],
+        [
+            "02-surgery.md",
+            "procedure 3: fit rule 1",
+            "'moon' is not an answer to 'origin'",
+        ],
     ),
     (
         "treatments/05-hormone-therapy.md",

@@ -48,7 +48,9 @@ def make_modality(
     user, slug="watchful-waiting", title="Watchful waiting", body=PLAIN_BODY, **fields
 ):
     """A small treatment page with one question, saved as revision 1 by user."""
-    fields.setdefault("key_points", ["It is a plan to watch the tumor.", "It uses scans."])
+    fields.setdefault(
+        "key_points", ["It is a plan to watch the tumor.", "It uses scans."]
+    )
     modality = Modality.objects.create(
         slug=slug,
         title=title,

@@ -404,7 +404,22 @@ class ModalityForm(ReviewableForm):
 
     class Meta:
         model = Modality
-        fields = "__all__"
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "order",
+            "review_specialty",
+            "key_points",
+            "body",
+            "fits",
+            "also_ask",
+            "aims",
+            "how_given",
+            "hospital_stay",
+            "drugs",
+            "side_effects",
+        )
 
     def clean_key_points(self):
         points = self.cleaned_data["key_points"]

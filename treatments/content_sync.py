@@ -161,7 +161,11 @@ def slugs(related):
 
 
 def with_unless(fit):
-    return {"when": fit["when"], "unless": fit.get("unless", []), "reason": fit["reason"]}
+    return {
+        "when": fit["when"],
+        "unless": fit.get("unless", []),
+        "reason": fit["reason"],
+    }
 
 
 def export_bundle() -> ContentBundle:

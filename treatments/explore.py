@@ -144,7 +144,9 @@ def validate_fit_rules(rules):
             raise ValueError(f"{where} must be a table with 'when' and 'reason'")
         unknown = set(rule) - {"when", "unless", "reason"}
         if unknown:
-            raise ValueError(f"{where} has unknown field(s): {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"{where} has unknown field(s): {', '.join(sorted(unknown))}"
+            )
         reason = rule.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError(f"{where} needs a 'reason' in plain words")

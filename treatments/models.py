@@ -20,7 +20,6 @@ from .review import (  # noqa: F401  (models Django must see)
     Specialty,
 )
 
-
 FIT_RULES_HELP = (
     "Which answers in “Find my options” make this fit, reviewed with the page. A list "
     'of rules like {"when": ["extent=spread", "hormones=yes"], "reason": "…"}: a rule '
