@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from tests.html_tree import parse_html
 from treatments.diffing import diff_snapshots
+from treatments.explore import matching_reasons
 from treatments.models import Modality
 
 NOT_ADVICE = "This is not medical advice."
@@ -479,3 +480,21 @@ def test_a_fit_rule_an_editor_gets_wrong_is_refused_with_a_clear_message(
     with pytest.raises(ValidationError) as error:
         record.full_clean()
     assert message in str(error.value.message_dict["fits"])
+
+
+def test_an_unless_answer_keeps_a_rule_from_applying():
+    rules = [
+        {
+            "when": ["grade=low"],
+            "unless": ["hormones=yes"],
+            "reason": "Slow and quiet.",
+        },
+        {"when": ["grade=low"], "reason": "Slow."},
+    ]
+    assert [r.text for r in matching_reasons(rules, {"grade": "low"})] == [
+        "Slow and quiet.",
+        "Slow.",
+    ]
+    assert [
+        r.text for r in matching_reasons(rules, {"grade": "low", "hormones": "yes"})
+    ] == ["Slow."]

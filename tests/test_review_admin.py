@@ -56,7 +56,11 @@ def decide(client, record, content_hash, decision="approve", note=""):
     )
 
 
-SLOW_FIT = {"when": ["grade=low"], "reason": "It may be a choice for a slow tumor."}
+SLOW_FIT = {
+    "when": ["grade=low"],
+    "unless": [],
+    "reason": "It may be a choice for a slow tumor.",
+}
 
 
 def make_full_modality(editor):
@@ -91,6 +95,40 @@ def public_text(client, record):
 
 
 # Editing ------------------------------------------------------------------------------
+
+
+def test_an_editor_writes_fit_rules_as_lines_and_a_wrong_answer_is_named(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    client.force_login(editor)
+    data = open_change_form(client, record)
+    assert data["fits"] == "grade=low: It may be a choice for a slow tumor."
+
+    refused = save_change_form(
+        client, record, data, fits="grade=slow and hormones=yes: It may fit."
+    )
+    assert "line 1: &#x27;slow&#x27; is not an answer to &#x27;grade&#x27;" in (
+        refused.content.decode()
+    )
+    record.refresh_from_db()
+    assert record.fits == [SLOW_FIT]
+
+    save_change_form(
+        client,
+        record,
+        data,
+        fits="grade=low unless hormones=yes or extent=spread: It may fit a slow tumor.",
+    )
+    record.refresh_from_db()
+    assert record.fits == [
+        {
+            "when": ["grade=low"],
+            "unless": ["hormones=yes", "extent=spread"],
+            "reason": "It may fit a slow tumor.",
+        }
+    ]
+    assert record.latest_revision.snapshot["fits"] == record.fits
 
 
 def test_an_editor_saves_a_page_with_its_inlines_as_a_new_draft(

@@ -12,6 +12,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from .diffing import diff_snapshots
+from .explore import answer_references, fit_rules_as_text, fit_rules_from_text
 from .models import (
     AuditEntry,
     Drug,
@@ -395,7 +396,45 @@ class LinesField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+class FitRulesField(forms.CharField):
+    """Fit rules in the database, one readable line each in the admin."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 100})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "Which answers in “Find my options” make this fit, one rule a line: the "
+            "answers, a colon, then the reason the patient reads. For example: "
+            "“extent=spread and hormones=yes: When a NET has spread, surgery may "
+            "still help ease the symptoms it causes.” Add “unless liver=yes” before "
+            "the colon for answers that speak against it. Answers: "
+            + ", ".join(answer_references())
+            + ".",
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return fit_rules_as_text(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        try:
+            return fit_rules_from_text(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class ProcedureForm(forms.ModelForm):
+    fits = FitRulesField(label="When it may be used")
+
+    class Meta:
+        model = Procedure
+        fields = ("name", "description", "fits", "order")
+
+
 class ModalityForm(ReviewableForm):
+    fits = FitRulesField(label="When it may be used")
     key_points = LinesField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -432,6 +471,7 @@ class ModalityForm(ReviewableForm):
 
 class ProcedureInline(admin.StackedInline):
     model = Procedure
+    form = ProcedureForm
     extra = 0
     fields = ("name", "description", "fits", "order")
 

@@ -158,9 +158,62 @@ def validate_fit_rules(rules):
             if not isinstance(answers, list):
                 raise ValueError(f"{where}: '{key}' must be a list")
             for item in answers:
-                check_answer_reference(item, f"{where}: '{key}'")
+                check_answer_reference(
+                    item, where if key == "when" else f"{where}, unless"
+                )
         if len({item.split("=")[0] for item in when}) != len(when):
             raise ValueError(f"{where}: 'when' names one question twice")
+
+
+def fit_rules_as_text(rules):
+    """Fit rules as editors write them, one a line:
+    "extent=spread and hormones=yes unless grade=faster: the reason"."""
+    lines = []
+    for rule in rules:
+        condition = " and ".join(rule["when"])
+        if rule.get("unless"):
+            condition += " unless " + " or ".join(rule["unless"])
+        lines.append(f"{condition}: {rule['reason']}")
+    return "\n".join(lines)
+
+
+def fit_rules_from_text(text):
+    """The editors' lines back as rules; raise ValueError naming the line at fault."""
+    rules = []
+    for n, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        condition, colon, reason = line.partition(":")
+        if not colon:
+            raise ValueError(
+                f"line {n} needs a colon between the answers and the reason, "
+                "e.g. “grade=low: Active surveillance may be a choice…”"
+            )
+        when, _, unless = condition.partition(" unless ")
+        rules.append(
+            {
+                "when": [part.strip() for part in when.split(" and ") if part.strip()],
+                "unless": [
+                    part.strip() for part in unless.split(" or ") if part.strip()
+                ],
+                "reason": reason.strip(),
+            }
+        )
+        try:
+            validate_fit_rules(rules[-1:])
+        except ValueError as error:
+            raise ValueError(str(error).replace("fit rule 1", f"line {n}", 1)) from None
+    return rules
+
+
+def answer_references():
+    """Every answer a fit rule may name, for the editors' help text."""
+    return [
+        f"{name}={answer.value}"
+        for name, question in QUESTIONS.items()
+        for answer in question.answers
+        if answer.value != NOT_SURE
+    ]
 
 
 def check_answer_reference(item, where):
