@@ -74,8 +74,9 @@ def toml_prose(data):
 def prose_of(path):
     """What a patient reads from one content file, as plain sentences.
 
-    For a Markdown file: the summary, the body, and the procedures and questions
-    its front matter holds (they are shown on the same page).
+    For a Markdown file: the summary, the body, and the key points, procedures, fit
+    reasons, compare cells and questions its front matter holds (they are shown on
+    the same page, the explorer and the compare page).
     """
     if path.suffix == ".md":
         front, body = split_front_matter(path)
@@ -83,7 +84,15 @@ def prose_of(path):
             [
                 as_sentence(front["summary"]),
                 markdown_prose(body),
+                *[as_sentence(point) for point in front.get("key_points", [])],
+                toml_prose(
+                    {
+                        key: front.get(key, "")
+                        for key in ("aims", "how_given", "hospital_stay", "also_ask")
+                    }
+                ),
                 toml_prose({"procedures": front.get("procedures", [])}),
+                toml_prose({"fits": front.get("fits", [])}),
                 *[as_sentence(question) for question in front.get("questions", [])],
             ]
         ).strip()

@@ -332,14 +332,17 @@ def test_the_first_use_of_each_term_in_the_body_links_to_its_meaning(site, clien
             f"aria-describedby define-{slug} must name one element"
         )
         assert described[0].text == definitions[slug]
-        section = [a for a in described[0].ancestors() if a.tag == "section"][0]
+        # Folded away in a <details>: the inline link already explains the word.
+        section = [a for a in described[0].ancestors() if a.tag == "details"][0]
         assert "page-terms" in section.attrs["class"].split()
-        assert section.find_all("h2")[0].text == "Words on this page"
+        assert section.find_all("summary")[0].text == (
+            f"Words on this page ({len(expected_links)})"
+        )
 
-    assert len(root.find_all("section", class_="page-terms")) == 1
+    assert len(root.find_all("details", class_="page-terms")) == 1
     listed = [
         dfn.text
-        for dfn in root.find_all("section", class_="page-terms")[0].find_all("dfn")
+        for dfn in root.find_all("details", class_="page-terms")[0].find_all("dfn")
     ]
     terms = {s["slug"]: s["term"] for s in published_snapshots()}
     assert listed == [terms[slug] for slug in expected_links]
@@ -361,8 +364,19 @@ def test_a_term_used_first_in_a_heading_is_linked_in_the_text_after_it(site, cli
     headings = [h.text for h in root.find_all("div", class_="prose")[0].find_all("h2")]
     assert "Side effects and quality of life" in headings
     links = {a.attrs["href"]: a.text for a in root.find_all("a", class_="term")}
-    assert links["/glossary/#term-side-effect"] == "Side effects"
     assert links["/glossary/#term-quality-of-life"] == "quality of life"
+
+
+def test_in_text_side_effects_are_not_sent_to_the_glossary(site, client):
+    """The menu's "Side effects" is the list of side effects: the same words in the
+    text must not lead somewhere else."""
+    for url in ("/", "/treatments/chemotherapy/", "/treatments/hormone-therapy/"):
+        root = get_page(client, url)
+        assert [
+            a.text
+            for a in root.find_all("a", class_="term")
+            if a.text.lower().startswith("side effect")
+        ] == [], url
 
 
 # link_terms itself ---------------------------------------------------------------------------

@@ -116,8 +116,17 @@ def test_render_markdown_leaves_nothing_that_can_run(payload):
     source = f"## Before\n\nSome text.\n\n{payload}\n\nAfter."
     html = render_markdown(source)
     assert runnable_parts(html) == []
-    assert "<h2>Before</h2>" in html
+    assert '<h2 id="section-before">Before</h2>' in html
     assert "After." in html
+
+
+def test_headings_get_prefixed_ids_and_ids_written_as_html_are_dropped():
+    html = render_markdown(
+        '## What it is\n\n<h2 id="main">Taken</h2>\n\n<h3 id="define-net">X</h3>'
+    )
+    assert html == (
+        '<h2 id="section-what-it-is">What it is</h2>\n<h2>Taken</h2>\n\n<h3>X</h3>'
+    )
 
 
 def test_render_markdown_keeps_headings_lists_and_emphasis():
@@ -125,8 +134,8 @@ def test_render_markdown_keeps_headings_lists_and_emphasis():
         "## Goals\n\n### Smaller\n\n- one\n- two\n\n1. first\n2. second\n\n"
         "**bold** and *soft*"
     )
-    assert "<h2>Goals</h2>" in html
-    assert "<h3>Smaller</h3>" in html
+    assert '<h2 id="section-goals">Goals</h2>' in html
+    assert '<h3 id="section-smaller">Smaller</h3>' in html
     assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html
     assert "<ol>\n<li>first</li>\n<li>second</li>\n</ol>" in html
     assert "<strong>bold</strong>" in html
@@ -181,7 +190,7 @@ def test_saved_modality_stores_only_sanitized_html(db):
     """body_html is what public pages show (publishing takes more than saving)."""
     modality = make_modality(body=HOSTILE_BODY)
     modality.refresh_from_db()
-    assert "<h2>Safe heading</h2>" in modality.body_html
+    assert '<h2 id="section-safe-heading">Safe heading</h2>' in modality.body_html
     assert "Safe words stay." in modality.body_html
     assert runnable_parts(modality.body_html) == []
     assert "javascript:" not in modality.body_html.lower()

@@ -56,7 +56,7 @@ def snapshot_lines(snapshot) -> list[str]:
         lines.append(f"Type: {item['name']}: {item['description']}")
         lines.extend(fit_lines(f"{item['name']} may be used", item.get("fits", [])))
     for item in snapshot.get("drugs", []):
-        how = f", given {item['how_given']}" if item.get("how_given") else ""
+        how = f", {item['how_given']}" if item.get("how_given") else ""
         lines.append(
             f"Medicine: {item['brand_name']} ({item['generic_name']}){how}. {item['description']}"
         )

@@ -131,6 +131,13 @@ class Page(Reviewable):
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 
+    @property
+    def reviewed_by_label(self):
+        # The policy and privacy pages say how we work, not what medicine says.
+        if self.public_slug in ("policy", "privacy"):
+            return "Reviewed for accuracy by"
+        return super().reviewed_by_label
+
     def get_absolute_url(self):
         if self.public_slug in ("policy", "privacy"):
             return reverse(f"treatments:{self.public_slug}")
@@ -209,7 +216,8 @@ class Drug(models.Model):
     how_given = models.CharField(
         max_length=120,
         blank=True,
-        help_text="Only where our sources say, e.g. “as a shot (injection)”.",
+        help_text="Only where our sources say. It follows the drug's name after a comma, "
+        "e.g. “usually given as a shot (injection)”.",
     )
     description = models.TextField(blank=True)
 

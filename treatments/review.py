@@ -280,6 +280,9 @@ class ReviewableQuerySet(models.QuerySet):
 class Reviewable(models.Model):
     """Content that reaches patients only after a second person's medical sign-off."""
 
+    # How the public page names the sign-off it had.
+    reviewed_by_label = "Medically reviewed by"
+
     review_state = models.CharField(
         max_length=20,
         choices=ReviewState.choices,

@@ -25,14 +25,24 @@ def search_document(record) -> dict | None:
     if isinstance(record, Modality):
         drugs = [f"{d['brand_name']} {d['generic_name']}" for d in content["drugs"]]
         procedures = [p["name"] for p in content["procedures"]]
+        side_effects = [effect["name"] for effect in content["side_effects"]]
         return {
             "kind_label": "Treatment",
             "title": content["title"],
             "keywords": " ".join(drugs + procedures),
             "text": " ".join(
-                [content["summary"], strip_tags(content["body_html"])]
-                + [p["description"] for p in content["procedures"]]
-                + [d["description"] for d in content["drugs"]]
+                [content["summary"], *content.get("key_points", [])]
+                + [html_text(content["body_html"])]
+                + [f"{p['name']}: {p['description']}" for p in content["procedures"]]
+                + [
+                    f"{d['brand_name']} ({d['generic_name']}): {d['description']}"
+                    for d in content["drugs"]
+                ]
+                + (
+                    [f"Possible side effects: {', '.join(side_effects)}."]
+                    if side_effects
+                    else []
+                )
             ),
             "url": record.get_absolute_url(),
         }
@@ -57,10 +67,17 @@ def search_document(record) -> dict | None:
             "kind_label": "Page",
             "title": content["title"],
             "keywords": "",
-            "text": content["summary"] + " " + strip_tags(content["body_html"]),
+            "text": content["summary"] + " " + html_text(content["body_html"]),
             "url": record.get_absolute_url(),
         }
     return None
+
+
+def html_text(html):
+    """Rendered Markdown as plain sentences: a heading ends with a full stop, so a
+    snippet never runs "What it is" into the sentence after it."""
+    html = re.sub(r"(?<![.?!:])\s*</h([1-6])>", r".</h\1>", html)
+    return " ".join(strip_tags(html).split())
 
 
 def refresh_search_entry(record):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("glossary/", views.glossary, name="glossary"),
     path("my-questions/", views.my_questions, name="my-questions"),
+    path("my-questions/print/", views.my_questions_print, name="my-questions-print"),
     path("search/", views.search_view, name="search"),
     path(
         "sitemap.xml",

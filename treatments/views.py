@@ -266,12 +266,17 @@ def compare(request):
     return response
 
 
+def chosen_treatments(request):
+    """All published treatments, and those the address picks (?t=…), in home order."""
+    pages = Modality.objects.published_contents("order", "title")
+    wanted = set(request.GET.getlist("t"))
+    return pages, [page for page in pages if page.content["slug"] in wanted]
+
+
 @public_page("treatments")
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
-    pages = Modality.objects.published_contents("order", "title")
-    wanted = set(request.GET.getlist("t"))
-    chosen = [page for page in pages if page.content["slug"] in wanted]
+    pages, chosen = chosen_treatments(request)
     return render(
         request,
         "treatments/my_questions.html",
@@ -281,6 +286,13 @@ def my_questions(request):
             "chosen_slugs": {p.content["slug"] for p in chosen},
         },
     )
+
+
+@public_page("treatments")
+def my_questions_print(request):
+    """The same list alone on the page, ready for the browser's Print or Share."""
+    _, chosen = chosen_treatments(request)
+    return render(request, "treatments/my_questions_print.html", {"chosen": chosen})
 
 
 @public_page("treatments", "side-effects", "pages", "glossary")

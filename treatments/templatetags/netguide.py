@@ -1,7 +1,8 @@
 import json
+import re
 
 from django import template
-from django.utils.html import _json_script_escapes
+from django.utils.html import _json_script_escapes, strip_tags
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -26,3 +27,12 @@ def when_it_may_be_used(content):
     if content.get("also_ask"):
         sentences.append(content["also_ask"])
     return list(dict.fromkeys(sentences))
+
+
+HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+
+
+@register.filter
+def h2_headings(html):
+    """(id, text) of each second-level heading in rendered Markdown, for contents lists."""
+    return [(anchor, strip_tags(text)) for anchor, text in HEADING.findall(html or "")]
