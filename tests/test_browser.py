@@ -564,3 +564,39 @@ def test_four_options_compare_without_sideways_scrolling_and_print_with_the_phon
     assert printed_phone and "(888) 552-6760" in printed_text
     if pdf_pages is not None:
         assert 1 <= pdf_pages <= 2, pdf_pages
+
+
+# --- A phone in a waiting room: what the first screen shows, what paper shows ----------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_a_phone_the_answer_is_in_the_first_screen_and_paper_has_the_phone(
+    browser, live_server, published_site
+):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    problems = []
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        card = page.locator("#options .card").first.bounding_box()
+        if card["y"] + 40 > 800:
+            problems.append(f"the first treatment card starts at {card['y']:.0f} px")
+        for slug in TREATMENT_SLUGS:
+            page.goto(f"{live_server.url}/treatments/{slug}/")
+            points = page.locator(".key-points").bounding_box()
+            if points is None or points["y"] > 600:
+                problems.append(f"{slug}: the key points start at {points}")
+            if not page.locator("nav.contents a").count():
+                problems.append(f"{slug}: no contents list")
+        for path in [p for _, p, status in public_pages() if status == 200] + [
+            "/my-questions/print/?t=surgery"
+        ]:
+            page.goto(live_server.url + path)
+            page.emulate_media(media="print")
+            phone = page.locator("footer .print-only")
+            if not phone.is_visible() or "(888) 552-6760" not in phone.inner_text():
+                problems.append(f"{path}: no phone number on paper")
+            page.emulate_media(media="screen")
+    finally:
+        context.close()
+    assert problems == []

@@ -546,3 +546,150 @@ def test_every_fact_of_the_seed_page_is_on_the_site(published_site, client):
         if not re.search(rf"(?<!\w){re.escape(fact)}(?!\w)", site_text, re.IGNORECASE)
     ]
     assert missing == []
+
+
+# A phone in a waiting room ---------------------------------------------------------
+
+
+def test_the_home_page_lists_the_options_right_after_a_short_introduction(site, client):
+    root = get_page(client, "/")
+    main = root.find_all("main")[0]
+    first_blocks = [
+        e.tag
+        for e in main.children
+        if getattr(e, "tag", None) in {"h1", "p", "section", "div"}
+    ]
+    assert first_blocks[:3] == ["h1", "p", "section"]
+    assert main.find_all("section")[0].attrs["id"] == "options"
+    menu = {a.text: a.attrs["href"] for a in root.find_all("nav")[0].find_all("a")}
+    assert menu["Treatments"] == "/#options"
+
+
+@pytest.mark.parametrize(
+    "url, current",
+    [
+        ("/", ("Treatments", "page")),
+        ("/treatments/surgery/", ("Treatments", "true")),
+        ("/explore/", ("Find my options", "page")),
+        ("/compare/", ("Compare", "page")),
+        ("/side-effects/nausea/", ("Side effects", "true")),
+        ("/glossary/", ("Words explained", "page")),
+    ],
+)
+def test_the_menu_marks_where_the_reader_is(site, client, url, current):
+    nav = get_page(client, url).find_all("nav")[0]
+    marked = [
+        (a.text, a.attrs["aria-current"])
+        for a in nav.find_all("a")
+        if "aria-current" in a.attrs
+    ]
+    assert marked == [current]
+
+
+def test_every_treatment_page_has_a_contents_list_of_its_sections(site, client):
+    for slug in TREATMENT_SLUGS:
+        root = get_page(client, f"/treatments/{slug}/")
+        contents = [
+            n
+            for n in root.find_all("nav")
+            if n.attrs.get("aria-labelledby") == "contents-heading"
+        ]
+        assert len(contents) == 1, slug
+        targets = [a.attrs["href"].lstrip("#") for a in contents[0].find_all("a")]
+        assert "side-effects-heading" in targets, slug
+        for target in targets:
+            assert len(root.find_all(None, id=target)) == 1, (slug, target)
+    surgery = get_page(client, "/treatments/surgery/")
+    contents = [
+        n
+        for n in surgery.find_all("nav")
+        if n.attrs.get("aria-labelledby") == "contents-heading"
+    ][0]
+    assert [a.text for a in contents.find_all("a")][-4:] == [
+        "When it may be used",
+        "Types and procedures",
+        "Possible side effects",
+        "Questions to ask",
+    ]
+
+
+def test_medicines_read_as_one_sentence(site, client):
+    drugs = get_page(client, "/treatments/hormone-therapy/").find_all(
+        "ul", class_="drugs"
+    )[0]
+    assert (
+        "Sandostatin (octreotide), usually given as a shot (injection)." in drugs.text
+    )
+    assert "given Usually" not in drugs.text
+
+
+def test_no_treatment_page_says_when_it_may_be_used_twice(site, client):
+    for slug in TREATMENT_SLUGS:
+        headings = [
+            h.text for h in get_page(client, f"/treatments/{slug}/").find_all("h2")
+        ]
+        assert headings.count("When it may be used") <= 1, slug
+
+
+@pytest.mark.parametrize(
+    "url, stretched",
+    [
+        ("/treatments/radiation-therapy/", "new option"),
+        ("/treatments/gastroenterology/", "gentle"),
+        (
+            "/treatments/interventional-radiology/",
+            "Some side effects may show up in the days or weeks",
+        ),
+        (
+            "/treatments/targeted-therapy/",
+            "which your care team may check with extra tests",
+        ),
+        ("/treatments/prrt/", "which your care team may check with extra tests"),
+        ("/treatments/clinical-trials/", "at any stage"),
+        ("/treatments/surgery/", "main tumor"),
+        ("/glossary/", "Hormone therapy uses drugs that act like a natural hormone"),
+    ],
+)
+def test_text_stays_within_what_our_source_says(site, client, url, stretched):
+    assert stretched.lower() not in get_page(client, url).text.lower()
+
+
+def test_the_policy_page_says_where_the_facts_come_from(site, client):
+    text = get_page(client, "/medical-and-editorial-policy/").text
+    assert "trusted medical sources" not in text
+    assert "June 2022" in text
+    assert "Reviewed for accuracy by" in text
+    assert "Medically reviewed by" not in text
+    assert "Medically reviewed by" in get_page(client, "/treatments/surgery/").text
+
+
+def test_the_privacy_notice_is_in_every_footer(site, client):
+    for url in ("/", "/treatments/surgery/", "/explore/", "/glossary/"):
+        footer = get_page(client, url).find_all("footer")[0]
+        assert "/privacy/" in hrefs(footer), url
+
+
+def test_my_questions_has_a_print_view_and_a_tap_to_call_number(site, client):
+    root = get_page(client, "/my-questions/?t=surgery&t=chemotherapy")
+    links = {a.text: a.attrs["href"] for a in root.find_all("a")}
+    assert links["Print view"] == "/my-questions/print/?t=surgery&t=chemotherapy"
+    assert links[PHONE_TEXT] == PHONE_HREF
+    printed = get_page(client, "/my-questions/print/?t=surgery&t=chemotherapy")
+    assert printed.find_all("body")[0].attrs["class"] == "print-view"
+    assert [
+        h.text
+        for h in printed.find_all("section", class_="question-sheet")[0].find_all("h2")
+    ] == ["Surgery"]
+    assert not printed.find_all("form")
+
+
+def test_every_page_prints_the_phone_number(site, client):
+    for url in (
+        "/",
+        "/treatments/surgery/",
+        "/compare/?t=surgery&t=prrt",
+        "/my-questions/print/?t=prrt",
+    ):
+        footer = get_page(client, url).find_all("footer")[0]
+        printed = footer.find_all("p", class_="print-only")
+        assert printed and PHONE_TEXT in printed[0].text, url

@@ -356,3 +356,36 @@ def test_a_page_titled_with_the_word_ranks_above_pages_that_only_mention_it(
 def test_small_typos_still_find_the_page(site, client, query, expected):
     needs_postgresql()
     assert expected in urls(search_page(client, query)), query
+
+
+# Finding a treatment by what its page lists -----------------------------------------
+
+
+def test_a_side_effect_name_finds_the_treatments_that_list_it(site, client):
+    found = urls(search_page(client, "hair loss"))
+    assert "/side-effects/hair-loss/" in found
+    assert "/treatments/chemotherapy/" in found
+
+
+def test_a_generic_drug_name_shows_in_the_snippet(site, client):
+    [(url, _, snippet)] = [
+        r for r in results(search_page(client, "everolimus")) if "targeted" in r[0]
+    ]
+    assert "<mark>everolimus</mark>" in snippet
+
+
+def test_snippets_keep_headings_apart_from_the_sentence_after_them(site, client):
+    texts = [
+        visible(snippet)
+        for url, _, snippet in results(search_page(client, "targeted"))
+        if url == "/treatments/targeted-therapy/"
+    ]
+    assert texts
+    assert "What it is Targeted" not in " ".join(texts)
+    assert "What it is. " in search_entry_text("targeted-therapy")
+
+
+def search_entry_text(slug):
+    from treatments.models import SearchEntry
+
+    return SearchEntry.objects.get(url=f"/treatments/{slug}/").text
