@@ -1,4 +1,5 @@
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
@@ -23,6 +25,25 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class Clock:
+    """The time as tests set it: timezone.now() returns `now` until moved."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A test clock, starting on Wednesday 10 June 2026, 10:00 in New York."""
+    clock = Clock(datetime(2026, 6, 10, 14, 0, tzinfo=UTC))
+    monkeypatch.setattr(timezone, "now", lambda: clock.now)
+    return clock
 
 
 @pytest.fixture
