@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -42,7 +43,18 @@ class Clock:
 def clock(monkeypatch):
     """A test clock, starting on Wednesday 10 June 2026, 10:00 in New York."""
     clock = Clock(datetime(2026, 6, 10, 14, 0, tzinfo=UTC))
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
+    real_now = timezone.now
+
+    def now():
+        return clock.now
+
+    monkeypatch.setattr(timezone, "now", now)
+    # Fields declared with default=timezone.now hold the real function: point them here.
+    for model in apps.get_models():
+        for field in model._meta.fields:
+            if field.default is real_now:
+                # Field caches the default's callable as _get_default.
+                monkeypatch.setitem(field.__dict__, "_get_default", now)
     return clock
 
 
