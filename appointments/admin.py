@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import (
     FINISHED,
@@ -122,14 +123,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     list_display = (
         "__str__",
         "call_back",
-        "status",
         "assigned_to",
-        "treatment",
-        "language",
-        "interpreter",
-        "duplicate",
-        "team_email",
-        "created_at",
+        "treatment_column",
+        "language_column",
+        "flags",
+        "received",
     )
     list_filter = (
         QueueFilter,
@@ -239,9 +237,38 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             )
         return format_html('<span class="due">{} left</span>', duration(left))
 
-    @admin.display(description="possible duplicate", boolean=True)
-    def duplicate(self, obj):
-        return getattr(obj, "possible_duplicate", False)
+    @admin.display(description="received", ordering="created_at")
+    def received(self, obj):
+        return timezone.localtime(obj.created_at).strftime("%b %-d, %H:%M")
+
+    @admin.display(description="treatment", ordering="treatment")
+    def treatment_column(self, obj):
+        return obj.treatment or "-"
+
+    @admin.display(description="language", ordering="language")
+    def language_column(self, obj):
+        return obj.get_language_display().split(" (")[-1].rstrip(")")
+
+    @admin.display(description="to note")
+    def flags(self, obj):
+        """One short column for what changes the call: fewer columns fit a phone."""
+        notes = []
+        if obj.interpreter:
+            notes.append(("", "Interpreter"))
+        if getattr(obj, "possible_duplicate", False):
+            notes.append(("", "Same phone this week"))
+        notification = getattr(obj, "notification", None)
+        if notification and notification.status == Notification.State.FAILED:
+            notes.append(
+                (
+                    "overdue",
+                    f"Team email failed ({notification.attempts} tr"
+                    f"{'y' if notification.attempts == 1 else 'ies'})",
+                )
+            )
+        if not notes:
+            return "-"
+        return format_html_join(mark_safe("<br>"), '<span class="{}">{}</span>', notes)
 
     @admin.display(description="team email")
     def team_email(self, obj):

@@ -294,8 +294,8 @@ def test_filters_for_assignment_treatment_and_language(
     )
     page = dom(client.get(ADMIN_LIST))
     row = page.find("table", id="result_list").find("tbody").find_all("tr")[0]
-    assert row.find("td", class_="field-treatment").text == "surgery"
-    assert row.find("td", class_="field-language").text == "Español (Spanish)"
+    assert row.find("td", class_="field-treatment_column").text == "surgery"
+    assert row.find("td", class_="field-language_column").text == "Spanish"
 
 
 # Attempts and history -----------------------------------------------------------------
@@ -414,8 +414,8 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
 
     client = logged_in(coordinator)
     assert [row[0] for row in queue_rows(client, "?email=failed")] == [str(item)]
-    cell = dom(client.get(ADMIN_LIST)).find("td", class_="field-team_email")
-    assert cell.text == "Failed (1 try)"
+    cell = dom(client.get(ADMIN_LIST)).find("td", class_="field-flags")
+    assert cell.text == "Team email failed (1 try)"
     index = dom(client.get("/admin/")).find("ul", class_="queue-counts")
     assert "1 team email failed" in index.text
 
