@@ -682,3 +682,28 @@ def test_the_rate_limit_key_is_a_keyed_hash_of_the_address(settings, rf):
     settings.SECRET_KEY = "another-secret-key-for-this-test-only"
     assert throttle_key(request) != key
     assert re.fullmatch(r"appointment-requests:[0-9a-f]{64}", key)
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_names_the_service_the_rights_and_what_is_kept(
+    published_site,
+):
+    page = dom(Client().get("/privacy/")).find("main")
+    headings = [h.text for h in page.find_all("h2")]
+    for heading in ("Who we are", "Who sees your details", "Your rights"):
+        assert heading in headings
+    text = page.text
+    for promise in (
+        "NET Guide runs this site and its appointment team.",
+        "ask for our privacy lead",
+        "we use your internet address",
+        "We keep the code for one hour",
+        "So can a few site managers who keep the site running.",
+        "we write down who did it and when",
+        "Tell you what we hold about you",
+        "Fix details that are wrong",
+        "complain to the office that protects health privacy",
+        "we keep only facts that do not say who you are",
+    ):
+        assert promise in text, promise
+    assert "Only our appointment team can see your request." not in text
