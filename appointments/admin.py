@@ -318,7 +318,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
+        # A form shown again with its errors shows the details too.
+        if response.status_code == 200:
             obj = response.context_data.get("original")
             if obj is not None:
                 AccessLogEntry.record(request.user, obj, AccessLogEntry.Action.VIEWED)

@@ -123,9 +123,6 @@ class AppointmentRequestQuerySet(models.QuerySet):
             "pk",
         )
 
-    # Kept for callers that read the old name.
-    waiting_first = queue
-
     def with_possible_duplicates(self):
         """Flags requests from a phone number that asked again within a week."""
         window = timedelta(days=settings.APPOINTMENT_DUPLICATE_WINDOW_DAYS)
