@@ -97,6 +97,14 @@ class AppointmentRequestForm(forms.ModelForm):
         model = AppointmentRequest
         fields = ("status", "assigned_to")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != Status.EXPIRED:
+            # Only the retention rule expires a request: it removes the details too.
+            self.fields["status"].choices = [
+                c for c in self.fields["status"].choices if c[0] != Status.EXPIRED
+            ]
+
 
 class CallAttemptInline(admin.TabularInline):
     model = CallAttempt

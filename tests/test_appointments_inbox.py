@@ -376,6 +376,13 @@ def test_status_changes_keep_old_and_new_values_and_bulk_actions_are_recorded(
         "changed",
         "Status: Closed → Contacted",
     )
+    # Only the retention rule expires a request (it removes the details as well).
+    select = dom(client.get(one.get_admin_url())).find("select", name="status")
+    assert [o.attrs["value"] for o in select.find_all("option")] == [
+        "new",
+        "contacted",
+        "closed",
+    ]
 
 
 @pytest.mark.django_db
