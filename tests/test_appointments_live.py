@@ -27,7 +27,9 @@ from .test_appointments import PATIENT
 FORM_PATH = "/appointments/request/"
 SENT_PATH = "/appointments/request/sent/"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the migrations' data (groups, content types) is put back after
+# each test, as the other transactional test files expect.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
