@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from .models import AppointmentRequest, BestTime, Requester
+from .models import AppointmentRequest, BestTime, Language, Requester
 
 PHONE_DIGITS = re.compile(r"[0-9]")
 
@@ -60,6 +60,8 @@ class AppointmentRequestForm(forms.ModelForm):
             "email",
             "requester",
             "best_time",
+            "language",
+            "interpreter",
             "treatment",
             "message",
             "consent",
@@ -69,14 +71,18 @@ class AppointmentRequestForm(forms.ModelForm):
             "name": "Your name",
             "email": "Email (optional)",
             "best_time": "Best time to call",
+            "language": "Which language should we speak?",
+            "interpreter": "I would like a medical interpreter on the call.",
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "best_time": forms.RadioSelect,
             "requester": forms.RadioSelect,
+            "language": forms.RadioSelect,
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
         }
+        help_texts = {"interpreter": ""}
         error_messages = {
             "name": {"required": "Please tell us your name."},
             "requester": {"required": "Please tell us who is asking."},
@@ -94,6 +100,9 @@ class AppointmentRequestForm(forms.ModelForm):
         )
         self.fields["requester"].choices = Requester.choices
         self.fields["best_time"].choices = BestTime.choices
+        self.fields["language"].choices = Language.choices
+        # A form opened before this question existed still goes through.
+        self.fields["language"].required = False
         self.fields["message"].label = "Anything you want us to know (optional)"
         self.fields[
             "message"
@@ -107,6 +116,9 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or Language.ENGLISH
 
     def clean_message(self):
         return self.cleaned_data["message"].strip()

@@ -1,36 +1,61 @@
 """A few requests an hour from one address, counted in Django's cache."""
 
-import hashlib
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from netguide.admin_site import client_address
 
 logger = logging.getLogger("netguide.appointments")
+WINDOW_SECONDS = 3600
 
 
 def throttle_key(request):
-    # A hash, so the cache holds no address in the clear.
-    address = client_address(request).encode()
-    return "appointment-requests:" + hashlib.sha256(address).hexdigest()
+    # A keyed hash: without the secret key nobody can try every address to undo it.
+    digest = salted_hmac(
+        "netguide.appointments.throttle", client_address(request), algorithm="sha256"
+    ).hexdigest()
+    return "appointment-requests:" + digest
 
 
 def over_limit(request):
+    """A quick look before the form is read; take_slot() is what decides."""
     try:
-        return (
-            cache.get(throttle_key(request)) or 0
-        ) >= settings.APPOINTMENT_REQUESTS_PER_HOUR
+        count = cache.get(throttle_key(request)) or 0
     except Exception:
         logger.warning("Appointment rate limit unavailable: cache error")
         return False
+    return count >= settings.APPOINTMENT_REQUESTS_PER_HOUR
 
 
-def count_request(request):
+def take_slot(request):
+    """Count this request and say whether it is within the limit.
+
+    One atomic increment, judged by its own result: requests arriving at once each get
+    a different number, so no more than the limit get through.
+    """
     key = throttle_key(request)
     try:
-        cache.add(key, 0, 3600)
-        cache.incr(key)
+        for _ in range(2):
+            cache.add(key, 0, WINDOW_SECONDS)
+            try:
+                count = cache.incr(key)
+                break
+            except ValueError:  # the key expired between add and incr: again
+                continue
+        else:
+            return True
     except Exception:
         logger.warning("Appointment rate limit unavailable: cache error")
+        return True
+    return count <= settings.APPOINTMENT_REQUESTS_PER_HOUR
+
+
+def give_back_slot(request):
+    """The same form arrived twice at once: only one request was made."""
+    try:
+        cache.decr(throttle_key(request))
+    except Exception:
+        pass

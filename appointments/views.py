@@ -3,15 +3,16 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from treatments.models import Modality
 
 from .forms import AppointmentRequestForm
-from .models import AppointmentRequest
-from .notifications import notify_new_request
-from .throttle import count_request, over_limit
+from .models import AppointmentRequest, Notification
+from .notifications import RedirectThenNotify
+from .throttle import give_back_slot, over_limit, take_slot
 
 TREATMENT_PATH = re.compile(r"^/treatments/([a-z0-9-]+)/$")
 TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -50,19 +51,22 @@ def request_appointment(request):
             return render(request, "appointments/blocked.html", status=200)
         if form.is_valid():
             token = form.cleaned_data["submission_token"]
-            if not AppointmentRequest.objects.filter(submission_token=token).exists():
-                count_request(request)
-                try:
-                    with transaction.atomic():
-                        appointment_request = form.save(commit=False)
-                        appointment_request.submission_token = token
-                        appointment_request.save()
-                        transaction.on_commit(
-                            lambda: notify_new_request(appointment_request), robust=True
-                        )
-                except IntegrityError:
-                    pass  # the same form arrived twice at once: the first one counts
-            return redirect("appointments:sent")
+            if AppointmentRequest.objects.filter(submission_token=token).exists():
+                return redirect("appointments:sent")
+            if not take_slot(request):
+                return render(request, "appointments/blocked.html", status=429)
+            try:
+                with transaction.atomic():
+                    appointment_request = form.save(commit=False)
+                    appointment_request.submission_token = token
+                    appointment_request.save()
+                    notification = Notification.objects.create(
+                        request=appointment_request
+                    )
+            except IntegrityError:
+                give_back_slot(request)  # the same form arrived twice at once
+                return redirect("appointments:sent")
+            return RedirectThenNotify(reverse("appointments:sent"), notification)
     else:
         form = AppointmentRequestForm(
             treatments=choices,

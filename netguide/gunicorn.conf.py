@@ -2,6 +2,9 @@
 
 import multiprocessing
 import os
+from urllib.parse import urlsplit, urlunsplit
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -24,3 +27,36 @@ limit_request_fields = 50
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", None)
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# Admin URLs carry what staff typed in their query strings (a patient's name or phone in
+# a search, in ?q= and in the next page's Referer): the access log keeps the path only.
+ADMIN_PREFIX = "/" + os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+
+def _without_admin_query(url):
+    parts = urlsplit(url)
+    if parts.path.startswith(ADMIN_PREFIX) and parts.query:
+        return urlunsplit(parts._replace(query="", fragment=""))
+    return url
+
+
+class AccessLogWithoutAdminQueries(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        if (environ.get("PATH_INFO") or "").startswith(ADMIN_PREFIX):
+            atoms["r"] = " ".join(
+                (
+                    environ["REQUEST_METHOD"],
+                    environ["PATH_INFO"],
+                    environ["SERVER_PROTOCOL"],
+                )
+            )
+            atoms["q"] = ""
+        for name in ("f", "{referer}i"):
+            if atoms.get(name):
+                atoms[name] = _without_admin_query(atoms[name])
+        return atoms
+
+
+logger_class = AccessLogWithoutAdminQueries

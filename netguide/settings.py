@@ -251,7 +251,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "username": os.environ.get("DJANGO_EMAIL_USER", ""),
         "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
         "use_tls": env_flag("DJANGO_EMAIL_USE_TLS"),
-        "timeout": 10,
+        # Bounded: the team's email is sent after the patient's page, within this.
+        "timeout": int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "5")),
     }
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "NET Guide <noreply@localhost>"
@@ -272,6 +273,17 @@ APPOINTMENT_CLOSED_RETENTION_DAYS = int(
 )
 APPOINTMENT_OPEN_RETENTION_DAYS = int(
     os.environ.get("NETGUIDE_APPOINTMENT_OPEN_RETENTION_DAYS", "365")
+)
+# The promise to call back within one business day, in the team's time zone.
+APPOINTMENT_RESPONSE_BUSINESS_DAYS = int(
+    os.environ.get("NETGUIDE_APPOINTMENT_RESPONSE_BUSINESS_DAYS", "1")
+)
+APPOINTMENT_TEAM_TIME_ZONE = os.environ.get(
+    "NETGUIDE_APPOINTMENT_TEAM_TIME_ZONE", TIME_ZONE
+)
+APPOINTMENT_DUPLICATE_WINDOW_DAYS = 7
+APPOINTMENT_ACCESS_LOG_RETENTION_DAYS = int(
+    os.environ.get("NETGUIDE_APPOINTMENT_ACCESS_LOG_RETENTION_DAYS", str(6 * 365))
 )
 
 LOGGING = {

@@ -1,7 +1,9 @@
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -9,6 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
@@ -23,6 +26,36 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class Clock:
+    """The time as tests set it: timezone.now() returns `now` until moved."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A test clock, starting on Wednesday 10 June 2026, 10:00 in New York."""
+    clock = Clock(datetime(2026, 6, 10, 14, 0, tzinfo=UTC))
+    real_now = timezone.now
+
+    def now():
+        return clock.now
+
+    monkeypatch.setattr(timezone, "now", now)
+    # Fields declared with default=timezone.now hold the real function: point them here.
+    for model in apps.get_models():
+        for field in model._meta.fields:
+            if field.default is real_now:
+                # Field caches the default's callable as _get_default.
+                monkeypatch.setitem(field.__dict__, "_get_default", now)
+    return clock
 
 
 @pytest.fixture

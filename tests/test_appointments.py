@@ -20,6 +20,7 @@ from django.utils import timezone
 from appointments.models import ANONYMISED, AppointmentRequest, Status
 
 from .conftest import make_user
+from .html_forms import form_values
 
 FORM_URL = "/appointments/request/"
 SENT_URL = "/appointments/request/sent/"
@@ -214,6 +215,8 @@ def test_the_form_page_explains_itself_and_prefills_the_treatment(
         "email",
         "requester",
         "best_time",
+        "language",
+        "interpreter",
         "treatment",
         "message",
         "consent",
@@ -759,19 +762,18 @@ def test_no_submitted_value_reaches_the_logs(
 
 
 @pytest.mark.django_db
-def test_coordinators_see_waiting_requests_first(coordinator):
-    now = timezone.now()
-    old_new = age(make_request(), created_at=now - timedelta(days=2))
-    recent_new = age(make_request(), created_at=now - timedelta(hours=3))
-    contacted = make_request(status=Status.CONTACTED)
-    age(
-        contacted,
+def test_coordinators_see_waiting_requests_first(coordinator, clock):
+    """New requests by the time they are due, overdue first; then contacted; then closed."""
+    now = clock.now  # Wednesday 10:00 in New York
+    old_new = make_request(created_at=now - timedelta(days=2))
+    recent_new = make_request(created_at=now - timedelta(hours=3))
+    contacted = make_request(
+        status=Status.CONTACTED,
         created_at=now - timedelta(hours=2),
         contacted_at=now - timedelta(hours=1),
     )
-    closed = make_request(status=Status.CLOSED)
-    age(
-        closed,
+    closed = make_request(
+        status=Status.CLOSED,
         created_at=now - timedelta(minutes=30),
         closed_at=now - timedelta(minutes=5),
     )
@@ -781,14 +783,17 @@ def test_coordinators_see_waiting_requests_first(coordinator):
     page = dom(response)
     table = page.find("table", id="result_list")
     headers = [th.text.lower() for th in table.find("thead").find_all("th")]
-    assert "waiting" in headers
+    assert "call back" in headers
     rows = table.find("tbody").find_all("tr")
     shown = [row.find_all("a")[0].text for row in rows]
     assert shown == [str(x) for x in (old_new, recent_new, contacted, closed)], shown
-    waiting = [row.find("td", class_="field-waiting").text for row in rows]
-    assert waiting[0].startswith("2") and "day" in waiting[0]
-    assert "hour" in waiting[1]
-    assert waiting[2:] == ["-", "-"]
+    waiting = [row.find("td", class_="field-call_back").text for row in rows]
+    assert waiting == [
+        "Overdue by 1 day 0 h",
+        "21 h 0 min left",
+        "Contacted, open 2 h 0 min",
+        "-",
+    ]
     # No personal details in the list.
     assert "Ada Example" not in response.content.decode()
 
@@ -819,20 +824,23 @@ def test_coordinators_mark_requests_contacted_and_closed(coordinator):
     change = client.get(first.get_admin_url())
     assert change.status_code == 200
     assert "(555) 234-5678" in change.content.decode()
-    response = client.post(
-        first.get_admin_url(),
+    data = form_values(change.content.decode(), "appointmentrequest_form")
+    data.update(
         {
-            "csrfmiddlewaretoken": csrf_from(change),
             "status": "closed",
-            "coordinator_note": "Called back, booked for Monday.",
+            "attempts-0-outcome": "booked",
+            "attempts-0-note": "Called back, booked for Monday.",
             "_save": "Save",
-        },
+        }
     )
+    response = client.post(first.get_admin_url(), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     first.refresh_from_db()
     assert first.status == Status.CLOSED
     assert first.closed_at is not None and first.contacted_at is not None
-    assert first.coordinator_note == "Called back, booked for Monday."
+    assert [(a.outcome, a.note, a.by) for a in first.attempts.all()] == [
+        ("booked", "Called back, booked for Monday.", coordinator)
+    ]
     # What the patient sent cannot be changed in the admin.
     assert first.name == "Ada Example" and first.phone == "+15552345678"
 
@@ -916,11 +924,7 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
         closed_at=now - timedelta(days=closed_days - 1),
     )
     old_new = age(
-        make_request(
-            email="ada@example.org",
-            message="Call me",
-            coordinator_note="Left a voicemail",
-        ),
+        make_request(email="ada@example.org", message="Call me"),
         created_at=now - timedelta(days=open_days + 1),
     )
     old_contacted = age(
@@ -950,6 +954,7 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
     assert "Dry run, nothing changed" in out.getvalue()
     assert "deleted 1 closed request(s)" in out.getvalue()
     assert "anonymised 2 open request(s)" in out.getvalue()
+    old_new.attempts.create(outcome="voicemail", note="Left a voicemail")
 
     out = StringIO()
     call_command("purge_appointment_requests", stdout=out)
@@ -963,9 +968,11 @@ def test_purge_deletes_old_closed_and_anonymises_old_open_requests():
     for item in (old_new, old_contacted):
         gone = remaining[item.pk]
         assert gone.name == ANONYMISED and gone.phone == ANONYMISED
-        assert gone.email == "" and gone.message == "" and gone.coordinator_note == ""
+        assert gone.email == "" and gone.message == ""
+        assert [a.note for a in gone.attempts.all()] in ([], [""])
         assert gone.anonymised_at is not None
-        assert gone.status == item.status  # still open: the team can see it was there
+        # Nobody can call them back: they leave the queue, closed as expired.
+        assert gone.status == Status.EXPIRED and gone.closed_at is not None
     for item in (recently_closed, recent_open, fresh):
         kept = remaining[item.pk]
         assert (kept.name, kept.phone, kept.anonymised_at) == (

@@ -18,6 +18,7 @@ from concurrent.futures import Future  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from appointments.models import AppointmentRequest  # noqa: E402
 
@@ -197,6 +198,11 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             tab_to(page, "id_best_time_0")  # "Any time" is chosen: Tab enters there
             page.keyboard.press("ArrowDown")
             assert checked(page, "best_time") == "morning"
+            tab_to(page, "id_language_0")  # English is chosen: Tab enters there
+            page.keyboard.press("ArrowDown")
+            assert checked(page, "language") == "es"
+            tab_to(page, "id_interpreter")
+            page.keyboard.press("Space")
             tab_to(page, "id_treatment")
             assert page.input_value("#id_treatment") == "surgery"
             tab_to(page, "id_message")
@@ -271,6 +277,7 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
     )
     assert saved.message == "Mornings are best. Ask for my daughter."
     assert saved.consent is True
+    assert (saved.language, saved.interpreter) == ("es", True)
 
 
 def test_a_full_message_with_line_breaks_goes_through(
@@ -387,3 +394,182 @@ def test_fields_with_mistakes_are_marked_in_red(
     red = "rgb(176, 0, 32)"  # #b00020, the colour of the error messages
     assert borders["id_email"] != red  # no mistake there
     assert (borders["id_name"], borders["id_phone"]) == (red, red), borders
+
+
+# The appointment team's queue and attempt log in the admin -----------------------
+
+SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
+QUEUE_PATH = "/admin/appointments/appointmentrequest/"
+RED = "rgb(176, 0, 32)"
+
+
+@pytest.fixture
+def team(django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "coordinator", password="pw-for-browser-tests", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Appointment coordinators"))
+    return user
+
+
+def a_morning_of_requests(now, coordinator):
+    """What the team finds on a Wednesday morning: some late, some due, some handled."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from appointments.models import Notification, Status
+
+    def make(hours_ago, **fields):
+        return AppointmentRequest.objects.create(
+            name="Ada Example",
+            phone=fields.pop("phone", "+15552345678"),
+            requester="patient",
+            consent=True,
+            submission_token=uuid4().hex,
+            created_at=now - timedelta(hours=hours_ago),
+            **fields,
+        )
+
+    late = make(49, treatment="prrt", phone="+15550000001")
+    spanish = make(
+        30, treatment="surgery", language="es", interpreter=True, phone="+15550000002"
+    )
+    make(20, phone="+15550000003", assigned_to=coordinator)
+    make(3, treatment="chemotherapy", phone="+15550000001")  # asked again
+    failed = make(1, phone="+15550000004")
+    Notification.objects.create(request=failed, status="failed", attempts=2)
+    make(
+        26,
+        status=Status.CONTACTED,
+        contacted_at=now - timedelta(hours=5),
+        phone="+15550000005",
+    )
+    make(
+        72,
+        status=Status.CLOSED,
+        closed_at=now - timedelta(hours=2),
+        phone="+15550000006",
+    )
+    return late, spanish
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/admin/login/?next={QUEUE_PATH}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-browser-tests")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+
+
+def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
+    appointment_browser, live_server, plain_http_cookies, clock, team
+):
+    late, spanish = a_morning_of_requests(clock.now, team)
+    base = live_server.url
+
+    def coordinator(browser):
+        results = {}
+        for label, width in (("desktop", 1280), ("mobile", 375)):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            try:
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                log_in(page, base, "coordinator")
+                assert page.url == base + QUEUE_PATH
+                rows = page.locator("#result_list tbody tr")
+                results[label] = {
+                    "first": rows.nth(0).locator("th").inner_text(),
+                    "call_back": [
+                        rows.nth(i).locator("td.field-call_back").inner_text()
+                        for i in range(rows.count())
+                    ],
+                    "colour": page.locator(
+                        "td.field-call_back .overdue"
+                    ).first.evaluate("el => getComputedStyle(el).color"),
+                }
+                if TAKE_SCREENSHOTS:
+                    if page.locator("#toggle-nav-sidebar").is_visible():
+                        page.click("#toggle-nav-sidebar")  # room for the columns
+                    page.screenshot(
+                        path=str(SCREENSHOT_DIR / f"appointments-queue-{label}.png"),
+                        full_page=True,
+                    )
+                if label == "desktop":
+                    with page.expect_navigation():
+                        page.click("#changelist-filter a[href*='due=overdue']")
+                    overdue = page.locator("#result_list tbody tr th")
+                    results["overdue"] = [
+                        overdue.nth(i).inner_text() for i in range(overdue.count())
+                    ]
+                    with page.expect_navigation():
+                        page.click("#changelist-filter a[href*='assigned=me']")
+                    results["mine"] = page.locator("#result_list tbody tr").count()
+            finally:
+                context.close()
+        return results
+
+    results = appointment_browser.run(coordinator)
+    desktop = results["desktop"]
+    assert desktop["first"] == str(late)
+    assert desktop["call_back"] == [
+        "Overdue by 1 day 1 h",
+        "Overdue by 6 h 0 min",
+        "4 h 0 min left",
+        "21 h 0 min left",
+        "23 h 0 min left",
+        "Contacted, open 1 day 2 h",
+        "-",
+    ]
+    assert desktop["colour"] == RED
+    assert results["mobile"]["call_back"] == desktop["call_back"]
+    assert results["overdue"] == [str(late), str(spanish)]
+    assert results["mine"] == 0  # the overdue filter and "mine" together: none
+
+
+def test_a_coordinator_logs_two_call_attempts_and_both_stay(
+    appointment_browser, live_server, plain_http_cookies, team
+):
+    from appointments.models import CallAttempt
+
+    item, _ = a_morning_of_requests(timezone.now(), team)
+    base = live_server.url
+
+    def coordinator(browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        try:
+            log_in(page, base, "coordinator")
+            for outcome, note in (
+                ("voicemail", "Called 10:05, left voicemail."),
+                ("reached", "Called 14:00, booked for Thursday."),
+            ):
+                page.goto(base + item.get_admin_url())
+                # Only the empty row takes input; earlier attempts are read-only.
+                row = page.locator("#attempts-group tr.form-row:not(.empty-form)").last
+                row.locator("select[name$='-outcome']").select_option(outcome)
+                row.locator("input[name$='-note']").fill(note)
+                with page.expect_navigation():
+                    page.click("input[name=_continue]")
+                assert (
+                    "was changed successfully"
+                    in page.locator(".messagelist").inner_text()
+                )
+            shown = page.locator("#attempts-group").inner_text()
+            tel = page.locator(".field-phone_link a").get_attribute("href")
+            return shown, tel
+        finally:
+            page.close()
+
+    shown, tel = appointment_browser.run(coordinator)
+    assert "Called 10:05, left voicemail." in shown
+    assert "Called 14:00, booked for Thursday." in shown
+    assert tel == "tel:+15550000001"
+    assert [(a.outcome, a.note, a.by) for a in CallAttempt.objects.order_by("pk")] == [
+        ("voicemail", "Called 10:05, left voicemail.", team),
+        ("reached", "Called 14:00, booked for Thursday.", team),
+    ]
+    item.refresh_from_db()
+    assert item.status == "contacted"
