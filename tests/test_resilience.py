@@ -284,6 +284,108 @@ def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stac
     )
 
 
+def test_a_database_frozen_on_open_connections_answers_within_seconds(stack):
+    """PostgreSQL freezes with the workers' persistent connections open: nothing is
+    refused or reset, nothing answers. Every query is bounded (netguide.db), so an
+    uncached page and /healthz get the 503 within a few seconds, and cached pages keep
+    serving while uncached requests wait."""
+    server, pg = stack["server"], stack["pg"]
+    server.get("/")
+    assert server.get("/").headers["X-Page-Cache"] == "hit"
+    # Open a persistent connection in as many worker threads as we can reach.
+    for n in range(24):
+        assert server.get(f"/search/?q=warm{n}").status == 200
+    results = {}
+
+    def fetch(label, path):
+        started = time.monotonic()
+        try:
+            response = server.get(path, timeout=20)
+            results[label] = (response.status, time.monotonic() - started)
+        except OSError as error:
+            results[label] = (type(error).__name__, time.monotonic() - started)
+
+    pg.hang()  # the open connections stay open: only silence
+    try:
+        threads = [
+            threading.Thread(
+                target=fetch, args=(f"uncached {n}", f"/search/?q=frozen{n}")
+            )
+            for n in range(10)
+        ] + [threading.Thread(target=fetch, args=("healthz", "/healthz"))]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        cached = []
+        for n in range(5):
+            fetch(f"cached {n}", "/")
+            cached.append(results[f"cached {n}"])
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        pg.restore()
+    waits = {label: round(seconds, 1) for label, (_, seconds) in results.items()}
+    print(f"waits with PostgreSQL frozen: {waits}")
+    wrong = {
+        label: result
+        for label, result in results.items()
+        if result[0] != (200 if label.startswith("cached") else 503) or result[1] > 8
+    }
+    assert not wrong, (
+        f"with PostgreSQL frozen, not answered as expected within 8 s: {wrong}"
+    )
+    assert max(seconds for label, (_, seconds) in results.items()) < 8
+    assert server.get("/search/?q=frozen0").status == 200  # recovered by itself
+
+
+def test_a_session_cookie_during_a_database_outage_still_gets_the_calm_503(stack):
+    """A signed-in editor (or any client sending a made-up sessionid) while PostgreSQL
+    is down: the session must not be loaded after the 503 page is built."""
+    server, pg = stack["server"], stack["pg"]
+    editor = Browser()
+    editor.login(server.base_url, "demo-editor")
+    session = editor.cookie("sessionid")
+    pg.cut()
+    try:
+        answers = {
+            (path, cookie[:8]): server.get(
+                path, headers={"Cookie": f"sessionid={cookie}"}
+            ).status
+            for path in ["/search/?q=outage", "/admin/", "/side-effects/"]
+            for cookie in [session, "garbage-session-key"]
+        }
+    finally:
+        pg.restore()
+    assert set(answers.values()) == {503}, answers
+    assert "Traceback" not in server.log()
+
+
+def test_a_form_sent_in_another_charset_gets_a_400_not_a_500(stack):
+    """Django refuses a non-UTF-8 form body while checking CSRF, and its 400 and 500
+    handlers check CSRF again, so the error escaped to gunicorn's own 500."""
+    server = stack["server"]
+    browser = Browser()
+    browser.open(f"{server.base_url}/admin/login/")
+    token = browser.cookie("csrftoken")
+    answers = {}
+    for charset in ["latin-1", "utf-16", "utf-7", "UTF_16LE"]:
+        for path in ["/", "/search/", "/admin/login/", "/appointments/request/"]:
+            response = server.request(
+                "POST",
+                path,
+                body=f"csrfmiddlewaretoken={token}&username=caf\u00e9".encode(
+                    "latin-1"
+                ),
+                headers={
+                    "Content-Type": f"application/x-www-form-urlencoded; charset={charset}",
+                    "Cookie": f"csrftoken={token}",
+                    "Referer": f"{server.base_url}/",
+                },
+            )
+            answers[(charset, path)] = (response.status, response.text)
+    assert set(answers.values()) == {(400, "Forms must be sent as UTF-8.")}, answers
+
+
 def test_an_editorial_step_never_fails_on_email(stack):
     """The server runs with the documented production defaults for email (no
     DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the
