@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
-from .markdown import render_markdown
+from .markdown import render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
     Reviewable,
@@ -111,7 +111,8 @@ class Page(Reviewable):
         max_length=200, help_text="One plain sentence, used as the page description."
     )
     body = MarkdownxField(
-        help_text="Markdown. Use ## for headings; the title is the page's only h1."
+        help_text="Markdown. Use ## for headings; the title is the page's only h1.",
+        validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -274,7 +275,8 @@ class Modality(Reviewable):
     )
     body = MarkdownxField(
         help_text="Markdown. Use ## for headings. Procedures, drugs, side effects and "
-        "questions are shown from the fields below; do not repeat them here."
+        "questions are shown from the fields below; do not repeat them here.",
+        validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
     order = models.PositiveSmallIntegerField(
