@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 
 import pytest
 from django.db import connection
@@ -530,3 +531,79 @@ def test_a_failed_admin_save_leaves_nothing_half_written(
     assert "A half-written question?" in Question.objects.filter(
         modality=surgery
     ).values_list("text", flat=True)
+
+
+# The admin login throttle over real concurrent requests -------------------------------
+
+
+def post_logins(server, username, passwords, address):
+    """POST each password to the admin login at once; the statuses, in order."""
+    browser = Browser()
+    browser.open(f"{server.base_url}/admin/login/")
+    token = browser.cookie("csrftoken")
+    statuses = [None] * len(passwords)
+
+    def post(index, password):
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "username": username,
+                "password": password,
+                "next": "/admin/",
+            }
+        ).encode()
+        statuses[index] = server.request(
+            "POST",
+            "/admin/login/?next=/admin/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={token}",
+                "X-Forwarded-For": address,
+            },
+            timeout=30,
+        ).status
+
+    threads = [
+        threading.Thread(target=post, args=(index, password))
+        for index, password in enumerate(passwords)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+def test_40_concurrent_wrong_passwords_get_exactly_5_password_checks(stack):
+    """A password check answers 200 (the form again, with its error); a refused
+    attempt answers 429 without checking. Count and check used to be separate steps."""
+    server = stack["server"]
+    statuses = post_logins(
+        server, "demo-admin", [f"wrong-{n}" for n in range(40)], "198.51.100.40"
+    )
+    print(f"40 concurrent wrong logins: {statuses.count(200)} password checks")
+    assert sorted(statuses) == [200] * 5 + [429] * 35, statuses
+    # The right password is refused too, from anywhere, for the whole pause.
+    assert post_logins(
+        server, "demo-admin", [servers.DEMO_PASSWORD], "198.51.100.41"
+    ) == [429]
+
+
+def test_the_login_lockout_holds_while_redis_is_down(stack):
+    server, redis = stack["server"], stack["redis"]
+    redis.cut()
+    try:
+        wrong = post_logins(
+            server,
+            "demo-coordinator",
+            [f"wrong-{n}" for n in range(6)],
+            "198.51.100.60",
+        )
+        right = post_logins(
+            server, "demo-coordinator", [servers.DEMO_PASSWORD], "198.51.100.61"
+        )
+    finally:
+        redis.restore()
+    assert sorted(wrong) == [200] * 5 + [429], wrong
+    assert right == [429]
