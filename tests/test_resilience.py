@@ -607,3 +607,65 @@ def test_the_login_lockout_holds_while_redis_is_down(stack):
         redis.restore()
     assert sorted(wrong) == [200] * 5 + [429], wrong
     assert right == [429]
+
+
+# Bounded cache keys and the host check, over gunicorn and Redis -------------------------
+
+
+def redis_keys(prefix):
+    import redis
+
+    client = redis.Redis(host=servers.REDIS_HOST, port=servers.REDIS_PORT)
+    try:
+        return set(client.scan_iter(match=f"{prefix}:*", count=1000))
+    finally:
+        client.close()
+
+
+def test_query_strings_never_make_cache_entries_of_their_own(stack):
+    server = stack["server"]
+    prefix = server.env["NETGUIDE_CACHE_PREFIX"]
+    plain = {
+        "/": "/?utm_source=ad-{n}&fbclid={n}",
+        "/treatments/surgery/": "/treatments/surgery/?utm_source={n}",
+        "/search/?q=surgery": "/search/?q=++surgery+&utm_source={n}",
+        "/explore/?origin=gi": "/explore/?utm_source={n}&origin=gi",
+        "/my-questions/?t=prrt&t=surgery": "/my-questions/?t=surgery&t=prrt&t=prrt&t=made-up-{n}",
+        "/my-questions/": "/my-questions/?t=made-up-{n}&q={n}",
+    }
+    for path in plain:
+        server.get(path)
+        assert server.get(path).headers["X-Page-Cache"] == "hit", path
+    before = redis_keys(prefix)
+    for n in range(30):
+        for variant in plain.values():
+            response = server.get(variant.format(n=n))
+            assert (response.status, response.headers["X-Page-Cache"]) == (
+                200,
+                "hit",
+            ), variant.format(n=n)
+        # Free text that finds nothing, and invalid answers, are not stored at all.
+        for path in [f"/search/?q=zq{n}xv", f"/explore/?origin=nowhere-{n}"]:
+            assert server.get(path).headers.get("X-Page-Cache") != "hit", path
+    assert redis_keys(prefix) - before == set()
+
+
+def test_a_host_we_do_not_serve_gets_400_even_for_cached_pages(stack):
+    server = stack["server"]
+    server.get("/")
+    assert server.get("/").headers["X-Page-Cache"] == "hit"
+    for path in ["/", "/sitemap.xml", "/robots.txt"]:
+        assert server.get(path, headers={"Host": "evil.example"}).status == 400, path
+    # Built while answering another allowed host name, then cached for everyone: the
+    # addresses are the configured site URL's all the same.
+    for path in ["/sitemap.xml", "/robots.txt"]:
+        built = server.get(path, headers={"Host": f"localhost:{server.port}"})
+        again = server.get(path)
+        assert again.headers["X-Page-Cache"] == "hit"
+        for response in (built, again):
+            urls = re.findall(r"<loc>([^<]+)</loc>|Sitemap: (\S+)", response.text)
+            urls = ["".join(found) for found in urls]
+            assert urls and all(u.startswith(server.base_url + "/") for u in urls), (
+                path,
+                urls[:3],
+            )

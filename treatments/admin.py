@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -369,7 +370,7 @@ class ReviewableAdmin(admin.ModelAdmin):
         if revision is None:
             messages.error(request, "Save the page first.")
             return HttpResponseRedirect(self.url("change", record))
-        link = request.build_absolute_uri(preview_url(revision))
+        link = settings.SITE_URL.rstrip("/") + preview_url(revision)
         return self.render_step(
             request,
             record,

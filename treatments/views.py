@@ -4,12 +4,14 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
 from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
-from .page_cache import public_page, set_last_modified
+from .page_cache import public_page, remembered, set_last_modified
 from .publishing import PublishedContent
 from .review import ReviewerProfile
 from .search import query_words, search
@@ -230,7 +232,21 @@ def glossary(request):
     )
 
 
-@public_page("treatments")
+def explore_query(request):
+    """The answers given, in question order; None (not cached) when one is invalid."""
+    form = SituationForm({name: request.GET.get(name, "") for name in QUESTIONS})
+    if not form.is_valid():
+        return None
+    return urlencode(
+        [
+            (name, form.cleaned_data[name])
+            for name in QUESTIONS
+            if form.cleaned_data[name]
+        ]
+    )
+
+
+@public_page("treatments", query=explore_query)
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = SituationForm(request.GET or None)
@@ -242,11 +258,29 @@ def explore(request):
     return render(request, "treatments/explore.html", context)
 
 
-@public_page("treatments")
+def published_treatment_slugs():
+    return remembered(
+        "treatment-slugs",
+        ["treatments"],
+        lambda: sorted(s["slug"] for s in Modality.objects.published_snapshots()),
+    )
+
+
+def chosen_treatment_slugs(request):
+    """The `t` values that are published treatments: sorted, each once."""
+    known = set(published_treatment_slugs())
+    return sorted(set(request.GET.getlist("t")) & known)
+
+
+def my_questions_query(request):
+    return urlencode([("t", slug) for slug in chosen_treatment_slugs(request)])
+
+
+@public_page("treatments", query=my_questions_query)
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
     pages = Modality.objects.published_contents("order", "title")
-    wanted = set(request.GET.getlist("t"))
+    wanted = set(chosen_treatment_slugs(request))
     chosen = [page for page in pages if page.content["slug"] in wanted]
     return render(
         request,
@@ -259,18 +293,41 @@ def my_questions(request):
     )
 
 
-@public_page("treatments", "side-effects", "pages", "glossary")
+def search_words(request):
+    """The search box's text with spaces collapsed, at most 200 characters."""
+    return " ".join(request.GET.get("q", "").split())[:200]
+
+
+def search_query(request):
+    # Only spaces typed ("please type a word") is not the empty search form.
+    if not request.GET.get("q"):
+        return ""
+    return urlencode({"q": search_words(request)})
+
+
+@public_page("treatments", "side-effects", "pages", "glossary", query=search_query)
 def search_view(request):
-    query = request.GET.get("q", "")[:200]
+    query = search_words(request)
     words = query_words(query)
     results = search(query) if words else []
-    return render(
+    response = render(
         request,
         "treatments/search.html",
-        {"query": query, "has_words": bool(words), "results": results},
+        {
+            "query": query,
+            "typed": bool(request.GET.get("q")),
+            "has_words": bool(words),
+            "results": results,
+        },
     )
+    # Made-up words find nothing: they get no cache entry of their own.
+    response.page_cache_skip = bool(words) and not results
+    return response
 
 
 @public_page()
 def robots_txt(request):
-    return render(request, "robots.txt", content_type="text/plain")
+    sitemap_url = settings.SITE_URL.rstrip("/") + reverse("treatments:sitemap")
+    return render(
+        request, "robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain"
+    )
