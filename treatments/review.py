@@ -48,6 +48,22 @@ class Action(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed still accurate"
 
 
+class Step(models.TextChoices):
+    """What a person can do with a record in the workflow (buttons and POSTs alike)."""
+
+    SUBMIT = "submit", "Submit for review"
+    WITHDRAW = "withdraw", "Withdraw"
+    APPROVE = "approve", "Approve and publish"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    CONFIRM = "confirm", "Confirm still accurate"
+
+
+DECISIONS = (Step.APPROVE, Step.REQUEST_CHANGES, Step.CONFIRM)
+
+
+EDITED_WHILE_SUBMITTED = "Edited while waiting for review, so withdrawn from review."
+
+
 class WorkflowError(Exception):
     """A workflow step that is not allowed now; the message is shown to the user."""
 
@@ -404,10 +420,14 @@ class Reviewable(models.Model):
             author=user,
             contributor_ids=sorted(contributors),
         )
+        was_submitted = self.review_state == ReviewState.SUBMITTED
         self.latest_revision = revision
         self.review_state = ReviewState.DRAFT
         self.save_review_fields()
         self.log(Action.CREATED, revision, user)
+        if was_submitted:
+            # What the reviewer was reading is no longer what would be published.
+            self.log(Action.WITHDRAWN, latest, user, note=EDITED_WHILE_SUBMITTED)
         return revision
 
     REVIEW_FIELDS = (
@@ -452,6 +472,7 @@ class Reviewable(models.Model):
             raise WorkflowError(
                 f"{revision.label} is already published; there is nothing new to submit."
             )
+        self.check_step(user, Step.SUBMIT)
         grade = revision.reading_grade()
         if grade > TARGET_GRADE and not reading_level_reason.strip():
             raise WorkflowError(
@@ -472,34 +493,90 @@ class Reviewable(models.Model):
     @transaction.atomic
     def withdraw(self, user):
         revision = self._locked_latest()
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError("Only content waiting for review can be withdrawn.")
+        self.check_step(user, Step.WITHDRAW)
         self.review_state = ReviewState.DRAFT
         self.save_review_fields()
         self.log(Action.WITHDRAWN, revision, user)
         return revision
 
-    def check_can_decide(self, user, revision):
-        if not user.has_perm("treatments.approve_revision"):
-            raise PermissionDenied("Only medical reviewers can sign off content.")
-        if revision.contributed(user):
-            raise PermissionDenied(
-                "You wrote or edited this revision, so you cannot review it: "
-                "a second person must sign it off."
+    def available_steps(self, user):
+        """The workflow steps this user may take on this record now.
+
+        The one answer for the admin's buttons and for every step's own check: a
+        button never shows for a step that would be refused, and no step is taken
+        without its button. Nobody decides on a revision they contributed to.
+        """
+        submitted = self.review_state == ReviewState.SUBMITTED
+        latest, live = self.latest_revision, self.live_revision
+        steps = []
+        if (
+            user.has_perm("treatments.submit_revision")
+            and latest is not None
+            and not submitted
+            and latest.pk != self.live_revision_id
+        ):
+            steps.append(Step.SUBMIT)
+        if submitted and user.has_perm("treatments.withdraw_revision"):
+            steps.append(Step.WITHDRAW)
+        if submitted and latest is not None and not latest.contributed(user):
+            if user.has_perm("treatments.approve_revision"):
+                steps.append(Step.APPROVE)
+            if user.has_perm("treatments.request_changes"):
+                steps.append(Step.REQUEST_CHANGES)
+        if (
+            not submitted
+            and live is not None
+            and user.has_perm("treatments.approve_revision")
+            and not live.contributed(user)
+        ):
+            steps.append(Step.CONFIRM)
+        return steps
+
+    def check_step(self, user, step):
+        """Raise, saying why, unless `step` is one of available_steps(user)."""
+        if step in self.available_steps(user):
+            return
+        if step in DECISIONS:
+            needed = (
+                "treatments.request_changes"
+                if step == Step.REQUEST_CHANGES
+                else "treatments.approve_revision"
             )
+            if not user.has_perm(needed):
+                raise PermissionDenied("Only medical reviewers can sign off content.")
+            revision = (
+                self.live_revision if step == Step.CONFIRM else self.latest_revision
+            )
+            if revision is not None and revision.contributed(user):
+                raise PermissionDenied(
+                    "You wrote or edited this revision, so you cannot review it: "
+                    "a second person must sign it off."
+                )
+        elif not user.has_perm(f"treatments.{step}_revision"):
+            raise PermissionDenied("Your role does not include this step.")
+        label = self.latest_revision.label if self.latest_revision else "This content"
+        raise WorkflowError(
+            {
+                Step.SUBMIT: f"{label} is already waiting for review or published; "
+                "there is nothing new to submit.",
+                Step.WITHDRAW: "Only content waiting for review can be withdrawn.",
+                Step.APPROVE: f"{label} is not waiting for review.",
+                Step.REQUEST_CHANGES: f"{label} is not waiting for review.",
+                Step.CONFIRM: "Only published content with nothing waiting for review "
+                "can be confirmed.",
+            }[step]
+        )
 
     @transaction.atomic
     def approve(self, user, expected_hash, note=""):
         """Publish the submitted revision, if it is still exactly what the reviewer read."""
         revision = self._locked_latest()
-        self.check_can_decide(user, revision)
         if revision.content_hash != expected_hash:
             raise WorkflowError(
                 f"The content changed after you opened it (now {revision.label}). "
                 "Nothing was approved: please review the new version."
             )
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError(f"{revision.label} is not waiting for review.")
+        self.check_step(user, Step.APPROVE)
         now = timezone.now()
         previous = Revision.objects.filter(pk=self.live_revision_id).first()
         if previous is None or previous.content_hash != revision.content_hash:
@@ -529,15 +606,13 @@ class Reviewable(models.Model):
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):
         revision = self._locked_latest()
-        self.check_can_decide(user, revision)
+        self.check_step(user, Step.REQUEST_CHANGES)
         if not comment.strip():
             raise WorkflowError("Please tell the editor what to change.")
         if revision.content_hash != expected_hash:
             raise WorkflowError(
                 f"The content changed after you opened it (now {revision.label}). Please look again."
             )
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError(f"{revision.label} is not waiting for review.")
         self.review_state = ReviewState.CHANGES_REQUESTED
         self.save_review_fields()
         self.log(Action.CHANGES_REQUESTED, revision, user, note=comment.strip())
@@ -551,7 +626,7 @@ class Reviewable(models.Model):
         if self.live_revision_id is None:
             raise WorkflowError("Only published content can be confirmed.")
         revision = Revision.objects.get(pk=self.live_revision_id)
-        self.check_can_decide(user, revision)
+        self.check_step(user, Step.CONFIRM)
         self.mark_reviewed(user, timezone.now())
         self.log(
             Action.CONFIRMED,
@@ -586,6 +661,16 @@ class Reviewable(models.Model):
         return PublishedContent(
             self, revision, is_draft=revision.pk != self.live_revision_id
         )
+
+    def withdrawal_since_submission(self):
+        """The audit entry that took the last submission out of review, if any."""
+        entry = (
+            self.audit_entries()
+            .filter(action__in=[Action.SUBMITTED, Action.WITHDRAWN])
+            .select_related("user")
+            .first()
+        )
+        return entry if entry and entry.action == Action.WITHDRAWN else None
 
     def latest_sign_off_byline(self):
         entry = (
