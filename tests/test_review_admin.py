@@ -4,12 +4,13 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
 from treatments.models import Drug, Indication, Modality, Procedure, Revision
-from treatments.review import Action, ReviewState
+from treatments.review import Action, ReviewState, Step
 
 from .test_review import approve, edit, make_modality, submit
 
@@ -540,3 +541,59 @@ def test_every_workflow_screen_answers_for_staff_with_the_right_role(
     assert response.status_code == 200
     expected = ReviewState.DRAFT if view == "submit" else ReviewState.SUBMITTED
     assert Modality.objects.get(pk=record.pk).review_state == expected
+
+
+# Shared records ------------------------------------------------------------------------
+
+
+def test_a_drug_a_page_shows_is_not_deleted_and_an_edit_to_it_binds_its_author(
+    db, client, editor, reviewer, superuser
+):
+    record = make_published_full(editor, reviewer)
+    drug = Drug.objects.get(slug="octreotide")
+    client.force_login(superuser)
+    delete_url = reverse("admin:treatments_drug_delete", args=[drug.pk])
+    page = client.get(delete_url).content.decode()
+    assert "is shown on “Watchful waiting”" in page
+    response = client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 200  # the refusal page again, nothing deleted
+    bulk = client.post(
+        reverse("admin:treatments_drug_changelist"),
+        {"action": "delete_selected", "_selected_action": [drug.pk], "post": "yes"},
+    )
+    assert "is shown on “Watchful waiting”" in bulk.content.decode()
+    assert Drug.objects.filter(pk=drug.pk).exists()
+    record.refresh_from_db()
+    assert record.latest_revision.number == 2 and not record.has_unpublished_changes
+
+    # Renaming it is a change to the page, in the superuser's name: not theirs to approve.
+    data = form_values(
+        client.get(
+            reverse("admin:treatments_drug_change", args=[drug.pk])
+        ).content.decode(),
+        "drug_form",
+    )
+    client.post(
+        reverse("admin:treatments_drug_change", args=[drug.pk]),
+        {**data, "brand_name": "Sandostatin LAR", "_save": "Save"},
+    )
+    record.refresh_from_db()
+    revision = record.latest_revision
+    assert revision.number == 3 and superuser.pk in revision.contributor_ids
+    submit(record, editor)
+    assert Step.APPROVE not in record.available_steps(superuser)
+    with pytest.raises(PermissionDenied):
+        record.approve(superuser, revision.content_hash)
+    # An editor's later save keeps the superuser on the revision.
+    edit(record, editor, summary="A later edit.")
+    assert superuser.pk in record.latest_revision.contributor_ids
+
+
+def test_an_unused_drug_can_be_deleted(db, client, superuser):
+    drug = Drug.objects.create(slug="unused", brand_name="Unused", generic_name="none")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:treatments_drug_delete", args=[drug.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Drug.objects.filter(pk=drug.pk).exists()

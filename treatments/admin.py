@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -569,7 +570,23 @@ class SiteSettingsAdmin(ReviewableAdmin):
 
 
 class SharedRecordAdmin(admin.ModelAdmin):
-    """Drugs and indications appear inside treatment pages: editing one re-drafts them."""
+    """Drugs and indications appear inside treatment pages: editing one re-drafts them
+    (in the editor's name), and one a page shows is not deleted."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for record in objs:
+            try:
+                record.check_deletable()
+            except ProtectedError as error:
+                protected.append(error.args[0])
+        return deleted, counts, perms_needed, protected
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            record.delete()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

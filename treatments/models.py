@@ -22,6 +22,43 @@ from .review import (  # noqa: F401  (models Django must see)
 )
 
 
+class SharedRecordQuerySet(models.QuerySet):
+    def delete(self):
+        for record in self:
+            record.check_deletable()
+        return super().delete()
+
+
+class SharedRecord(models.Model):
+    """A record that treatment pages show (a drug, an indication, a side effect).
+
+    Deleting one would change those pages without a revision, so nobody's name
+    would be on the change and its author could approve it. While a page shows
+    it, it is not deleted: removing it from the page is the (reviewed) change.
+    """
+
+    class Meta:
+        abstract = True
+
+    def pages_showing(self):
+        raise NotImplementedError
+
+    def check_deletable(self):
+        pages = list(self.pages_showing())
+        if pages:
+            names = ", ".join(f"“{page}”" for page in pages)
+            raise models.ProtectedError(
+                f"{self} is shown on {names}. Remove it from "
+                f"{'that page' if len(pages) == 1 else 'those pages'} first: that "
+                "change goes through medical review.",
+                set(pages),
+            )
+
+    def delete(self, *args, **kwargs):
+        self.check_deletable()
+        return super().delete(*args, **kwargs)
+
+
 class Factor(models.TextChoices):
     """The tumor factors the seed says shape the choice of treatment."""
 
@@ -147,7 +184,7 @@ class Page(Reviewable):
         }
 
 
-class SideEffect(Reviewable):
+class SideEffect(SharedRecord, Reviewable):
     """A possible side effect, shared by every treatment that can cause it."""
 
     slug = models.SlugField(unique=True)
@@ -162,6 +199,9 @@ class SideEffect(Reviewable):
 
     def __str__(self):
         return self.name
+
+    def pages_showing(self):
+        return self.modalities.all()
 
     def get_absolute_url(self):
         return reverse("treatments:side-effect", args=[self.public_slug])
@@ -203,7 +243,7 @@ class GlossaryTerm(Reviewable):
         }
 
 
-class Drug(models.Model):
+class Drug(SharedRecord):
     slug = models.SlugField(unique=True)
     brand_name = models.CharField(max_length=80)
     generic_name = models.CharField(max_length=120)
@@ -214,11 +254,16 @@ class Drug(models.Model):
     )
     description = models.TextField(blank=True)
 
+    objects = SharedRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["brand_name"]
 
     def __str__(self):
         return f"{self.brand_name} ({self.generic_name})"
+
+    def pages_showing(self):
+        return self.modalities.all()
 
     def snapshot(self):
         return {
@@ -230,7 +275,7 @@ class Drug(models.Model):
         }
 
 
-class Indication(models.Model):
+class Indication(SharedRecord):
     """A situation in which a treatment may be used, tied to one tumor factor."""
 
     slug = models.SlugField(unique=True)
@@ -240,11 +285,18 @@ class Indication(models.Model):
         help_text="Reads as a reason, e.g. “Your tumor is low grade and grows slowly”.",
     )
 
+    objects = SharedRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["factor", "slug"]
 
     def __str__(self):
         return self.label
+
+    def pages_showing(self):
+        return Modality.objects.filter(
+            models.Q(indications=self) | models.Q(procedures__indications=self)
+        ).distinct()
 
     def snapshot(self):
         return {
