@@ -200,11 +200,11 @@ class SideEffect(SharedRecord, Reviewable):
     def __str__(self):
         return self.name
 
-    def pages_showing(self):
-        return self.modalities.all()
-
     def get_absolute_url(self):
         return reverse("treatments:side-effect", args=[self.public_slug])
+
+    def pages_showing(self):
+        return self.modalities.all()
 
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
