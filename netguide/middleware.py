@@ -103,7 +103,7 @@ class DatabaseUnavailableMiddleware:
         )
         from treatments.models import SiteSettings
 
-        site = SiteSettings(pk=1).snapshot()  # built-in defaults: no query
+        site = SiteSettings.offline()  # the approved copy kept aside: no query
         html = render_to_string("503.html", {"site": site})
         response = HttpResponse(html, status=503)
         response["Retry-After"] = "30"

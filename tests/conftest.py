@@ -20,9 +20,13 @@ SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: cached pages never leak between tests."""
+    from treatments.models import SiteSettings
+
     cache.clear()
+    SiteSettings.offline_copy = None  # the outage page's copy of the settings, too
     yield
     cache.clear()
+    SiteSettings.offline_copy = None
 
 
 @pytest.fixture

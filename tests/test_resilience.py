@@ -387,6 +387,43 @@ def test_a_form_sent_in_another_charset_gets_a_400_not_a_500(stack):
     assert set(answers.values()) == {(400, "Forms must be sent as UTF-8.")}, answers
 
 
+def approve_site_settings(server, **changes):
+    """The editorial workflow over HTTP: an editor edits and submits, a reviewer approves."""
+    base = f"{server.base_url}/admin/treatments/sitesettings/1"
+    editor = Browser()
+    editor.login(server.base_url, "demo-editor")
+    data = form_values(editor.open(f"{base}/change/").text, "sitesettings_form")
+    assert (
+        editor.open(f"{base}/change/", {**data, **changes, "_save": "Save"}).status
+        == 302
+    )
+    data = form_values(editor.open(f"{base}/submit/").text)
+    data.update(change_summary="A new phone number.", reading_level_reason="Short.")
+    assert editor.open(f"{base}/submit/", data).status == 302
+    reviewer = Browser()
+    reviewer.login(server.base_url, "demo-reviewer")
+    data = form_values(reviewer.open(f"{base}/review/").text)
+    assert (
+        reviewer.open(f"{base}/review/", {**data, "decision": "approve"}).status == 302
+    )
+
+
+def test_the_outage_page_shows_the_approved_phone_number(stack):
+    server, pg = stack["server"], stack["pg"]
+    approve_site_settings(server, phone_number="(877) 555-0142")
+    assert "(877) 555-0142" in server.get("/glossary/").text
+    pg.cut()
+    try:
+        pages = [server.get(f"/search/?q=outage{n}") for n in range(6)]
+    finally:
+        pg.restore()
+    approve_site_settings(server, phone_number=PHONE_TEXT)
+    for page in pages:
+        assert page.status == 503
+        assert "(877) 555-0142" in page.text and 'href="tel:+18775550142"' in page.text
+        assert PHONE_TEXT not in page.text
+
+
 def test_an_editorial_step_never_fails_on_email(stack):
     """The server runs with the documented production defaults for email (no
     DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the

@@ -6,6 +6,8 @@ record it shows (the one seam the medical review workflow hooks into).
 
 from datetime import timedelta
 
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +22,7 @@ from .review import (  # noqa: F401  (models Django must see)
     Revision,
     Specialty,
 )
+from .validators import PlainTextMixin, normalize_phone_number, phone_href
 
 
 class SharedRecordQuerySet(models.QuerySet):
@@ -29,7 +32,7 @@ class SharedRecordQuerySet(models.QuerySet):
         return super().delete()
 
 
-class SharedRecord(models.Model):
+class SharedRecord(PlainTextMixin, models.Model):
     """A record that treatment pages show (a drug, an indication, a side effect).
 
     Deleting one would change those pages without a revision, so nobody's name
@@ -72,14 +75,16 @@ class Factor(models.TextChoices):
     ANY = "any", "Anyone with a NET"
 
 
-class SiteSettings(Reviewable):
+class SiteSettings(PlainTextMixin, Reviewable):
     """Site-wide text: there is exactly one row (pk=1)."""
 
     site_name = models.CharField(max_length=80, default="NET Guide")
     phone_number = models.CharField(
         max_length=30,
         default="(888) 552-6760",
-        help_text="Shown on every page as a tap-to-call link.",
+        help_text="Shown on every page as a tap-to-call link. A US number, e.g. "
+        "(888) 552-6760, or an international one starting with +; it is saved in "
+        "one standard spelling.",
     )
     cta_heading = models.CharField(
         "call-to-action heading",
@@ -119,18 +124,53 @@ class SiteSettings(Reviewable):
         """What every page shows: the approved settings, else the built-in defaults."""
         settings = cls.objects.published().filter(pk=1).first()
         if settings is not None:
-            return settings.live_revision.snapshot
+            return cls.keep_offline_copy(settings.live_revision.snapshot)
         return cls(pk=1).snapshot()
+
+    # The outage page shows the approved phone number without a query: each process
+    # keeps the copy it last read, and the cache holds one for processes that have
+    # not read it yet.
+    OFFLINE_COPY_KEY = "site-settings:approved"
+    offline_copy = None
+
+    @classmethod
+    def keep_offline_copy(cls, snapshot):
+        if snapshot != SiteSettings.offline_copy:
+            SiteSettings.offline_copy = snapshot
+            try:
+                cache.set(cls.OFFLINE_COPY_KEY, snapshot, None)
+            except Exception:
+                pass  # the page cache logs cache outages; this copy is a nicety
+        return snapshot
+
+    @classmethod
+    def offline(cls):
+        """The approved settings without a database query, else the defaults."""
+        if SiteSettings.offline_copy is not None:
+            return SiteSettings.offline_copy
+        try:
+            found = cache.get(cls.OFFLINE_COPY_KEY)
+        except Exception:
+            found = None
+        return found or cls(pk=1).snapshot()
+
+    def after_publish(self):
+        super().after_publish()
+        self.keep_offline_copy(self.live_revision.snapshot)
 
     def get_absolute_url(self):
         return reverse("treatments:home")
 
+    def clean(self):
+        super().clean()
+        try:
+            self.phone_number = normalize_phone_number(self.phone_number)
+        except ValidationError as error:
+            raise ValidationError({"phone_number": error}) from None
+
     @property
     def phone_href(self):
-        digits = "".join(ch for ch in self.phone_number if ch.isdigit())
-        if len(digits) == 10:
-            digits = "1" + digits
-        return f"tel:+{digits}"
+        return phone_href(self.phone_number)
 
     def snapshot(self):
         return {
@@ -142,7 +182,7 @@ class SiteSettings(Reviewable):
         }
 
 
-class Page(Reviewable):
+class Page(PlainTextMixin, Reviewable):
     """A standalone text page: the home page overview and the policy page."""
 
     slug = models.SlugField(unique=True)
@@ -210,7 +250,7 @@ class SideEffect(SharedRecord, Reviewable):
         return {"slug": self.slug, "name": self.name, "description": self.description}
 
 
-class GlossaryTerm(Reviewable):
+class GlossaryTerm(PlainTextMixin, Reviewable):
     """A hard word our pages use, with a plain definition."""
 
     slug = models.SlugField(unique=True)
@@ -318,7 +358,7 @@ class ModalityQuerySet(ReviewableQuerySet):
         )
 
 
-class Modality(Reviewable):
+class Modality(PlainTextMixin, Reviewable):
     """One treatment option, e.g. surgery or hormone therapy."""
 
     slug = models.SlugField(
@@ -385,7 +425,7 @@ class Modality(Reviewable):
         }
 
 
-class Procedure(models.Model):
+class Procedure(PlainTextMixin, models.Model):
     """A named procedure or type within a treatment, e.g. enucleation under surgery."""
 
     modality = models.ForeignKey(
@@ -412,7 +452,7 @@ class Procedure(models.Model):
         }
 
 
-class Question(models.Model):
+class Question(PlainTextMixin, models.Model):
     """A question a patient may want to ask their care team about a treatment."""
 
     modality = models.ForeignKey(

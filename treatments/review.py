@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE, prose_of, reading_grade
+from .validators import PlainTextMixin
 
 
 class Specialty(models.TextChoices):
@@ -83,7 +84,7 @@ def add_months(moment, months):
     return moment.replace(year=year, month=month, day=day)
 
 
-class ReviewerProfile(models.Model):
+class ReviewerProfile(PlainTextMixin, models.Model):
     """How a medical reviewer is named on public pages, and what they review."""
 
     user = models.OneToOneField(

@@ -44,7 +44,7 @@ def home(request):
     return render_home(request, overview.published_content() if overview else None)
 
 
-def render_home(request, overview):
+def render_home(request, overview, site=None):
     cards = Modality.objects.published_contents("order", "title")
     linked_body, terms = (
         link_terms(overview.content["body_html"], published_terms())
@@ -65,6 +65,8 @@ def render_home(request, overview):
                 overview.content["title"] if overview else "NET Guide",
                 overview.content["summary"] if overview else "",
             ),
+            # A site-settings preview shows the draft's settings, not the live ones.
+            **({"site": site} if site is not None else {}),
         },
     )
 
@@ -186,6 +188,8 @@ def render_content(request, page):
         return render_policy(request, page)
     if isinstance(record, GlossaryTerm):
         return render(request, "treatments/glossary_preview.html", {"page": page})
+    if isinstance(record, SiteSettings):
+        return render_home(request, None, site=page.content)
     return render_home(request, page if isinstance(record, Page) else None)
 
 
