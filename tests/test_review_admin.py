@@ -597,3 +597,47 @@ def test_an_unused_drug_can_be_deleted(db, client, superuser):
     )
     assert response.status_code == 302
     assert not Drug.objects.filter(pk=drug.pk).exists()
+
+
+# Reviewer profiles ---------------------------------------------------------------------
+
+
+def test_what_patients_read_about_a_reviewer_is_reviewed_first(
+    db, client, django_user_model, editor, reviewer, superuser
+):
+    from treatments.models import Page, ReviewerProfile
+
+    from .conftest import make_user
+
+    policy = Page.objects.create(
+        slug="policy", title="Policy", summary="How we review.", body="We review."
+    )
+    policy.save_revision(editor)
+    submit(policy, editor)
+    approve(policy, reviewer)
+    profile = ReviewerProfile.objects.get(user=reviewer)
+    client.force_login(superuser)
+    url = reverse("admin:treatments_reviewerprofile_change", args=[profile.pk])
+    data = form_values(client.get(url).content.decode(), "reviewerprofile_form")
+    data.update(
+        conflict_of_interest="Paid speaker for a drug maker.",
+        credentials="MD, PhD",
+        _save="Save",
+    )
+    assert client.post(url, data).status_code == 302
+
+    def policy_text():
+        return Client().get(reverse("treatments:policy")).content.decode()
+
+    assert "Paid speaker" not in policy_text()
+    profile.refresh_from_db()
+    created = profile.audit_entries().filter(action=Action.CREATED).first()
+    assert created.user == superuser
+    profile.submit(editor, "New credentials.", "Names and titles.")
+    with pytest.raises(PermissionDenied):
+        approve(profile, superuser)  # they changed it: not theirs to sign off
+    second = make_user(django_user_model, "reviewer3", "Medical reviewers")
+    approve(profile, second)
+    text = policy_text()
+    assert "Paid speaker for a drug maker." in text
+    assert "Test Reviewer, MD, PhD" in text

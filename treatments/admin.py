@@ -30,7 +30,6 @@ from .models import (
     Specialty,
 )
 from .notifications import notify_decision, notify_submitted, notify_withdrawn
-from .page_cache import content_changed
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE
 from .review import DECISIONS, Action, ReviewState, Step, WorkflowError
@@ -629,7 +628,7 @@ class IndicationAdmin(SharedRecordAdmin):
 # Reviewers and history --------------------------------------------------------------
 
 
-class ReviewerProfileForm(forms.ModelForm):
+class ReviewerProfileForm(ReviewableForm):
     specialties = forms.MultipleChoiceField(
         choices=Specialty.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -647,15 +646,29 @@ class ReviewerProfileForm(forms.ModelForm):
 
 
 @admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(admin.ModelAdmin):
+class ReviewerProfileAdmin(ReviewableAdmin):
+    """What patients read about a reviewer goes through medical review like a page."""
+
     form = ReviewerProfileForm
+    preview_kind = "reviewer"
+    preview_template = "treatments/includes/reviewer_content.html"
     list_display = ("display_name", "credentials", "title", "user")
     search_fields = ("display_name", "user__username")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The policy page shows conflict-of-interest statements.
-        content_changed("reviewerprofile")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "user",
+                    "display_name",
+                    "credentials",
+                    "title",
+                    "specialties",
+                    "conflict_of_interest",
+                )
+            },
+        ),
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -84,43 +84,6 @@ def add_months(moment, months):
     return moment.replace(year=year, month=month, day=day)
 
 
-class ReviewerProfile(PlainTextMixin, models.Model):
-    """How a medical reviewer is named on public pages, and what they review."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="reviewer_profile",
-    )
-    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
-    credentials = models.CharField(
-        max_length=60, help_text="For example “MD” or “MD, PhD”."
-    )
-    title = models.CharField(
-        max_length=160, blank=True, help_text="For example “Medical oncologist”."
-    )
-    specialties = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
-    )
-    conflict_of_interest = models.TextField(
-        blank=True, help_text="Shown on the medical and editorial policy page."
-    )
-
-    class Meta:
-        ordering = ["display_name"]
-
-    def __str__(self):
-        return self.byline
-
-    @property
-    def byline(self):
-        return ", ".join(
-            part for part in (self.display_name, self.credentials, self.title) if part
-        )
-
-
 class ImmutableQuerySet(models.QuerySet):
     """Refuses the ORM's bulk paths that would change or delete history."""
 
@@ -338,6 +301,9 @@ class Reviewable(models.Model):
     )
     next_review_due = models.DateField(null=True, blank=True, editable=False)
 
+    # Patient-facing prose is held to the reading-level target when submitted.
+    checks_reading_level = True
+
     class Meta:
         abstract = True
 
@@ -475,7 +441,11 @@ class Reviewable(models.Model):
             )
         self.check_step(user, Step.SUBMIT)
         grade = revision.reading_grade()
-        if grade > TARGET_GRADE and not reading_level_reason.strip():
+        if (
+            self.checks_reading_level
+            and grade > TARGET_GRADE
+            and not reading_level_reason.strip()
+        ):
             raise WorkflowError(
                 f"This page reads at grade {grade:.1f}, above our target of grade "
                 f"{TARGET_GRADE:.0f}. Simplify it, or give a reason the reviewer will see."
@@ -697,10 +667,71 @@ class Reviewable(models.Model):
         ]
 
 
+class ReviewerProfile(PlainTextMixin, Reviewable):
+    """How a medical reviewer is named on public pages, and what they review.
+
+    What patients read about a reviewer (name, credentials, conflicts of interest)
+    is reviewed content like any other: a change reaches the policy page and the
+    bylines only once a second person signs it off.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewer_profile",
+    )
+    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
+    credentials = models.CharField(
+        max_length=60, help_text="For example “MD” or “MD, PhD”."
+    )
+    title = models.CharField(
+        max_length=160, blank=True, help_text="For example “Medical oncologist”."
+    )
+    specialties = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
+    )
+    conflict_of_interest = models.TextField(
+        blank=True, help_text="Shown on the medical and editorial policy page."
+    )
+
+    objects = ReviewableQuerySet.as_manager()
+    checks_reading_level = False  # names and credentials, not prose
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.byline
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("treatments:policy")
+
+    @property
+    def byline(self):
+        return ", ".join(
+            part for part in (self.display_name, self.credentials, self.title) if part
+        )
+
+    def snapshot(self):
+        # The specialties only order the review queue: patients never see them.
+        return {
+            "name": self.display_name,
+            "credentials": self.credentials,
+            "job_title": self.title,
+            "byline": self.byline,
+            "conflict_of_interest": self.conflict_of_interest,
+        }
+
+
 def byline_of(user):
-    profile = getattr(user, "reviewer_profile", None)
+    """The reviewer's name as patients may read it: their approved profile's byline."""
+    profile = ReviewerProfile.objects.published().filter(user=user).first()
     if profile is not None:
-        return profile.byline
+        return profile.live_revision.snapshot["byline"]
     return user.get_full_name() or user.get_username()
 
 

@@ -24,6 +24,7 @@ PREVIEWABLE = {
     "page": Page,
     "site": SiteSettings,
     "glossary": GlossaryTerm,
+    "reviewer": ReviewerProfile,
 }
 
 
@@ -166,7 +167,11 @@ def policy(request):
 def render_policy(request, page):
     reviewers = []
     if page.content["slug"] == "policy":
-        reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
+        reviewers = [
+            reviewer
+            for reviewer in ReviewerProfile.objects.published_contents("name")
+            if reviewer.content["conflict_of_interest"]
+        ]
     jsonld = medical_web_page(
         page, canonical_url(request), page.content["title"], page.content["summary"]
     )
@@ -188,6 +193,8 @@ def render_content(request, page):
         return render_policy(request, page)
     if isinstance(record, GlossaryTerm):
         return render(request, "treatments/glossary_preview.html", {"page": page})
+    if isinstance(record, ReviewerProfile):
+        return render(request, "treatments/reviewer_preview.html", {"page": page})
     if isinstance(record, SiteSettings):
         return render_home(request, None, site=page.content)
     return render_home(request, page if isinstance(record, Page) else None)
