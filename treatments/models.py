@@ -127,15 +127,15 @@ class SiteSettings(PlainTextMixin, Reviewable):
             return cls.keep_offline_copy(settings.live_revision.snapshot)
         return cls(pk=1).snapshot()
 
-    # The outage page shows the approved phone number without a query: each process
-    # keeps the copy it last read, and the cache holds one for processes that have
-    # not read it yet.
+    # The outage page shows the approved phone number without a query: the cache holds
+    # the approved copy for every process, and each process keeps the one it last read
+    # for when the cache is away too.
     OFFLINE_COPY_KEY = "site-settings:approved"
     offline_copy = None
 
     @classmethod
-    def keep_offline_copy(cls, snapshot):
-        if snapshot != SiteSettings.offline_copy:
+    def keep_offline_copy(cls, snapshot, always=False):
+        if always or snapshot != SiteSettings.offline_copy:
             SiteSettings.offline_copy = snapshot
             try:
                 cache.set(cls.OFFLINE_COPY_KEY, snapshot, None)
@@ -146,17 +146,16 @@ class SiteSettings(PlainTextMixin, Reviewable):
     @classmethod
     def offline(cls):
         """The approved settings without a database query, else the defaults."""
-        if SiteSettings.offline_copy is not None:
-            return SiteSettings.offline_copy
         try:
             found = cache.get(cls.OFFLINE_COPY_KEY)
         except Exception:
             found = None
-        return found or cls(pk=1).snapshot()
+        return found or SiteSettings.offline_copy or cls(pk=1).snapshot()
 
     def after_publish(self):
         super().after_publish()
-        self.keep_offline_copy(self.live_revision.snapshot)
+        snapshot = self.live_revision.snapshot
+        transaction.on_commit(lambda: self.keep_offline_copy(snapshot, always=True))
 
     def get_absolute_url(self):
         return reverse("treatments:home")
