@@ -2,13 +2,14 @@
 
 import hashlib
 import logging
-import unicodedata
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.cache import cache
+from django.contrib.auth.forms import UsernameField
 from django.template.response import TemplateResponse
 from django.urls import path
+
+from treatments.models import LoginFailure
 
 logger = logging.getLogger("netguide.security")
 
@@ -24,41 +25,24 @@ def client_address(request):
 
 
 class LoginThrottle:
-    """Counts failed admin logins per client address and per username in the cache."""
+    """Counts failed admin logins per client address and per username (database)."""
 
     def __init__(self, request):
-        # The same normalisation the login form applies, so respelling gains nothing.
-        username = unicodedata.normalize(
-            "NFKC", request.POST.get("username", "")[:150].strip()
-        )
-        username = username.casefold()
+        # The username exactly as the login form cleans it before authenticating
+        # (strip, then NFKC), casefolded: respelling or padding it gains nothing.
+        username = UsernameField().to_python(request.POST.get("username", ""))
         self.keys = [
-            "login-fail:addr:"
-            + hashlib.sha256(client_address(request).encode()).hexdigest(),
-            "login-fail:user:" + hashlib.sha256(username.encode()).hexdigest(),
+            "addr:" + hashlib.sha256(client_address(request).encode()).hexdigest(),
+            "user:" + hashlib.sha256(username.casefold().encode()).hexdigest(),
         ]
 
-    def locked(self):
-        try:
-            counts = cache.get_many(self.keys)
-        except Exception:  # a cache outage must not lock everyone out, nor let it crash
-            logger.warning("Login throttle unavailable: cache error")
-            return False
-        return any(count >= settings.ADMIN_LOGIN_ATTEMPTS for count in counts.values())
-
-    def record_failure(self):
-        for key in self.keys:
-            try:
-                cache.add(key, 0, settings.ADMIN_LOCKOUT_SECONDS)
-                cache.incr(key)
-            except Exception:
-                logger.warning("Login throttle unavailable: cache error")
+    def allows_attempt(self):
+        return LoginFailure.objects.attempt(
+            self.keys, settings.ADMIN_LOGIN_ATTEMPTS, settings.ADMIN_LOCKOUT_SECONDS
+        )
 
     def reset(self):
-        try:
-            cache.delete_many(self.keys)
-        except Exception:
-            pass
+        LoginFailure.objects.forgive(self.keys)
 
 
 class NetGuideAdminSite(admin.AdminSite):
@@ -70,7 +54,7 @@ class NetGuideAdminSite(admin.AdminSite):
         if request.method != "POST":
             return super().login(request, extra_context)
         throttle = LoginThrottle(request)
-        if throttle.locked():
+        if not throttle.allows_attempt():
             minutes = settings.ADMIN_LOCKOUT_SECONDS // 60
             return TemplateResponse(
                 request,
@@ -85,8 +69,6 @@ class NetGuideAdminSite(admin.AdminSite):
         response = super().login(request, extra_context)
         if request.user.is_authenticated:
             throttle.reset()
-        else:
-            throttle.record_failure()
         return response
 
     def get_urls(self):

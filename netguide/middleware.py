@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.sessions import middleware as sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -26,6 +27,44 @@ class RequestSizeLimitMiddleware:
                 "Request too large.", status=413, content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class FormCharsetMiddleware:
+    """Refuse a form body that is not UTF-8 at the door, with a 400.
+
+    Django refuses it too, but only when the body is first read, which is CSRF's
+    check, and again in the 400 and 500 handlers (they check CSRF): the exception
+    then escapes Django and gunicorn answers 500.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.content_type in self.FORM_TYPES:
+            charset = request.content_params.get("charset", "utf-8")
+            if charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+                return HttpResponse(
+                    "Forms must be sent as UTF-8.",
+                    status=400,
+                    content_type="text/plain",
+                )
+        return self.get_response(request)
+
+
+class SessionMiddleware(sessions.SessionMiddleware):
+    """Django's, leaving the session alone on a server error.
+
+    Django skips the save on a 5xx but first reads the session's expiry, a query:
+    while the database is down that query turned the calm 503 into a 500.
+    """
+
+    def process_response(self, request, response):
+        if response.status_code >= 500:
+            return response
+        return super().process_response(request, response)
 
 
 class SecurityHeadersMiddleware:
@@ -64,7 +103,7 @@ class DatabaseUnavailableMiddleware:
         )
         from treatments.models import SiteSettings
 
-        site = SiteSettings(pk=1).snapshot()  # built-in defaults: no query
+        site = SiteSettings.offline()  # the approved copy kept aside: no query
         html = render_to_string("503.html", {"site": site})
         response = HttpResponse(html, status=503)
         response["Retry-After"] = "30"

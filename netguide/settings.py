@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "netguide.middleware.RequestSizeLimitMiddleware",
+    "netguide.middleware.FormCharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
@@ -70,7 +71,7 @@ MIDDLEWARE = [
     "treatments.page_cache.PageCacheMiddleware",
     "netguide.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "netguide.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,10 +107,15 @@ DATABASES = {
     )
 }
 
+# How long any query may wait for PostgreSQL (the server's statement_timeout, and
+# netguide.db's bound on the client side for a server that stops answering); 0: none.
+DATABASE_WAIT_SECONDS = float(os.environ.get("NETGUIDE_DATABASE_WAIT_SECONDS", "3"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "netguide.db"
     # Give up quickly on a database that does not answer: a calm 503 beats a hung worker.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
+            "options": f"-c statement_timeout={int(DATABASE_WAIT_SECONDS * 1000)}",
             "connect_timeout": 2,
             "keepalives": 1,
             "keepalives_idle": 10,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
+from treatments.review import ReviewState
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
 SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
@@ -23,9 +24,13 @@ SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: cached pages never leak between tests."""
+    from treatments.models import SiteSettings
+
     cache.clear()
+    SiteSettings.offline_copy = None  # the outage page's copy of the settings, too
     yield
     cache.clear()
+    SiteSettings.offline_copy = None
 
 
 class Clock:
@@ -103,10 +108,20 @@ def second_editor(django_user_model):
     return make_user(django_user_model, "editor2", "Editors")
 
 
+def make_reviewer_profile(user, **fields):
+    """A reviewer's profile as patients see it: published, as if signed off before."""
+    profile = ReviewerProfile.objects.create(user=user, **fields)
+    profile.save_revision(None)
+    profile.live_revision = profile.latest_revision
+    profile.review_state = ReviewState.APPROVED
+    profile.save_review_fields()
+    return profile
+
+
 @pytest.fixture
 def reviewer(django_user_model):
     user = make_user(django_user_model, "reviewer", "Medical reviewers")
-    ReviewerProfile.objects.create(
+    make_reviewer_profile(
         user=user,
         display_name="Test Reviewer",
         credentials="MD",
@@ -139,7 +154,7 @@ def published_once(django_db_setup, django_db_blocker):
         users = get_user_model()
         editor = make_user(users, "module-editor", "Editors")
         reviewer = make_user(users, "module-reviewer", "Medical reviewers")
-        ReviewerProfile.objects.create(
+        make_reviewer_profile(
             user=reviewer,
             display_name="Test Reviewer",
             credentials="MD",

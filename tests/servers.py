@@ -630,9 +630,8 @@ def published_site_once(django_db_setup, django_db_blocker):
     from django.db import transaction
 
     from treatments.management.commands.load_demo import Command as LoadDemo
-    from treatments.models import ReviewerProfile
 
-    from .conftest import CONTENT_DIR, make_user
+    from .conftest import CONTENT_DIR, make_reviewer_profile, make_user
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -644,7 +643,7 @@ def published_site_once(django_db_setup, django_db_blocker):
                 User, "editor", "Editors", first_name="Test", last_name="Editor"
             )
             reviewer = make_user(User, "reviewer", "Medical reviewers")
-            ReviewerProfile.objects.create(
+            make_reviewer_profile(
                 user=reviewer,
                 display_name="Test Reviewer",
                 credentials="MD",

@@ -282,3 +282,48 @@ def test_image_upload_is_not_routed_for_anyone(db, client, django_user_model):
     for url in UPLOAD_URLS:
         assert client.post(url, {}).status_code == 404, url
         assert client.get(url).status_code == 404, url
+
+
+# Markdown that cannot be shown as written ------------------------------------------
+
+DEEP_LIST = "".join("    " * level + "- item\n" for level in range(280))
+UNCLOSED_STYLE = "Intro for patients.\n\n<style>\n\nThe rest of the page.\n\nMore."
+
+
+def post_body(client, editor, body, record=None):
+    from .test_review_admin import make_full_modality, open_change_form
+
+    client.force_login(editor)
+    record = record or make_full_modality(editor)
+    data = open_change_form(client, record)
+    url = reverse("admin:treatments_modality_change", args=[record.pk])
+    response = client.post(url, {**data, "body": body, "_save": "Save"})
+    record.refresh_from_db()
+    return record, response
+
+
+def test_a_list_nested_280_deep_is_refused_with_a_message_not_a_500(db, client, editor):
+    record, response = post_body(client, editor, DEEP_LIST)
+    assert response.status_code == 200
+    assert "nested too deeply" in response.content.decode()
+    assert record.latest_revision.number == 2  # nothing saved
+    preview = client.post(PREVIEW_URL, {"content": DEEP_LIST})
+    assert preview.status_code == 200
+    assert "nested too deeply" in preview.content.decode()
+
+
+def test_an_editor_is_told_before_saving_when_sanitizing_would_remove_text(
+    db, client, editor
+):
+    record, response = post_body(client, editor, UNCLOSED_STYLE)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Patients would not see this text" in text
+    assert "The rest of the page. More." in text
+    assert "Intro for patients" not in record.latest_revision.snapshot["body"]
+    preview = client.post(PREVIEW_URL, {"content": UNCLOSED_STYLE}).content.decode()
+    assert preview.startswith('<p class="markdown-warning" role="alert">')
+    assert "The rest of the page. More." in preview
+    # Plain Markdown with a harmless < and & saves.
+    record, response = post_body(client, editor, "If 3 < 4 & 5 > 2, say so.", record)
+    assert response.status_code == 302

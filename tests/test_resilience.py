@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 
 import pytest
 from django.db import connection
@@ -284,6 +285,145 @@ def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stac
     )
 
 
+def test_a_database_frozen_on_open_connections_answers_within_seconds(stack):
+    """PostgreSQL freezes with the workers' persistent connections open: nothing is
+    refused or reset, nothing answers. Every query is bounded (netguide.db), so an
+    uncached page and /healthz get the 503 within a few seconds, and cached pages keep
+    serving while uncached requests wait."""
+    server, pg = stack["server"], stack["pg"]
+    server.get("/")
+    assert server.get("/").headers["X-Page-Cache"] == "hit"
+    # Open a persistent connection in as many worker threads as we can reach.
+    for n in range(24):
+        assert server.get(f"/search/?q=warm{n}").status == 200
+    results = {}
+
+    def fetch(label, path):
+        started = time.monotonic()
+        try:
+            response = server.get(path, timeout=20)
+            results[label] = (response.status, time.monotonic() - started)
+        except OSError as error:
+            results[label] = (type(error).__name__, time.monotonic() - started)
+
+    pg.hang()  # the open connections stay open: only silence
+    try:
+        threads = [
+            threading.Thread(
+                target=fetch, args=(f"uncached {n}", f"/search/?q=frozen{n}")
+            )
+            for n in range(10)
+        ] + [threading.Thread(target=fetch, args=("healthz", "/healthz"))]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        cached = []
+        for n in range(5):
+            fetch(f"cached {n}", "/")
+            cached.append(results[f"cached {n}"])
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        pg.restore()
+    waits = {label: round(seconds, 1) for label, (_, seconds) in results.items()}
+    print(f"waits with PostgreSQL frozen: {waits}")
+    wrong = {
+        label: result
+        for label, result in results.items()
+        if result[0] != (200 if label.startswith("cached") else 503) or result[1] > 8
+    }
+    assert not wrong, (
+        f"with PostgreSQL frozen, not answered as expected within 8 s: {wrong}"
+    )
+    assert max(seconds for label, (_, seconds) in results.items()) < 8
+    assert server.get("/search/?q=frozen0").status == 200  # recovered by itself
+
+
+def test_a_session_cookie_during_a_database_outage_still_gets_the_calm_503(stack):
+    """A signed-in editor (or any client sending a made-up sessionid) while PostgreSQL
+    is down: the session must not be loaded after the 503 page is built."""
+    server, pg = stack["server"], stack["pg"]
+    editor = Browser()
+    editor.login(server.base_url, "demo-editor")
+    session = editor.cookie("sessionid")
+    pg.cut()
+    try:
+        answers = {
+            (path, cookie[:8]): server.get(
+                path, headers={"Cookie": f"sessionid={cookie}"}
+            ).status
+            for path in ["/search/?q=outage", "/admin/", "/side-effects/"]
+            for cookie in [session, "garbage-session-key"]
+        }
+    finally:
+        pg.restore()
+    assert set(answers.values()) == {503}, answers
+    assert "Traceback" not in server.log()
+
+
+def test_a_form_sent_in_another_charset_gets_a_400_not_a_500(stack):
+    """Django refuses a non-UTF-8 form body while checking CSRF, and its 400 and 500
+    handlers check CSRF again, so the error escaped to gunicorn's own 500."""
+    server = stack["server"]
+    browser = Browser()
+    browser.open(f"{server.base_url}/admin/login/")
+    token = browser.cookie("csrftoken")
+    answers = {}
+    for charset in ["latin-1", "utf-16", "utf-7", "UTF_16LE"]:
+        for path in ["/", "/search/", "/admin/login/", "/appointments/request/"]:
+            response = server.request(
+                "POST",
+                path,
+                body=f"csrfmiddlewaretoken={token}&username=caf\u00e9".encode(
+                    "latin-1"
+                ),
+                headers={
+                    "Content-Type": f"application/x-www-form-urlencoded; charset={charset}",
+                    "Cookie": f"csrftoken={token}",
+                    "Referer": f"{server.base_url}/",
+                },
+            )
+            answers[(charset, path)] = (response.status, response.text)
+    assert set(answers.values()) == {(400, "Forms must be sent as UTF-8.")}, answers
+
+
+def approve_site_settings(server, **changes):
+    """The editorial workflow over HTTP: an editor edits and submits, a reviewer approves."""
+    base = f"{server.base_url}/admin/treatments/sitesettings/1"
+    editor = Browser()
+    editor.login(server.base_url, "demo-editor")
+    data = form_values(editor.open(f"{base}/change/").text, "sitesettings_form")
+    assert (
+        editor.open(f"{base}/change/", {**data, **changes, "_save": "Save"}).status
+        == 302
+    )
+    data = form_values(editor.open(f"{base}/submit/").text)
+    data.update(change_summary="A new phone number.", reading_level_reason="Short.")
+    assert editor.open(f"{base}/submit/", data).status == 302
+    reviewer = Browser()
+    reviewer.login(server.base_url, "demo-reviewer")
+    data = form_values(reviewer.open(f"{base}/review/").text)
+    assert (
+        reviewer.open(f"{base}/review/", {**data, "decision": "approve"}).status == 302
+    )
+
+
+def test_the_outage_page_shows_the_approved_phone_number(stack):
+    server, pg = stack["server"], stack["pg"]
+    approve_site_settings(server, phone_number="(877) 555-0142")
+    assert "(877) 555-0142" in server.get("/glossary/").text
+    pg.cut()
+    try:
+        pages = [server.get(f"/search/?q=outage{n}") for n in range(6)]
+    finally:
+        pg.restore()
+    approve_site_settings(server, phone_number=PHONE_TEXT)
+    for page in pages:
+        assert page.status == 503
+        assert "(877) 555-0142" in page.text and 'href="tel:+18775550142"' in page.text
+        assert PHONE_TEXT not in page.text
+
+
 def test_an_editorial_step_never_fails_on_email(stack):
     """The server runs with the documented production defaults for email (no
     DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the
@@ -428,3 +568,141 @@ def test_a_failed_admin_save_leaves_nothing_half_written(
     assert "A half-written question?" in Question.objects.filter(
         modality=surgery
     ).values_list("text", flat=True)
+
+
+# The admin login throttle over real concurrent requests -------------------------------
+
+
+def post_logins(server, username, passwords, address):
+    """POST each password to the admin login at once; the statuses, in order."""
+    browser = Browser()
+    browser.open(f"{server.base_url}/admin/login/")
+    token = browser.cookie("csrftoken")
+    statuses = [None] * len(passwords)
+
+    def post(index, password):
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "username": username,
+                "password": password,
+                "next": "/admin/",
+            }
+        ).encode()
+        statuses[index] = server.request(
+            "POST",
+            "/admin/login/?next=/admin/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={token}",
+                "X-Forwarded-For": address,
+            },
+            timeout=30,
+        ).status
+
+    threads = [
+        threading.Thread(target=post, args=(index, password))
+        for index, password in enumerate(passwords)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+def test_40_concurrent_wrong_passwords_get_exactly_5_password_checks(stack):
+    """A password check answers 200 (the form again, with its error); a refused
+    attempt answers 429 without checking. Count and check used to be separate steps."""
+    server = stack["server"]
+    statuses = post_logins(
+        server, "demo-admin", [f"wrong-{n}" for n in range(40)], "198.51.100.40"
+    )
+    print(f"40 concurrent wrong logins: {statuses.count(200)} password checks")
+    assert sorted(statuses) == [200] * 5 + [429] * 35, statuses
+    # The right password is refused too, from anywhere, for the whole pause.
+    assert post_logins(
+        server, "demo-admin", [servers.DEMO_PASSWORD], "198.51.100.41"
+    ) == [429]
+
+
+def test_the_login_lockout_holds_while_redis_is_down(stack):
+    server, redis = stack["server"], stack["redis"]
+    redis.cut()
+    try:
+        wrong = post_logins(
+            server,
+            "demo-coordinator",
+            [f"wrong-{n}" for n in range(6)],
+            "198.51.100.60",
+        )
+        right = post_logins(
+            server, "demo-coordinator", [servers.DEMO_PASSWORD], "198.51.100.61"
+        )
+    finally:
+        redis.restore()
+    assert sorted(wrong) == [200] * 5 + [429], wrong
+    assert right == [429]
+
+
+# Bounded cache keys and the host check, over gunicorn and Redis -------------------------
+
+
+def redis_keys(prefix):
+    import redis
+
+    client = redis.Redis(host=servers.REDIS_HOST, port=servers.REDIS_PORT)
+    try:
+        return set(client.scan_iter(match=f"{prefix}:*", count=1000))
+    finally:
+        client.close()
+
+
+def test_query_strings_never_make_cache_entries_of_their_own(stack):
+    server = stack["server"]
+    prefix = server.env["NETGUIDE_CACHE_PREFIX"]
+    plain = {
+        "/": "/?utm_source=ad-{n}&fbclid={n}",
+        "/treatments/surgery/": "/treatments/surgery/?utm_source={n}",
+        "/search/?q=surgery": "/search/?q=++surgery+&utm_source={n}",
+        "/explore/?origin=gi": "/explore/?utm_source={n}&origin=gi",
+        "/my-questions/?t=prrt&t=surgery": "/my-questions/?t=surgery&t=prrt&t=prrt&t=made-up-{n}",
+        "/my-questions/": "/my-questions/?t=made-up-{n}&q={n}",
+    }
+    for path in plain:
+        server.get(path)
+        assert server.get(path).headers["X-Page-Cache"] == "hit", path
+    before = redis_keys(prefix)
+    for n in range(30):
+        for variant in plain.values():
+            response = server.get(variant.format(n=n))
+            assert (response.status, response.headers["X-Page-Cache"]) == (
+                200,
+                "hit",
+            ), variant.format(n=n)
+        # Free text that finds nothing, and invalid answers, are not stored at all.
+        for path in [f"/search/?q=zq{n}xv", f"/explore/?origin=nowhere-{n}"]:
+            assert server.get(path).headers.get("X-Page-Cache") != "hit", path
+    assert redis_keys(prefix) - before == set()
+
+
+def test_a_host_we_do_not_serve_gets_400_even_for_cached_pages(stack):
+    server = stack["server"]
+    server.get("/")
+    assert server.get("/").headers["X-Page-Cache"] == "hit"
+    for path in ["/", "/sitemap.xml", "/robots.txt"]:
+        assert server.get(path, headers={"Host": "evil.example"}).status == 400, path
+    # Built while answering another allowed host name, then cached for everyone: the
+    # addresses are the configured site URL's all the same.
+    for path in ["/sitemap.xml", "/robots.txt"]:
+        built = server.get(path, headers={"Host": f"localhost:{server.port}"})
+        again = server.get(path)
+        assert again.headers["X-Page-Cache"] == "hit"
+        for response in (built, again):
+            urls = re.findall(r"<loc>([^<]+)</loc>|Sitemap: (\S+)", response.text)
+            urls = ["".join(found) for found in urls]
+            assert urls and all(u.startswith(server.base_url + "/") for u in urls), (
+                path,
+                urls[:3],
+            )

@@ -3,14 +3,16 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
 from treatments.models import Drug, Modality, Procedure, Revision
-from treatments.review import Action, ReviewState
+from treatments.review import Action, ReviewState, Step
 
-from .test_review import approve, make_modality, submit
+from .test_review import approve, edit, make_modality, submit
 
 OLD_BODY = "Your care team checks on the tumor.\n\nYou get a scan now and then."
 NEW_BODY = "Your care team checks on the tumor.\n\nYou get a scan once a year."
@@ -389,10 +391,10 @@ def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
         question="Is it safe?",
     )
 
-    response = decide(client, record, read_hash)
+    response = decide(client, record, read_hash, note="Looks right to me.")
 
     html = response.content.decode()
-    assert response.status_code == 200 and not response.redirect_chain
+    assert response.redirect_chain == [(review_url(record), 302)]
     assert (
         "The content changed after you opened it (now “Watchful waiting” revision 4). "
         "Nothing was approved: please review the new version."
@@ -402,6 +404,99 @@ def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
     assert record.review_state == ReviewState.SUBMITTED
     assert record.audit_entries().filter(action=Action.APPROVED).count() == 1
     assert "You get a scan now and then." in public_text(client, record)
+    # The screen now shows revision 4 with its own hash and an empty note, so the
+    # next Approve is for what the reviewer now sees.
+    fresh = form_values(html)
+    assert fresh["content_hash"] == record.latest_revision.content_hash != read_hash
+    assert fresh["note"] == ""
+    assert "Is it safe?" in html
+    response = decide(client, record, fresh["content_hash"])
+    assert response.redirect_chain == [(change_url(record), 302)]
+    record.refresh_from_db()
+    assert record.live_revision.number == 4
+
+
+def test_after_the_editor_edits_a_submitted_page_the_reviewer_is_told_and_offered_nothing_stale(
+    db, client, editor, reviewer
+):
+    record = make_published_full(editor, reviewer)
+    editor_client = Client()
+    editor_client.force_login(editor)
+    edit_and_submit_through_the_admin(editor_client, record)
+    client.force_login(reviewer)
+    read_hash = form_values(open_review(client, record))["content_hash"]
+
+    # The editor is warned before saving, then told it was withdrawn.
+    data = open_change_form(editor_client, record)
+    form_page = editor_client.get(change_url(record)).content.decode()
+    assert "Saving a change withdraws it from review" in form_page
+    saved = save_change_form(editor_client, record, data, summary="A new summary.")
+    assert "it is withdrawn now, and the reviewers were told" in saved.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.DRAFT
+    withdrawn = record.audit_entries().filter(action=Action.WITHDRAWN).first()
+    assert withdrawn.user == editor and "Edited while waiting" in withdrawn.note
+
+    response = decide(client, record, read_hash, note="Approving what I read.")
+    html = response.content.decode()
+    assert response.redirect_chain == [(review_url(record), 302)]
+    assert "Nothing was approved" in html
+    assert "Withdrawn from review by editor" in html
+    # Only what applies now: confirming the public revision 2, with an empty note.
+    fresh = form_values(html)
+    assert fresh["note"] == "" and fresh["content_hash"] != read_hash
+    assert 'value="approve"' not in html and 'value="request_changes"' not in html
+    record.refresh_from_db()
+    assert record.live_revision.number == 2 and record.last_reviewed_by == reviewer
+
+
+def workflow_links(client, record):
+    html = client.get(change_url(record)).content.decode()
+    return {
+        name
+        for name in ("submit", "withdraw", "review")
+        if reverse(f"admin:treatments_modality_{name}", args=[record.pk]) in html
+    }
+
+
+def test_the_buttons_and_the_screens_follow_one_answer_for_role_and_state(
+    db, client, editor, reviewer
+):
+    """Reviewable.available_steps feeds the change form's links and every screen."""
+    record = make_full_modality(editor)
+    editor_client, reviewer_client = Client(), client
+    editor_client.force_login(editor)
+    reviewer_client.force_login(reviewer)
+    assert workflow_links(editor_client, record) == {"submit"}  # no Withdraw, no Review
+    assert workflow_links(reviewer_client, record) == set()
+    # A screen without its button sends the user back with the reason, not a bare 403.
+    response = editor_client.get(review_url(record))
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "Only medical reviewers can sign off content." in text
+    assert "review.css" in text  # the admin's own page, not a bare 403
+    response = editor_client.post(
+        reverse("admin:treatments_modality_withdraw", args=[record.pk]), follow=True
+    )
+    assert "Only content waiting for review can be withdrawn." in (
+        response.content.decode()
+    )
+
+    submit(record, editor)
+    assert workflow_links(editor_client, record) == {"withdraw"}
+    assert workflow_links(reviewer_client, record) == {"review"}
+    html = open_review(reviewer_client, record)
+    assert 'value="approve"' in html and 'value="request_changes"' in html
+    assert 'value="confirm"' not in html
+
+    # A reviewer who edited the page: no Review link, and the POST is refused too.
+    edit(record, reviewer, summary="The reviewer's words.")
+    submit(record, editor)
+    assert workflow_links(reviewer_client, record) == set()
+    response = decide(reviewer_client, record, record.latest_revision.content_hash)
+    assert "You wrote or edited this revision" in response.content.decode()
+    record.refresh_from_db()
+    assert record.live_revision is None
 
 
 def test_requesting_changes_on_the_review_screen_shows_the_comment_to_the_editor(
@@ -461,8 +556,8 @@ def test_the_share_screen_gives_a_link_that_shows_the_draft_to_anyone(
     ).content.decode()
     link = re.search(r'id="share-link"[^>]* value="([^"]+)"', html).group(1)
 
-    assert link.startswith("http://testserver/preview/shared/")
-    response = Client().get(link.removeprefix("http://testserver"))
+    assert link.startswith(f"{settings.SITE_URL}/preview/shared/")
+    response = Client().get(link.removeprefix(settings.SITE_URL))
     assert response.status_code == 200
     assert "You get a scan once a year." in response.content.decode()
     assert "noindex" in response["X-Robots-Tag"]
@@ -473,11 +568,113 @@ def test_every_workflow_screen_answers_for_staff_with_the_right_role(
     db, client, editor, reviewer, view
 ):
     record = make_full_modality(editor)
-    submit(record, editor)
+    if view != "submit":
+        submit(record, editor)
     user = reviewer if view == "review" else editor
     client.force_login(user)
     response = client.get(
         reverse(f"admin:treatments_modality_{view}", args=[record.pk])
     )
     assert response.status_code == 200
-    assert Modality.objects.get(pk=record.pk).review_state == ReviewState.SUBMITTED
+    expected = ReviewState.DRAFT if view == "submit" else ReviewState.SUBMITTED
+    assert Modality.objects.get(pk=record.pk).review_state == expected
+
+
+# Shared records ------------------------------------------------------------------------
+
+
+def test_a_drug_a_page_shows_is_not_deleted_and_an_edit_to_it_binds_its_author(
+    db, client, editor, reviewer, superuser
+):
+    record = make_published_full(editor, reviewer)
+    drug = Drug.objects.get(slug="octreotide")
+    client.force_login(superuser)
+    delete_url = reverse("admin:treatments_drug_delete", args=[drug.pk])
+    page = client.get(delete_url).content.decode()
+    assert "is shown on “Watchful waiting”" in page
+    response = client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 200  # the refusal page again, nothing deleted
+    bulk = client.post(
+        reverse("admin:treatments_drug_changelist"),
+        {"action": "delete_selected", "_selected_action": [drug.pk], "post": "yes"},
+    )
+    assert "is shown on “Watchful waiting”" in bulk.content.decode()
+    assert Drug.objects.filter(pk=drug.pk).exists()
+    record.refresh_from_db()
+    assert record.latest_revision.number == 2 and not record.has_unpublished_changes
+
+    # Renaming it is a change to the page, in the superuser's name: not theirs to approve.
+    data = form_values(
+        client.get(
+            reverse("admin:treatments_drug_change", args=[drug.pk])
+        ).content.decode(),
+        "drug_form",
+    )
+    client.post(
+        reverse("admin:treatments_drug_change", args=[drug.pk]),
+        {**data, "brand_name": "Sandostatin LAR", "_save": "Save"},
+    )
+    record.refresh_from_db()
+    revision = record.latest_revision
+    assert revision.number == 3 and superuser.pk in revision.contributor_ids
+    submit(record, editor)
+    assert Step.APPROVE not in record.available_steps(superuser)
+    with pytest.raises(PermissionDenied):
+        record.approve(superuser, revision.content_hash)
+    # An editor's later save keeps the superuser on the revision.
+    edit(record, editor, summary="A later edit.")
+    assert superuser.pk in record.latest_revision.contributor_ids
+
+
+def test_an_unused_drug_can_be_deleted(db, client, superuser):
+    drug = Drug.objects.create(slug="unused", brand_name="Unused", generic_name="none")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:treatments_drug_delete", args=[drug.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Drug.objects.filter(pk=drug.pk).exists()
+
+
+# Reviewer profiles ---------------------------------------------------------------------
+
+
+def test_what_patients_read_about_a_reviewer_is_reviewed_first(
+    db, client, django_user_model, editor, reviewer, superuser
+):
+    from treatments.models import Page, ReviewerProfile
+
+    from .conftest import make_user
+
+    policy = Page.objects.create(
+        slug="policy", title="Policy", summary="How we review.", body="We review."
+    )
+    policy.save_revision(editor)
+    submit(policy, editor)
+    approve(policy, reviewer)
+    profile = ReviewerProfile.objects.get(user=reviewer)
+    client.force_login(superuser)
+    url = reverse("admin:treatments_reviewerprofile_change", args=[profile.pk])
+    data = form_values(client.get(url).content.decode(), "reviewerprofile_form")
+    data.update(
+        conflict_of_interest="Paid speaker for a drug maker.",
+        credentials="MD, PhD",
+        _save="Save",
+    )
+    assert client.post(url, data).status_code == 302
+
+    def policy_text():
+        return Client().get(reverse("treatments:policy")).content.decode()
+
+    assert "Paid speaker" not in policy_text()
+    profile.refresh_from_db()
+    created = profile.audit_entries().filter(action=Action.CREATED).first()
+    assert created.user == superuser
+    profile.submit(editor, "New credentials.", "Names and titles.")
+    with pytest.raises(PermissionDenied):
+        approve(profile, superuser)  # they changed it: not theirs to sign off
+    second = make_user(django_user_model, "reviewer3", "Medical reviewers")
+    approve(profile, second)
+    text = policy_text()
+    assert "Paid speaker for a drug maker." in text
+    assert "Test Reviewer, MD, PhD" in text

@@ -479,7 +479,8 @@ def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(published
     assert post_login(Client(), "editor", PASSWORD, "192.0.2.100").status_code == 429
     # The login form strips spaces and NFKC-normalizes the username, so these all sign
     # in as "editor"; the throttle must count them as "editor" too.
-    for number, spelling in enumerate([" editor", "editor ", "\uff45ditor"]):
+    spellings = [" editor", "editor ", "\uff45ditor", " " * 160 + "editor"]
+    for number, spelling in enumerate(spellings):
         response = post_login(Client(), spelling, PASSWORD, f"192.0.2.{200 + number}")
         assert response.status_code == 429, (
             f"{spelling!r} signed in as a locked account (status {response.status_code}): "

@@ -89,7 +89,7 @@ def test_database_url_and_allowed_hosts_come_from_the_environment():
         DATABASE_URL="postgres://guide:pw@db.internal:5432/netguide",
         DJANGO_ALLOWED_HOSTS="netguide.example, www.netguide.example,,",
     )
-    assert found["ENGINE"] == "django.db.backends.postgresql"
+    assert found["ENGINE"] == "netguide.db"
     assert found["NAME"] == "netguide"
     assert found["ALLOWED_HOSTS"] == ["netguide.example", "www.netguide.example"]
 

@@ -1,7 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,11 +29,10 @@ from .models import (
     SiteSettings,
     Specialty,
 )
-from .notifications import notify_decision, notify_submitted
-from .page_cache import content_changed
+from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE
-from .review import Action, ReviewState, WorkflowError
+from .review import DECISIONS, Action, ReviewState, Step, WorkflowError
 from .sharing import PREVIEW_MAX_AGE, preview_url
 
 # Optimistic locking --------------------------------------------------------------
@@ -166,14 +167,22 @@ class ReviewableAdmin(admin.ModelAdmin):
         if obj is None or not obj.pk:
             return "-"
         opts = self.model._meta
+        steps = obj.available_steps(self.current_user)
         links = [
             (
                 "Preview draft",
                 reverse("treatments:draft-preview", args=[self.preview_kind, obj.pk]),
             ),
-            ("Submit for review", self.url("submit", obj)),
-            ("Withdraw", self.url("withdraw", obj)),
-            ("Review", self.url("review", obj)),
+            *[
+                (step.label, self.url(step.value, obj))
+                for step in (Step.SUBMIT, Step.WITHDRAW)
+                if step in steps
+            ],
+            *(
+                [("Review", self.url("review", obj))]
+                if any(step in steps for step in DECISIONS)
+                else []
+            ),
             ("Share a preview link", self.url("share", obj)),
             (
                 "History",
@@ -187,6 +196,11 @@ class ReviewableAdmin(admin.ModelAdmin):
             *[item for label, url in links for item in (url, label)],
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # review_actions (a read-only field) shows only the steps this user may take.
+        self.current_user = request.user
+        return super().get_form(request, obj, change, **kwargs)
+
     def url(self, view, obj):
         opts = self.model._meta
         return reverse(
@@ -197,9 +211,34 @@ class ReviewableAdmin(admin.ModelAdmin):
         # Published history must stay: a reviewed page is never deleted outright.
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        if (
+            request.method == "GET"
+            and record is not None
+            and record.review_state == ReviewState.SUBMITTED
+        ):
+            messages.warning(
+                request,
+                "This page is waiting for medical review. Saving a change withdraws "
+                "it from review: the reviewer is told, and you submit it again.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        revision = form.instance.save_revision(request.user)
+        record = form.instance
+        was_submitted = record.review_state == ReviewState.SUBMITTED
+        revision = record.save_revision(request.user)
+        if was_submitted and record.review_state != ReviewState.SUBMITTED:
+            messages.warning(
+                request,
+                "It was waiting for review: it is withdrawn now, and the reviewers "
+                "were told. Submit it again when it is ready.",
+            )
+            transaction.on_commit(
+                lambda: notify_withdrawn(record, request.user), robust=True
+            )
         messages.info(
             request,
             f"Saved as {revision.label}. It is a draft: patients see it only after a medical "
@@ -226,6 +265,27 @@ class ReviewableAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return record
 
+    def refuse_step(self, request, record, step):
+        """None when the user may take `step` now. Otherwise a role refusal is a
+        403 page saying why; a step that does not apply now goes back to the record
+        with the reason."""
+        if step in record.available_steps(request.user):
+            return None
+        try:
+            record.check_step(request.user, step)
+        except PermissionDenied as error:
+            return self.refused(request, record, str(error))
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        return HttpResponseRedirect(self.url("change", record))
+
+    def refused(self, request, record, reason):
+        response = self.render_step(
+            request, record, "refused.html", {"title": "Not allowed", "reason": reason}
+        )
+        response.status_code = 403
+        return response
+
     def render_step(self, request, record, template, context):
         return TemplateResponse(
             request,
@@ -241,7 +301,9 @@ class ReviewableAdmin(admin.ModelAdmin):
         )
 
     def submit_view(self, request, pk):
-        record = self.get_record(request, pk, "submit_revision")
+        record = get_object_or_404(self.model, pk=pk)
+        if refused := self.refuse_step(request, record, Step.SUBMIT):
+            return refused
         revision = record.latest_revision
         form = SubmitForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -275,7 +337,9 @@ class ReviewableAdmin(admin.ModelAdmin):
         )
 
     def withdraw_view(self, request, pk):
-        record = self.get_record(request, pk, "withdraw_revision")
+        record = get_object_or_404(self.model, pk=pk)
+        if refused := self.refuse_step(request, record, Step.WITHDRAW):
+            return refused
         if request.method == "POST":
             try:
                 record.withdraw(request.user)
@@ -297,8 +361,12 @@ class ReviewableAdmin(admin.ModelAdmin):
             request.user.has_perm("treatments.approve_revision")
             or request.user.has_perm("treatments.request_changes")
         ):
-            raise PermissionDenied
+            return self.refused(
+                request, record, "Only medical reviewers can sign off content."
+            )
+        steps = record.available_steps(request.user)
         pending = record.review_state == ReviewState.SUBMITTED
+        withdrawal = None if pending else record.withdrawal_since_submission()
         revision = record.latest_revision if pending else record.live_revision
         if revision is None:
             messages.error(request, "There is nothing to review yet.")
@@ -311,27 +379,27 @@ class ReviewableAdmin(admin.ModelAdmin):
             note = form.cleaned_data["note"]
             expected = form.cleaned_data["content_hash"]
             try:
-                if decision == "approve":
+                if decision == Step.APPROVE:
                     decided = record.approve(request.user, expected, note)
                     label = "approved and published"
-                elif decision == "request_changes":
-                    if not request.user.has_perm("treatments.request_changes"):
-                        raise PermissionDenied
+                elif decision == Step.REQUEST_CHANGES:
                     decided = record.request_changes(request.user, expected, note)
                     label = "changes requested"
-                elif decision == "confirm":
+                elif decision == Step.CONFIRM:
                     decided = record.confirm_still_accurate(request.user, note)
                     label = "confirmed still accurate"
                 else:
                     raise WorkflowError("Choose approve, request changes or confirm.")
             except (WorkflowError, PermissionDenied) as error:
-                form.add_error(None, str(error) or "You are not allowed to do that.")
-            else:
-                transaction.on_commit(
-                    lambda: notify_decision(record, decided, label), robust=True
-                )
-                messages.success(request, f"{decided.label}: {label}.")
-                return HttpResponseRedirect(self.url("change", record))
+                # Show the record as it is now: a fresh hash, an empty note, and
+                # only the steps that apply to it (never the refused screen again).
+                messages.error(request, str(error) or "You are not allowed to do that.")
+                return HttpResponseRedirect(self.url("review", record))
+            transaction.on_commit(
+                lambda: notify_decision(record, decided, label), robust=True
+            )
+            messages.success(request, f"{decided.label}: {label}.")
+            return HttpResponseRedirect(self.url("change", record))
         submission = (
             record.audit_entries()
             .filter(action=Action.SUBMITTED, revision=revision)
@@ -346,6 +414,8 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "form": form,
                 "revision": revision,
                 "pending": pending,
+                "steps": [step for step in DECISIONS if step in steps],
+                "withdrawal": withdrawal,
                 "submission": submission,
                 "grade": revision.reading_grade(),
                 "target_grade": TARGET_GRADE,
@@ -369,7 +439,7 @@ class ReviewableAdmin(admin.ModelAdmin):
         if revision is None:
             messages.error(request, "Save the page first.")
             return HttpResponseRedirect(self.url("change", record))
-        link = request.build_absolute_uri(preview_url(revision))
+        link = settings.SITE_URL.rstrip("/") + preview_url(revision)
         return self.render_step(
             request,
             record,
@@ -575,7 +645,23 @@ class SiteSettingsAdmin(ReviewableAdmin):
 
 
 class SharedRecordAdmin(admin.ModelAdmin):
-    """Drugs appear inside treatment pages: editing one re-drafts them."""
+    """Drugs appear inside treatment pages: editing one re-drafts them (in the
+    editor's name), and one a page shows is not deleted."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for record in objs:
+            try:
+                record.check_deletable()
+            except ProtectedError as error:
+                protected.append(error.args[0])
+        return deleted, counts, perms_needed, protected
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            record.delete()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -604,7 +690,7 @@ class DrugAdmin(SharedRecordAdmin):
 # Reviewers and history --------------------------------------------------------------
 
 
-class ReviewerProfileForm(forms.ModelForm):
+class ReviewerProfileForm(ReviewableForm):
     specialties = forms.MultipleChoiceField(
         choices=Specialty.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -622,15 +708,29 @@ class ReviewerProfileForm(forms.ModelForm):
 
 
 @admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(admin.ModelAdmin):
+class ReviewerProfileAdmin(ReviewableAdmin):
+    """What patients read about a reviewer goes through medical review like a page."""
+
     form = ReviewerProfileForm
+    preview_kind = "reviewer"
+    preview_template = "treatments/includes/reviewer_content.html"
     list_display = ("display_name", "credentials", "title", "user")
     search_fields = ("display_name", "user__username")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The policy page shows conflict-of-interest statements.
-        content_changed("reviewerprofile")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "user",
+                    "display_name",
+                    "credentials",
+                    "title",
+                    "specialties",
+                    "conflict_of_interest",
+                )
+            },
+        ),
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -15,9 +15,14 @@ class CompareSelection:
     over_limit: list = field(default_factory=list)
     is_canonical: bool = True
 
+    @staticmethod
+    def normalise(requested, known_in_order):
+        """Known slugs only, once each, in home-page order, at most four."""
+        wanted = set(requested)
+        return [slug for slug in known_in_order if slug in wanted][:MOST_COMPARED]
+
     @classmethod
     def from_query(cls, requested, published):
-        """Keep known slugs only, once each, in home-page order, at most four."""
         by_slug = {page.content["slug"]: page for page in published}
         wanted = set(requested)
         chosen = [page for page in published if page.content["slug"] in wanted]
@@ -26,7 +31,7 @@ class CompareSelection:
             unknown=len(wanted - set(by_slug)),
             over_limit=chosen[MOST_COMPARED:],
         )
-        selection.is_canonical = requested == selection.slugs
+        selection.is_canonical = requested == cls.normalise(requested, list(by_slug))
         return selection
 
     @property

@@ -1,7 +1,11 @@
 """Markdown to safe HTML: the only place Markdown becomes HTML."""
 
+import html as html_lib
+import re
+
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 from markdown.extensions.toc import TocExtension, slugify
 
 ALLOWED_TAGS = {
@@ -46,13 +50,34 @@ def heading_id(value, separator):
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+class MarkdownTooDeep(ValueError):
+    """Lists or quotes nested deeper than Python-Markdown can follow."""
+
+
+def unsafe_html(source):
+    try:
+        return markdown.markdown(
+            source or "",
+            extensions=[
+                "sane_lists",
+                TocExtension(slugify=heading_id, toc_depth="2-3"),
+            ],
+            output_format="html",
+        )
+    except RecursionError:
+        # Python-Markdown recurses once per nesting level and has no limit of its own.
+        raise MarkdownTooDeep(
+            "Lists or quotes are nested too deeply to show. Use at most a few levels "
+            "of nesting."
+        ) from None
+
+
 def render_markdown(source: str) -> str:
     """Render editor Markdown and strip anything that could run in a browser."""
-    html = markdown.markdown(
-        source or "",
-        extensions=["sane_lists", TocExtension(slugify=heading_id, toc_depth="2-3")],
-        output_format="html",
-    )
+    return sanitize(unsafe_html(source))
+
+
+def sanitize(html):
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -69,3 +94,37 @@ def only_section_ids(tag, attribute, value):
     if attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
         return None
     return value
+
+
+def words_of(html):
+    # Tags out, text in, including what sits inside <style> and <script>.
+    return html_lib.unescape(re.sub(r"<[^>]*>", " ", html)).split()
+
+
+def removed_text(source):
+    """The words sanitizing drops (inside <style> or <script>, an unclosed tag), or ""."""
+    html = unsafe_html(source)
+    kept = words_of(sanitize(html))
+    lost, position = [], 0
+    for word in words_of(html):
+        try:
+            position = kept.index(word, position) + 1
+        except ValueError:
+            lost.append(word)
+    return " ".join(lost)
+
+
+def validate_markdown(source):
+    """Refuse Markdown that cannot be shown as written, saying why."""
+    try:
+        lost = removed_text(source)
+    except MarkdownTooDeep as error:
+        raise ValidationError(str(error), code="too_deep") from None
+    if lost:
+        shown = lost if len(lost) <= 120 else lost[:117] + "…"
+        raise ValidationError(
+            "Patients would not see this text: the page may not contain HTML such "
+            f"as <style> or <script>, so it is removed: “{shown}”. Remove that HTML "
+            "or write the text as plain Markdown.",
+            code="removed_text",
+        )

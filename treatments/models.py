@@ -4,13 +4,17 @@ Every public page reads its content through `published_content()` on the
 record it shows (the one seam the medical review workflow hooks into).
 """
 
+from datetime import timedelta
+
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from .explore import validate_fit_rules
-from .markdown import render_markdown
+from .markdown import render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
     Reviewable,
@@ -19,6 +23,45 @@ from .review import (  # noqa: F401  (models Django must see)
     Revision,
     Specialty,
 )
+from .validators import PlainTextMixin, normalize_phone_number, phone_href
+
+
+class SharedRecordQuerySet(models.QuerySet):
+    def delete(self):
+        for record in self:
+            record.check_deletable()
+        return super().delete()
+
+
+class SharedRecord(PlainTextMixin, models.Model):
+    """A record that treatment pages show (a drug, a side effect).
+
+    Deleting one would change those pages without a revision, so nobody's name
+    would be on the change and its author could approve it. While a page shows
+    it, it is not deleted: removing it from the page is the (reviewed) change.
+    """
+
+    class Meta:
+        abstract = True
+
+    def pages_showing(self):
+        raise NotImplementedError
+
+    def check_deletable(self):
+        pages = list(self.pages_showing())
+        if pages:
+            names = ", ".join(f"“{page}”" for page in pages)
+            raise models.ProtectedError(
+                f"{self} is shown on {names}. Remove it from "
+                f"{'that page' if len(pages) == 1 else 'those pages'} first: that "
+                "change goes through medical review.",
+                set(pages),
+            )
+
+    def delete(self, *args, **kwargs):
+        self.check_deletable()
+        return super().delete(*args, **kwargs)
+
 
 FIT_RULES_HELP = (
     "Which answers in “Find my options” make this fit, reviewed with the page. A list "
@@ -35,14 +78,16 @@ def fit_rules_validator(rules):
         raise ValidationError(str(error)) from None
 
 
-class SiteSettings(Reviewable):
+class SiteSettings(PlainTextMixin, Reviewable):
     """Site-wide text: there is exactly one row (pk=1)."""
 
     site_name = models.CharField(max_length=80, default="NET Guide")
     phone_number = models.CharField(
         max_length=30,
         default="(888) 552-6760",
-        help_text="Shown on every page as a tap-to-call link.",
+        help_text="Shown on every page as a tap-to-call link. A US number, e.g. "
+        "(888) 552-6760, or an international one starting with +; it is saved in "
+        "one standard spelling.",
     )
     cta_heading = models.CharField(
         "call-to-action heading",
@@ -82,18 +127,52 @@ class SiteSettings(Reviewable):
         """What every page shows: the approved settings, else the built-in defaults."""
         settings = cls.objects.published().filter(pk=1).first()
         if settings is not None:
-            return settings.live_revision.snapshot
+            return cls.keep_offline_copy(settings.live_revision.snapshot)
         return cls(pk=1).snapshot()
+
+    # The outage page shows the approved phone number without a query: the cache holds
+    # the approved copy for every process, and each process keeps the one it last read
+    # for when the cache is away too.
+    OFFLINE_COPY_KEY = "site-settings:approved"
+    offline_copy = None
+
+    @classmethod
+    def keep_offline_copy(cls, snapshot, always=False):
+        if always or snapshot != SiteSettings.offline_copy:
+            SiteSettings.offline_copy = snapshot
+            try:
+                cache.set(cls.OFFLINE_COPY_KEY, snapshot, None)
+            except Exception:
+                pass  # the page cache logs cache outages; this copy is a nicety
+        return snapshot
+
+    @classmethod
+    def offline(cls):
+        """The approved settings without a database query, else the defaults."""
+        try:
+            found = cache.get(cls.OFFLINE_COPY_KEY)
+        except Exception:
+            found = None
+        return found or SiteSettings.offline_copy or cls(pk=1).snapshot()
+
+    def after_publish(self):
+        super().after_publish()
+        snapshot = self.live_revision.snapshot
+        transaction.on_commit(lambda: self.keep_offline_copy(snapshot, always=True))
 
     def get_absolute_url(self):
         return reverse("treatments:home")
 
+    def clean(self):
+        super().clean()
+        try:
+            self.phone_number = normalize_phone_number(self.phone_number)
+        except ValidationError as error:
+            raise ValidationError({"phone_number": error}) from None
+
     @property
     def phone_href(self):
-        digits = "".join(ch for ch in self.phone_number if ch.isdigit())
-        if len(digits) == 10:
-            digits = "1" + digits
-        return f"tel:+{digits}"
+        return phone_href(self.phone_number)
 
     def snapshot(self):
         return {
@@ -105,7 +184,7 @@ class SiteSettings(Reviewable):
         }
 
 
-class Page(Reviewable):
+class Page(PlainTextMixin, Reviewable):
     """A standalone text page: the home page overview and the policy page."""
 
     slug = models.SlugField(unique=True)
@@ -114,7 +193,8 @@ class Page(Reviewable):
         max_length=200, help_text="One plain sentence, used as the page description."
     )
     body = MarkdownxField(
-        help_text="Markdown. Use ## for headings; the title is the page's only h1."
+        help_text="Markdown. Use ## for headings; the title is the page's only h1.",
+        validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -153,7 +233,7 @@ class Page(Reviewable):
         }
 
 
-class SideEffect(Reviewable):
+class SideEffect(SharedRecord, Reviewable):
     """A possible side effect, shared by every treatment that can cause it."""
 
     slug = models.SlugField(unique=True)
@@ -172,11 +252,14 @@ class SideEffect(Reviewable):
     def get_absolute_url(self):
         return reverse("treatments:side-effect", args=[self.public_slug])
 
+    def pages_showing(self):
+        return self.modalities.all()
+
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
 
 
-class GlossaryTerm(Reviewable):
+class GlossaryTerm(PlainTextMixin, Reviewable):
     """A hard word our pages use, with a plain definition."""
 
     slug = models.SlugField(unique=True)
@@ -209,7 +292,7 @@ class GlossaryTerm(Reviewable):
         }
 
 
-class Drug(models.Model):
+class Drug(SharedRecord):
     slug = models.SlugField(unique=True)
     brand_name = models.CharField(max_length=80)
     generic_name = models.CharField(max_length=120)
@@ -221,11 +304,16 @@ class Drug(models.Model):
     )
     description = models.TextField(blank=True)
 
+    objects = SharedRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["brand_name"]
 
     def __str__(self):
         return f"{self.brand_name} ({self.generic_name})"
+
+    def pages_showing(self):
+        return self.modalities.all()
 
     def snapshot(self):
         return {
@@ -247,7 +335,7 @@ class ModalityQuerySet(ReviewableQuerySet):
         )
 
 
-class Modality(Reviewable):
+class Modality(PlainTextMixin, Reviewable):
     """One treatment option, e.g. surgery or hormone therapy."""
 
     slug = models.SlugField(
@@ -259,7 +347,8 @@ class Modality(Reviewable):
     )
     body = MarkdownxField(
         help_text="Markdown. Use ## for headings. Procedures, drugs, side effects and "
-        "questions are shown from the fields below; do not repeat them here."
+        "questions are shown from the fields below; do not repeat them here.",
+        validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
     order = models.PositiveSmallIntegerField(
@@ -349,7 +438,7 @@ class Modality(Reviewable):
         }
 
 
-class Procedure(models.Model):
+class Procedure(PlainTextMixin, models.Model):
     """A named procedure or type within a treatment, e.g. enucleation under surgery."""
 
     modality = models.ForeignKey(
@@ -380,7 +469,7 @@ class Procedure(models.Model):
         }
 
 
-class Question(models.Model):
+class Question(PlainTextMixin, models.Model):
     """A question a patient may want to ask their care team about a treatment."""
 
     modality = models.ForeignKey(
@@ -425,3 +514,45 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class LoginFailureQuerySet(models.QuerySet):
+    @transaction.atomic
+    def attempt(self, keys, limit, seconds):
+        """Count this attempt under each key; True while every count is within limit.
+
+        Each count is one increment under a row lock, checked by its result (like
+        Redis INCR), so of any number of concurrent attempts exactly `limit` reach
+        the password check. The pause runs `seconds` from the first failure.
+        """
+        keys = sorted(keys)  # one lock order: concurrent attempts never deadlock
+        self.bulk_create([LoginFailure(key=key) for key in keys], ignore_conflicts=True)
+        started_after = timezone.now() - timedelta(seconds=seconds)
+        allowed = True
+        for row in self.select_for_update().filter(key__in=keys).order_by("key"):
+            if row.first_at < started_after:
+                row.count, row.first_at = 0, timezone.now()
+            row.count += 1
+            row.save(update_fields=["count", "first_at"])
+            allowed = allowed and row.count <= limit
+        return allowed
+
+    def forgive(self, keys):
+        self.filter(key__in=keys).delete()
+
+
+class LoginFailure(models.Model):
+    """Admin sign-in attempts that did not succeed (yet), counted per key.
+
+    In the database, not the cache: the count holds while Redis is away, and a
+    locked row makes each increment atomic on every server.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(default=timezone.now)
+
+    objects = LoginFailureQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.key}: {self.count} since {self.first_at:%Y-%m-%d %H:%M:%S}"

@@ -57,3 +57,17 @@ def notify_decision(record, revision, decision_label):
             None,
             recipients,
         )
+
+
+def notify_withdrawn(record, editor):
+    """The reviewers told of a submission hear that it left review."""
+    recipients = [user.email for user in reviewers_for(record) if user != editor]
+    if recipients:
+        send_mail(
+            "NET Guide: a page was withdrawn from review",
+            "A page you were asked to review was edited and is no longer waiting for "
+            f"review. Nothing needs your sign-off until it is submitted again.\n\n"
+            f"Open it in the admin: {admin_link(record, 'change')}\n",
+            None,
+            recipients,
+        )

@@ -60,14 +60,13 @@ def version_key(kind):
     return f"content-version:{kind}"
 
 
-def lookup(request, kinds):
+def lookup(key, kinds):
     """One cache round trip: the current version of each kind and the stored page.
 
     Returns (versions, stored page or None). A kind with no version yet gets a fresh
     one, which no stored page can match.
     """
     version_keys = [version_key(kind) for kind in kinds]
-    key = page_key(request)
     found = cache.get_many([*version_keys, key])
     missing = {k: uuid.uuid4().hex for k in version_keys if k not in found}
     if missing:
@@ -78,6 +77,29 @@ def lookup(request, kinds):
     if entry is not None and entry.get("versions") != versions:
         entry = None  # something this page shows was published since it was stored
     return versions, entry
+
+
+def remembered(name, kinds, compute):
+    """A value derived from published content (the known treatment slugs, say), kept
+    in the cache until content of one of `kinds` is published; computed when the
+    cache is away. Lets a query be normalized without a database query."""
+    try:
+        versions, entry = lookup(f"remembered:{name}", kinds)
+    except Exception as error:
+        CacheHealth.failed(error)
+        return compute()
+    if entry is not None:
+        return entry["value"]
+    value = compute()
+    try:
+        cache.set(
+            f"remembered:{name}",
+            {"versions": versions, "value": value},
+            settings.PAGE_CACHE_SECONDS,
+        )
+    except Exception as error:
+        CacheHealth.failed(error)
+    return value
 
 
 def content_changed(model_name):
@@ -101,14 +123,27 @@ def bump_version(kind):
         CacheHealth.failed(error)
 
 
-def page_key(request):
+def page_key(request, query):
+    """The entry for this path and normalized query: other parameters (utm_source=…)
+    and their values never make an entry of their own."""
     # GET and HEAD share an entry: the server drops the body of a HEAD response.
-    path = request.get_full_path().encode("utf-8", "surrogateescape")
-    return "page:" + hashlib.sha256(path).hexdigest()
+    address = request.path + (f"?{query}" if query else "")
+    return (
+        "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
+    )
 
 
-def public_page(*depends_on):
+def no_query(request):
+    return ""
+
+
+def public_page(*depends_on, query=no_query):
     """Mark a public view as cacheable, naming the kinds of content it shows.
+
+    `query(request)` says which query parameters the view reads: it returns them
+    normalized as a string ("" when none apply, which shares the plain page's
+    entry), or None when the response must not be cached (invalid input). The
+    default: the view takes no parameters, so the query string is ignored.
 
     PageCacheMiddleware does the caching, early in the middleware stack so that a
     hit skips sessions, CSRF and the view; this decorator also lets shared caches
@@ -125,6 +160,7 @@ def public_page(*depends_on):
             return response
 
         wrapper.page_cache_kinds = kinds
+        wrapper.page_cache_query = query
         return wrapper
 
     return decorator
@@ -137,12 +173,18 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        kinds = self.cache_kinds(request)
-        if kinds is None:
+        view = self.public_view(request)
+        if view is None:
             return self.get_response(request)
+        # A stored page must not answer a host this site does not serve (400).
+        request.get_host()
+        query = view.page_cache_query(request)
+        if query is None:
+            return self.get_response(request)
+        key = page_key(request, query)
         versions = None
         try:
-            versions, cached = lookup(request, kinds)
+            versions, cached = lookup(key, view.page_cache_kinds)
             CacheHealth.worked()
         except Exception as error:
             CacheHealth.failed(error)
@@ -154,19 +196,19 @@ class PageCacheMiddleware:
             # A signed-in editor's session cookie: this response is theirs alone.
             patch_cache_control(response, private=True, no_cache=True)
         elif versions is not None and storable(response):
-            store(page_key(request), versions, response)
+            store(key, versions, response)
         response["X-Page-Cache"] = "miss"
         return response
 
     @staticmethod
-    def cache_kinds(request):
+    def public_view(request):
         if request.method not in ("GET", "HEAD"):
             return None
         try:
             match = resolve(request.path_info)
         except (Resolver404, ValueError):
             return None
-        return getattr(match.func, "page_cache_kinds", None)
+        return match.func if hasattr(match.func, "page_cache_kinds") else None
 
     @staticmethod
     def cached_response(request, cached):

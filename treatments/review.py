@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE, prose_of, reading_grade
+from .validators import PlainTextMixin
 
 
 class Specialty(models.TextChoices):
@@ -48,6 +49,22 @@ class Action(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed still accurate"
 
 
+class Step(models.TextChoices):
+    """What a person can do with a record in the workflow (buttons and POSTs alike)."""
+
+    SUBMIT = "submit", "Submit for review"
+    WITHDRAW = "withdraw", "Withdraw"
+    APPROVE = "approve", "Approve and publish"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    CONFIRM = "confirm", "Confirm still accurate"
+
+
+DECISIONS = (Step.APPROVE, Step.REQUEST_CHANGES, Step.CONFIRM)
+
+
+EDITED_WHILE_SUBMITTED = "Edited while waiting for review, so withdrawn from review."
+
+
 class WorkflowError(Exception):
     """A workflow step that is not allowed now; the message is shown to the user."""
 
@@ -65,43 +82,6 @@ def add_months(moment, months):
     year, month = moment.year + year, month + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
-
-
-class ReviewerProfile(models.Model):
-    """How a medical reviewer is named on public pages, and what they review."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="reviewer_profile",
-    )
-    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
-    credentials = models.CharField(
-        max_length=60, help_text="For example “MD” or “MD, PhD”."
-    )
-    title = models.CharField(
-        max_length=160, blank=True, help_text="For example “Medical oncologist”."
-    )
-    specialties = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
-    )
-    conflict_of_interest = models.TextField(
-        blank=True, help_text="Shown on the medical and editorial policy page."
-    )
-
-    class Meta:
-        ordering = ["display_name"]
-
-    def __str__(self):
-        return self.byline
-
-    @property
-    def byline(self):
-        return ", ".join(
-            part for part in (self.display_name, self.credentials, self.title) if part
-        )
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -324,6 +304,9 @@ class Reviewable(models.Model):
     )
     next_review_due = models.DateField(null=True, blank=True, editable=False)
 
+    # Patient-facing prose is held to the reading-level target when submitted.
+    checks_reading_level = True
+
     class Meta:
         abstract = True
 
@@ -407,10 +390,14 @@ class Reviewable(models.Model):
             author=user,
             contributor_ids=sorted(contributors),
         )
+        was_submitted = self.review_state == ReviewState.SUBMITTED
         self.latest_revision = revision
         self.review_state = ReviewState.DRAFT
         self.save_review_fields()
         self.log(Action.CREATED, revision, user)
+        if was_submitted:
+            # What the reviewer was reading is no longer what would be published.
+            self.log(Action.WITHDRAWN, latest, user, note=EDITED_WHILE_SUBMITTED)
         return revision
 
     REVIEW_FIELDS = (
@@ -455,8 +442,13 @@ class Reviewable(models.Model):
             raise WorkflowError(
                 f"{revision.label} is already published; there is nothing new to submit."
             )
+        self.check_step(user, Step.SUBMIT)
         grade = revision.reading_grade()
-        if grade > TARGET_GRADE and not reading_level_reason.strip():
+        if (
+            self.checks_reading_level
+            and grade > TARGET_GRADE
+            and not reading_level_reason.strip()
+        ):
             raise WorkflowError(
                 f"This page reads at grade {grade:.1f}, above our target of grade "
                 f"{TARGET_GRADE:.0f}. Simplify it, or give a reason the reviewer will see."
@@ -475,34 +467,90 @@ class Reviewable(models.Model):
     @transaction.atomic
     def withdraw(self, user):
         revision = self._locked_latest()
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError("Only content waiting for review can be withdrawn.")
+        self.check_step(user, Step.WITHDRAW)
         self.review_state = ReviewState.DRAFT
         self.save_review_fields()
         self.log(Action.WITHDRAWN, revision, user)
         return revision
 
-    def check_can_decide(self, user, revision):
-        if not user.has_perm("treatments.approve_revision"):
-            raise PermissionDenied("Only medical reviewers can sign off content.")
-        if revision.contributed(user):
-            raise PermissionDenied(
-                "You wrote or edited this revision, so you cannot review it: "
-                "a second person must sign it off."
+    def available_steps(self, user):
+        """The workflow steps this user may take on this record now.
+
+        The one answer for the admin's buttons and for every step's own check: a
+        button never shows for a step that would be refused, and no step is taken
+        without its button. Nobody decides on a revision they contributed to.
+        """
+        submitted = self.review_state == ReviewState.SUBMITTED
+        latest, live = self.latest_revision, self.live_revision
+        steps = []
+        if (
+            user.has_perm("treatments.submit_revision")
+            and latest is not None
+            and not submitted
+            and latest.pk != self.live_revision_id
+        ):
+            steps.append(Step.SUBMIT)
+        if submitted and user.has_perm("treatments.withdraw_revision"):
+            steps.append(Step.WITHDRAW)
+        if submitted and latest is not None and not latest.contributed(user):
+            if user.has_perm("treatments.approve_revision"):
+                steps.append(Step.APPROVE)
+            if user.has_perm("treatments.request_changes"):
+                steps.append(Step.REQUEST_CHANGES)
+        if (
+            not submitted
+            and live is not None
+            and user.has_perm("treatments.approve_revision")
+            and not live.contributed(user)
+        ):
+            steps.append(Step.CONFIRM)
+        return steps
+
+    def check_step(self, user, step):
+        """Raise, saying why, unless `step` is one of available_steps(user)."""
+        if step in self.available_steps(user):
+            return
+        if step in DECISIONS:
+            needed = (
+                "treatments.request_changes"
+                if step == Step.REQUEST_CHANGES
+                else "treatments.approve_revision"
             )
+            if not user.has_perm(needed):
+                raise PermissionDenied("Only medical reviewers can sign off content.")
+            revision = (
+                self.live_revision if step == Step.CONFIRM else self.latest_revision
+            )
+            if revision is not None and revision.contributed(user):
+                raise PermissionDenied(
+                    "You wrote or edited this revision, so you cannot review it: "
+                    "a second person must sign it off."
+                )
+        elif not user.has_perm(f"treatments.{step}_revision"):
+            raise PermissionDenied("Your role does not include this step.")
+        label = self.latest_revision.label if self.latest_revision else "This content"
+        raise WorkflowError(
+            {
+                Step.SUBMIT: f"{label} is already waiting for review or published; "
+                "there is nothing new to submit.",
+                Step.WITHDRAW: "Only content waiting for review can be withdrawn.",
+                Step.APPROVE: f"{label} is not waiting for review.",
+                Step.REQUEST_CHANGES: f"{label} is not waiting for review.",
+                Step.CONFIRM: "Only published content with nothing waiting for review "
+                "can be confirmed.",
+            }[step]
+        )
 
     @transaction.atomic
     def approve(self, user, expected_hash, note=""):
         """Publish the submitted revision, if it is still exactly what the reviewer read."""
         revision = self._locked_latest()
-        self.check_can_decide(user, revision)
         if revision.content_hash != expected_hash:
             raise WorkflowError(
                 f"The content changed after you opened it (now {revision.label}). "
                 "Nothing was approved: please review the new version."
             )
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError(f"{revision.label} is not waiting for review.")
+        self.check_step(user, Step.APPROVE)
         now = timezone.now()
         previous = Revision.objects.filter(pk=self.live_revision_id).first()
         if previous is None or previous.content_hash != revision.content_hash:
@@ -532,15 +580,13 @@ class Reviewable(models.Model):
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):
         revision = self._locked_latest()
-        self.check_can_decide(user, revision)
+        self.check_step(user, Step.REQUEST_CHANGES)
         if not comment.strip():
             raise WorkflowError("Please tell the editor what to change.")
         if revision.content_hash != expected_hash:
             raise WorkflowError(
                 f"The content changed after you opened it (now {revision.label}). Please look again."
             )
-        if self.review_state != ReviewState.SUBMITTED:
-            raise WorkflowError(f"{revision.label} is not waiting for review.")
         self.review_state = ReviewState.CHANGES_REQUESTED
         self.save_review_fields()
         self.log(Action.CHANGES_REQUESTED, revision, user, note=comment.strip())
@@ -554,7 +600,7 @@ class Reviewable(models.Model):
         if self.live_revision_id is None:
             raise WorkflowError("Only published content can be confirmed.")
         revision = Revision.objects.get(pk=self.live_revision_id)
-        self.check_can_decide(user, revision)
+        self.check_step(user, Step.CONFIRM)
         self.mark_reviewed(user, timezone.now())
         self.log(
             Action.CONFIRMED,
@@ -590,6 +636,16 @@ class Reviewable(models.Model):
             self, revision, is_draft=revision.pk != self.live_revision_id
         )
 
+    def withdrawal_since_submission(self):
+        """The audit entry that took the last submission out of review, if any."""
+        entry = (
+            self.audit_entries()
+            .filter(action__in=[Action.SUBMITTED, Action.WITHDRAWN])
+            .select_related("user")
+            .first()
+        )
+        return entry if entry and entry.action == Action.WITHDRAWN else None
+
     def latest_sign_off_byline(self):
         entry = (
             self.audit_entries()
@@ -614,10 +670,71 @@ class Reviewable(models.Model):
         ]
 
 
+class ReviewerProfile(PlainTextMixin, Reviewable):
+    """How a medical reviewer is named on public pages, and what they review.
+
+    What patients read about a reviewer (name, credentials, conflicts of interest)
+    is reviewed content like any other: a change reaches the policy page and the
+    bylines only once a second person signs it off.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewer_profile",
+    )
+    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
+    credentials = models.CharField(
+        max_length=60, help_text="For example “MD” or “MD, PhD”."
+    )
+    title = models.CharField(
+        max_length=160, blank=True, help_text="For example “Medical oncologist”."
+    )
+    specialties = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
+    )
+    conflict_of_interest = models.TextField(
+        blank=True, help_text="Shown on the medical and editorial policy page."
+    )
+
+    objects = ReviewableQuerySet.as_manager()
+    checks_reading_level = False  # names and credentials, not prose
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.byline
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("treatments:policy")
+
+    @property
+    def byline(self):
+        return ", ".join(
+            part for part in (self.display_name, self.credentials, self.title) if part
+        )
+
+    def snapshot(self):
+        # The specialties only order the review queue: patients never see them.
+        return {
+            "name": self.display_name,
+            "credentials": self.credentials,
+            "job_title": self.title,
+            "byline": self.byline,
+            "conflict_of_interest": self.conflict_of_interest,
+        }
+
+
 def byline_of(user):
-    profile = getattr(user, "reviewer_profile", None)
+    """The reviewer's name as patients may read it: their approved profile's byline."""
+    profile = ReviewerProfile.objects.published().filter(user=user).first()
     if profile is not None:
-        return profile.byline
+        return profile.live_revision.snapshot["byline"]
     return user.get_full_name() or user.get_username()
 
 

@@ -1,7 +1,20 @@
-from django.contrib.sitemaps import Sitemap
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 
 from .models import GlossaryTerm, Modality, Page, SideEffect
+
+
+class Sitemap(DjangoSitemap):
+    """Addresses on the configured site URL, never on the host a request named."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class ReviewedSitemap(Sitemap):

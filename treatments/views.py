@@ -4,13 +4,15 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
 from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
-from .page_cache import public_page, set_last_modified
+from .page_cache import public_page, remembered, set_last_modified
 from .publishing import PublishedContent
 from .review import ReviewerProfile
 from .search import query_words, search
@@ -23,6 +25,7 @@ PREVIEWABLE = {
     "page": Page,
     "site": SiteSettings,
     "glossary": GlossaryTerm,
+    "reviewer": ReviewerProfile,
 }
 
 
@@ -43,7 +46,7 @@ def home(request):
     return render_home(request, overview.published_content() if overview else None)
 
 
-def render_home(request, overview):
+def render_home(request, overview, site=None):
     cards = Modality.objects.published_contents("order", "title")
     linked_body, terms = (
         link_terms(overview.content["body_html"], published_terms())
@@ -64,6 +67,8 @@ def render_home(request, overview):
                 overview.content["title"] if overview else "NET Guide",
                 overview.content["summary"] if overview else "",
             ),
+            # A site-settings preview shows the draft's settings, not the live ones.
+            **({"site": site} if site is not None else {}),
         },
     )
 
@@ -163,7 +168,11 @@ def policy(request):
 def render_policy(request, page):
     reviewers = []
     if page.content["slug"] == "policy":
-        reviewers = ReviewerProfile.objects.exclude(conflict_of_interest="")
+        reviewers = [
+            reviewer
+            for reviewer in ReviewerProfile.objects.published_contents("name")
+            if reviewer.content["conflict_of_interest"]
+        ]
     jsonld = medical_web_page(
         page, canonical_url(request), page.content["title"], page.content["summary"]
     )
@@ -185,6 +194,10 @@ def render_content(request, page):
         return render_policy(request, page)
     if isinstance(record, GlossaryTerm):
         return render(request, "treatments/glossary_preview.html", {"page": page})
+    if isinstance(record, ReviewerProfile):
+        return render(request, "treatments/reviewer_preview.html", {"page": page})
+    if isinstance(record, SiteSettings):
+        return render_home(request, None, site=page.content)
     return render_home(request, page if isinstance(record, Page) else None)
 
 
@@ -231,11 +244,27 @@ def glossary(request):
     )
 
 
-@public_page("treatments")
+def explorer_form(request):
+    """The form, bound only when the address holds answers or a submitted form."""
+    submitted = any(name in request.GET for name in ("show", *QUESTIONS))
+    return SituationForm(request.GET if submitted else None)
+
+
+def explore_query(request):
+    """The answers given, in question order: "" for the first visit, None (not
+    cached) for a form with errors (no answer, an invalid or contradictory one)."""
+    form = explorer_form(request)
+    if not form.is_bound:
+        return ""
+    if not form.is_valid():
+        return None
+    return urlencode(list(form.answers().items()))
+
+
+@public_page("treatments", query=explore_query)
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
-    submitted = any(name in request.GET for name in ("show", *QUESTIONS))
-    form = SituationForm(request.GET if submitted else None)
+    form = explorer_form(request)
     pages = Modality.objects.published_contents("order", "title")
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
@@ -250,30 +279,56 @@ def explore(request):
     return render(request, "treatments/explore.html", context)
 
 
-@public_page("treatments")
+def published_treatment_order():
+    """The published treatments' slugs in home-page order, kept in the cache."""
+    return remembered(
+        "treatment-order",
+        ["treatments"],
+        lambda: [
+            page.content["slug"]
+            for page in Modality.objects.published_contents("order", "title")
+        ],
+    )
+
+
+def compare_query(request):
+    """The comparison's one address; odd ones get the page with a note, uncached."""
+    requested = request.GET.getlist("t")
+    slugs = CompareSelection.normalise(requested, published_treatment_order())
+    if requested != slugs:
+        return None
+    return urlencode([("t", slug) for slug in slugs])
+
+
+@public_page("treatments", query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
     pages = Modality.objects.published_contents("order", "title")
     selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
-    response = render(
+    return render(
         request,
         "treatments/compare.html",
         {"selection": selection, "all_treatments": pages},
     )
-    if not selection.is_canonical:
-        # Odd addresses get the page and a note, but no cache entry of their own.
-        response.page_cache_skip = True
-    return response
+
+
+def chosen_treatment_slugs(request):
+    """The `t` values that are published treatments: sorted, each once."""
+    return sorted(set(request.GET.getlist("t")) & set(published_treatment_order()))
+
+
+def my_questions_query(request):
+    return urlencode([("t", slug) for slug in chosen_treatment_slugs(request)])
 
 
 def chosen_treatments(request):
     """All published treatments, and those the address picks (?t=…), in home order."""
     pages = Modality.objects.published_contents("order", "title")
-    wanted = set(request.GET.getlist("t"))
+    wanted = set(chosen_treatment_slugs(request))
     return pages, [page for page in pages if page.content["slug"] in wanted]
 
 
-@public_page("treatments")
+@public_page("treatments", query=my_questions_query)
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
     pages, chosen = chosen_treatments(request)
@@ -288,25 +343,48 @@ def my_questions(request):
     )
 
 
-@public_page("treatments")
+@public_page("treatments", query=my_questions_query)
 def my_questions_print(request):
     """The same list alone on the page, ready for the browser's Print or Share."""
     _, chosen = chosen_treatments(request)
     return render(request, "treatments/my_questions_print.html", {"chosen": chosen})
 
 
-@public_page("treatments", "side-effects", "pages", "glossary")
+def search_words(request):
+    """The search box's text with spaces collapsed, at most 200 characters."""
+    return " ".join(request.GET.get("q", "").split())[:200]
+
+
+def search_query(request):
+    # Only spaces typed ("please type a word") is not the empty search form.
+    if not request.GET.get("q"):
+        return ""
+    return urlencode({"q": search_words(request)})
+
+
+@public_page("treatments", "side-effects", "pages", "glossary", query=search_query)
 def search_view(request):
-    query = request.GET.get("q", "")[:200]
+    query = search_words(request)
     words = query_words(query)
     results = search(query) if words else []
-    return render(
+    response = render(
         request,
         "treatments/search.html",
-        {"query": query, "has_words": bool(words), "results": results},
+        {
+            "query": query,
+            "typed": bool(request.GET.get("q")),
+            "has_words": bool(words),
+            "results": results,
+        },
     )
+    # Made-up words find nothing: they get no cache entry of their own.
+    response.page_cache_skip = bool(words) and not results
+    return response
 
 
 @public_page()
 def robots_txt(request):
-    return render(request, "robots.txt", content_type="text/plain")
+    sitemap_url = settings.SITE_URL.rstrip("/") + reverse("treatments:sitemap")
+    return render(
+        request, "robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain"
+    )

@@ -60,9 +60,10 @@ class Command(BaseCommand):
                 username: self.demo_user(username, *rest)
                 for username, *rest in DEMO_ACCOUNTS
             }
-            ReviewerProfile.objects.update_or_create(
+            profile, _ = ReviewerProfile.objects.update_or_create(
                 user=users["demo-reviewer"], defaults=DEMO_REVIEWER_PROFILE
             )
+            profile.save_revision()  # approved below with the demo pages
             published = self.publish_drafts(
                 users["demo-editor"], users["demo-reviewer"]
             )

@@ -7,7 +7,7 @@ import treatments.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatments", "0005_glossary_permissions"),
+        ("treatments", "0008_reviewer_profiles_are_reviewed"),
     ]
 
     operations = [
@@ -88,5 +88,14 @@ class Migration(migrations.Migration):
         ),
         migrations.DeleteModel(
             name="Indication",
+        ),
+        migrations.AlterField(
+            model_name="drug",
+            name="how_given",
+            field=models.CharField(
+                blank=True,
+                help_text="Only where our sources say. It follows the drug's name after a comma, e.g. “usually given as a shot (injection)”.",
+                max_length=120,
+            ),
         ),
     ]

@@ -1,0 +1,111 @@
+"""Site settings: a phone number that dials what it shows, no hidden characters in
+what editors type, and previews and the outage page that show the right settings."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.html_forms import form_values
+from treatments.models import Drug, Modality, SiteSettings
+
+from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
+    editor,
+    published_site,
+    published_site_once,
+    reviewer,
+    superuser,
+)
+
+pytestmark = pytest.mark.django_db
+CHANGE_URL = reverse("admin:treatments_sitesettings_change", args=[1])
+
+
+def save_settings(client, **changes):
+    data = form_values(client.get(CHANGE_URL).content.decode(), "sitesettings_form")
+    return client.post(CHANGE_URL, {**data, **changes, "_save": "Save"})
+
+
+@pytest.mark.parametrize(
+    "typed, stored, href",
+    [
+        ("888.552.6760", "(888) 552-6760", "tel:+18885526760"),
+        ("1 (888) 552 6760", "(888) 552-6760", "tel:+18885526760"),
+        ("+1-888-552-6760", "(888) 552-6760", "tel:+18885526760"),
+        ("+44 20 7946 0958", "+442079460958", "tel:+442079460958"),
+    ],
+)
+def test_a_phone_number_is_stored_in_one_spelling_that_the_link_dials(
+    client, published_site, editor, typed, stored, href
+):
+    client.force_login(editor)
+    assert save_settings(client, phone_number=typed).status_code == 302
+    settings = SiteSettings.objects.get()
+    assert settings.phone_number == stored
+    assert settings.latest_revision.snapshot["phone_href"] == href
+    assert "".join(ch for ch in stored if ch.isdigit()) in href
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("\u202e0676-255 (888)", "Use only digits"),
+        ("(888) 552-6760\u200b", "Use only digits"),
+        ("call 888 552 6760", "Use only digits"),
+        ("555-0100", "A US phone number has 10 digits"),
+        ("88+8 552 6760", "A + may only come first"),
+        ("+1234", "8 to 15 digits"),
+    ],
+)
+def test_a_phone_number_that_could_show_one_number_and_dial_another_is_refused(
+    client, published_site, editor, typed, message
+):
+    client.force_login(editor)
+    before = SiteSettings.objects.get().latest_revision_id
+    response = save_settings(client, phone_number=typed)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert SiteSettings.objects.get().latest_revision_id == before
+
+
+def test_hidden_characters_are_refused_in_every_text_editors_write(
+    client, published_site, editor, superuser
+):
+    client.force_login(editor)
+    response = save_settings(client, cta_heading="Call \u202eus today")
+    assert "Remove the hidden character U+202E (right-to-left override)" in (
+        response.content.decode()
+    )
+    surgery = Modality.objects.get(slug="surgery")
+    url = reverse("admin:treatments_modality_change", args=[surgery.pk])
+    data = form_values(client.get(url).content.decode(), "modality_form")
+    response = client.post(url, {**data, "title": "Surgery\u2066", "_save": "Save"})
+    assert "U+2066" in response.content.decode()
+    response = client.post(
+        url, {**data, "body": data["body"] + "\n\nSee \u202edoctor", "_save": "Save"}
+    )
+    assert "U+202E" in response.content.decode()
+    assert Modality.objects.get(pk=surgery.pk).title == "Surgery"
+    client.force_login(superuser)
+    drug = Drug.objects.first()
+    url = reverse("admin:treatments_drug_change", args=[drug.pk])
+    data = form_values(client.get(url).content.decode(), "drug_form")
+    response = client.post(url, {**data, "brand_name": "Su\u0007tent", "_save": "Save"})
+    assert response.status_code == 200 and "U+0007" in response.content.decode()
+    # Line breaks in long texts are fine.
+    response = client.post(
+        url, {**data, "description": "One.\r\nTwo.", "_save": "Save"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_site_settings_preview_shows_the_draft_settings(
+    client, published_site, editor
+):
+    client.force_login(editor)
+    save_settings(client, cta_heading="A draft heading", phone_number="(877) 555-0199")
+    preview = client.get(reverse("treatments:draft-preview", args=["site", 1]))
+    text = preview.content.decode()
+    assert "A draft heading" in text and "(877) 555-0199" in text
+    assert 'href="tel:+18775550199"' in text
+    public = Client().get("/").content.decode()
+    assert "A draft heading" not in public and "(877) 555-0199" not in public
