@@ -892,3 +892,27 @@ def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
     assert back["forms"] == 0
     assert (url, heading) == (base + SENT_PATH, "Thank you. We got your request.")
     assert AppointmentRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("label, width", [("mobile", 375), ("desktop", 1280)])
+def test_screenshots_of_the_form_with_errors(
+    label, width, appointment_browser, live_server, plain_http_cookies
+):
+    """NETGUIDE_SCREENSHOTS=1 writes docs/screenshots/appointment-errors-*.png."""
+    base = live_server.url
+
+    def patient(browser):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        try:
+            send_with_mistakes(page, base)
+            if TAKE_SCREENSHOTS:
+                page.screenshot(
+                    path=str(SCREENSHOT_DIR / f"appointment-errors-{label}.png"),
+                    full_page=True,
+                )
+            return page.locator(".error-summary").bounding_box()
+        finally:
+            page.close()
+
+    box = appointment_browser.run(patient)
+    assert box["y"] + box["height"] <= 800, box  # the whole summary on the first screen
