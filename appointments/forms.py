@@ -2,25 +2,48 @@ import re
 
 from django import forms
 
-from .models import AppointmentRequest, BestTime, Language, Requester
+from .models import (
+    AppointmentRequest,
+    BestTime,
+    Language,
+    Requester,
+    team_zone_name,
+)
 
-PHONE_DIGITS = re.compile(r"[0-9]")
+PHONE_CHARACTERS = re.compile(r"[0-9 ().+\-]*")
+PHONE_EXAMPLE = "like (555) 123-4567"
+PHONE_MESSAGES = {
+    "required": "Enter your phone number, so we can call you back.",
+    "characters": f"Enter your phone number using only digits, {PHONE_EXAMPLE}.",
+    "too_short": (
+        "Your phone number is too short. Enter all 10 digits with the area code, "
+        f"{PHONE_EXAMPLE}."
+    ),
+    "too_long": (
+        "Your phone number is too long. Enter 10 digits with the area code, "
+        f"{PHONE_EXAMPLE}."
+    ),
+    "area_code": (
+        "The area code of your phone number cannot start with 0 or 1. "
+        f"Check the number, {PHONE_EXAMPLE}."
+    ),
+}
 
 
 def normalise_phone(value):
     """US and Canadian numbers: 10 digits, or 11 starting with 1. Returns +1XXXXXXXXXX."""
     # ASCII digits only: a number staff and tel: links can dial.
-    if not re.fullmatch(r"[0-9 ().+\-]{7,25}", value or ""):
-        raise forms.ValidationError(
-            "Enter a phone number using digits, like (555) 123-4567."
-        )
-    digits = "".join(PHONE_DIGITS.findall(value))
+    if not PHONE_CHARACTERS.fullmatch(value or ""):
+        raise forms.ValidationError(PHONE_MESSAGES["characters"], code="characters")
+    digits = re.sub(r"[^0-9]", "", value)
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01":
-        raise forms.ValidationError(
-            "Enter a 10-digit phone number with the area code, like (555) 123-4567."
-        )
+    if len(digits) < 10:
+        raise forms.ValidationError(PHONE_MESSAGES["too_short"], code="too_short")
+    if len(digits) > 10:
+        raise forms.ValidationError(PHONE_MESSAGES["too_long"], code="too_long")
+    if digits[0] in "01":
+        raise forms.ValidationError(PHONE_MESSAGES["area_code"], code="area_code")
     return "+1" + digits
 
 
@@ -37,18 +60,28 @@ class AppointmentRequestForm(forms.ModelForm):
         label="Phone number",
         max_length=25,
         help_text="We will call you on this number. For example (555) 123-4567.",
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TelInput(attrs={"autocomplete": "tel"}),
+        error_messages={
+            "required": PHONE_MESSAGES["required"],
+            "max_length": PHONE_MESSAGES["too_long"],
+        },
     )
     consent = forms.BooleanField(
         label="I agree that the appointment team may contact me about this request.",
-        error_messages={"required": "Please tick the box so we may contact you."},
+        error_messages={
+            "required": "Tick the box to agree that our appointment team may contact "
+            "you."
+        },
     )
     # A field people never see (hidden with CSS and from screen readers); bots fill it in.
     website = forms.CharField(required=False, label="Leave this empty", max_length=200)
     submission_token = forms.RegexField(
         regex=r"\A[0-9a-f]{32}\Z",
         widget=forms.HiddenInput,
-        error_messages={"invalid": "This form has expired. Please send it again."},
+        error_messages={
+            "required": "This form has expired. Please check it and send it again.",
+            "invalid": "This form has expired. Please check it and send it again.",
+        },
     )
 
     class Meta:
@@ -70,7 +103,6 @@ class AppointmentRequestForm(forms.ModelForm):
         labels = {
             "name": "Your name",
             "email": "Email (optional)",
-            "best_time": "Best time to call",
             "language": "Which language should we speak?",
             "interpreter": "I would like a medical interpreter on the call.",
         }
@@ -83,9 +115,28 @@ class AppointmentRequestForm(forms.ModelForm):
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
         }
         help_texts = {"interpreter": ""}
+        # Every message names its question: a screen reader reads it out of place.
         error_messages = {
-            "name": {"required": "Please tell us your name."},
-            "requester": {"required": "Please tell us who is asking."},
+            "name": {
+                "required": "Please tell us your name.",
+                "max_length": "Your name must be 100 characters or fewer.",
+            },
+            "email": {
+                "invalid": "Enter your email address like name@example.com, or leave "
+                "it empty.",
+                "max_length": "Your email address must be 254 characters or fewer.",
+            },
+            "requester": {
+                "required": "Please tell us who is asking.",
+                "invalid_choice": "Choose who is asking from the list.",
+            },
+            "best_time": {
+                "required": "Choose the best time to call.",
+                "invalid_choice": "Choose the best time to call from the list.",
+            },
+            "language": {
+                "invalid_choice": "Choose a language for the call from the list.",
+            },
             "message": {
                 "max_length": "Please keep your message to 500 characters or fewer."
             },
@@ -97,7 +148,15 @@ class AppointmentRequestForm(forms.ModelForm):
             label="Which treatment page were you reading? (optional)",
             choices=[("", "None or not sure"), *treatments],
             required=False,
+            error_messages={
+                "invalid_choice": "Choose a treatment page from the list, or "
+                "None or not sure."
+            },
         )
+        self.fields["best_time"].label = f"Best time to call ({team_zone_name()})"
+        self.fields[
+            "best_time"
+        ].help_text = f"Times are {team_zone_name()}, where our appointment team works."
         self.fields["requester"].choices = Requester.choices
         self.fields["best_time"].choices = BestTime.choices
         self.fields["language"].choices = Language.choices
@@ -125,3 +184,7 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def is_bot(self):
         return bool(self.data.get("website"))
+
+    def earlier_copy(self):
+        """The request this one repeats (sent again after Back), if any. Valid forms only."""
+        return self.save(commit=False).earlier_copy()

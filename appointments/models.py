@@ -51,6 +51,28 @@ def team_zone():
     return ZoneInfo(settings.APPOINTMENT_TEAM_TIME_ZONE)
 
 
+# What patients call the zones of the US and Canada; any other zone shows its key.
+ZONE_NAMES = {
+    "America/New_York": "Eastern Time",
+    "America/Toronto": "Eastern Time",
+    "America/Detroit": "Eastern Time",
+    "America/Chicago": "Central Time",
+    "America/Winnipeg": "Central Time",
+    "America/Denver": "Mountain Time",
+    "America/Edmonton": "Mountain Time",
+    "America/Phoenix": "Arizona Time",
+    "America/Los_Angeles": "Pacific Time",
+    "America/Vancouver": "Pacific Time",
+    "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii Time",
+}
+
+
+def team_zone_name():
+    zone = settings.APPOINTMENT_TEAM_TIME_ZONE
+    return ZONE_NAMES.get(zone, zone.replace("_", " "))
+
+
 def due_after(moment, business_days=None):
     """`moment` plus N business days (Monday to Friday) in the team's time zone.
 
@@ -141,6 +163,22 @@ class AppointmentRequestQuerySet(models.QuerySet):
         digits = phone_digits(text)
         return self.filter(phone="+1" + digits) if digits else self.none()
 
+    def copies_of(self, candidate, since):
+        """Requests since `since` with the same name, number and answers as `candidate`
+        (an unsaved request): the same person sending the same request again."""
+        return self.filter(
+            created_at__gte=since,
+            name__iexact=candidate.name,
+            phone=candidate.phone,
+            email__iexact=candidate.email,
+            requester=candidate.requester,
+            best_time=candidate.best_time,
+            language=candidate.language,
+            interpreter=candidate.interpreter,
+            treatment=candidate.treatment,
+            message=candidate.message,
+        )
+
     def closed_before(self, moment):
         return self.filter(status__in=FINISHED, closed_at__lt=moment)
 
@@ -212,6 +250,9 @@ class AppointmentRequest(models.Model):
 
     objects = AppointmentRequestQuerySet.as_manager()
 
+    # The same request sent again within this time (Back, then Send) is not a new one.
+    SAME_REQUEST_WINDOW = timedelta(minutes=30)
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -226,6 +267,15 @@ class AppointmentRequest(models.Model):
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
+
+    def earlier_copy(self, now=None):
+        """The same request from the same person, sent a few minutes ago, if any."""
+        since = (now or timezone.now()) - self.SAME_REQUEST_WINDOW
+        return (
+            AppointmentRequest.objects.copies_of(self, since)
+            .order_by("created_at")
+            .first()
+        )
 
     @property
     def phone_display(self):

@@ -1,9 +1,11 @@
 """A few requests an hour from one address, counted in Django's cache."""
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from netguide.admin_site import client_address
@@ -20,16 +22,6 @@ def throttle_key(request):
     return "appointment-requests:" + digest
 
 
-def over_limit(request):
-    """A quick look before the form is read; take_slot() is what decides."""
-    try:
-        count = cache.get(throttle_key(request)) or 0
-    except Exception:
-        logger.warning("Appointment rate limit unavailable: cache error")
-        return False
-    return count >= settings.APPOINTMENT_REQUESTS_PER_HOUR
-
-
 def take_slot(request):
     """Count this request and say whether it is within the limit.
 
@@ -39,7 +31,9 @@ def take_slot(request):
     key = throttle_key(request)
     try:
         for _ in range(2):
-            cache.add(key, 0, WINDOW_SECONDS)
+            if cache.add(key, 0, WINDOW_SECONDS):
+                # When this hour's count began: the refused are told when to try again.
+                cache.set(key + ":since", timezone.now().timestamp(), WINDOW_SECONDS)
             try:
                 count = cache.incr(key)
                 break
@@ -59,3 +53,15 @@ def give_back_slot(request):
         cache.decr(throttle_key(request))
     except Exception:
         pass
+
+
+def minutes_until_free(request):
+    """Whole minutes until this address may send again; 60 when not known."""
+    try:
+        since = cache.get(throttle_key(request) + ":since")
+    except Exception:
+        since = None
+    if since is None:
+        return WINDOW_SECONDS // 60
+    left = since + WINDOW_SECONDS - timezone.now().timestamp()
+    return min(WINDOW_SECONDS // 60, max(1, math.ceil(left / 60)))

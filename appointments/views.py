@@ -1,21 +1,25 @@
 import re
 import uuid
+from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from treatments.models import Modality
 
 from .forms import AppointmentRequestForm
-from .models import AppointmentRequest, Notification
+from .models import AppointmentRequest, Notification, team_zone, team_zone_name
 from .notifications import RedirectThenNotify
-from .throttle import give_back_slot, over_limit, take_slot
+from .throttle import give_back_slot, minutes_until_free, take_slot
 
 TREATMENT_PATH = re.compile(r"^/treatments/([a-z0-9-]+)/$")
 TOKEN = re.compile(r"[0-9a-f]{32}")
+SENT_COOKIE = "appointment_sent"
 
 
 def treatment_choices():
@@ -32,6 +36,38 @@ def treatment_from(request, choices):
     return slug if slug in dict(choices) else ""
 
 
+def sent_recently(request):
+    """When this browser last sent a request, from the short-lived cookie; or None."""
+    value = request.get_signed_cookie(
+        SENT_COOKIE,
+        default=None,
+        salt=SENT_COOKIE,
+        max_age=AppointmentRequest.SAME_REQUEST_WINDOW,
+    )
+    try:
+        sent_at = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if sent_at and timezone.now() - sent_at < AppointmentRequest.SAME_REQUEST_WINDOW:
+        return sent_at
+    return None
+
+
+def confirm(appointment_request, response):
+    """The confirmation, remembered in this browser for Back: the time sent and no more."""
+    response.set_signed_cookie(
+        SENT_COOKIE,
+        appointment_request.created_at.isoformat(),
+        salt=SENT_COOKIE,
+        max_age=AppointmentRequest.SAME_REQUEST_WINDOW,
+        path=reverse("appointments:request"),
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
 @never_cache
 @csrf_protect
 def request_appointment(request):
@@ -43,22 +79,23 @@ def request_appointment(request):
             and AppointmentRequest.objects.filter(submission_token=token).exists()
         ):
             return redirect("appointments:sent")  # a refresh or double submit
-        if over_limit(request):
-            return render(request, "appointments/blocked.html", status=429)
         form = AppointmentRequestForm(request.POST, treatments=choices)
         if form.is_bot():
             # Pretend nothing is wrong to the bot; nothing is saved.
             return render(request, "appointments/blocked.html", status=200)
         if form.is_valid():
-            token = form.cleaned_data["submission_token"]
-            if AppointmentRequest.objects.filter(submission_token=token).exists():
-                return redirect("appointments:sent")
+            if earlier := form.earlier_copy():  # Back, then Send: the same request
+                return confirm(earlier, redirect("appointments:sent"))
+            # Only a request that would be saved counts against the limit.
             if not take_slot(request):
-                return render(request, "appointments/blocked.html", status=429)
+                context = {"minutes": minutes_until_free(request)}
+                return render(request, "appointments/blocked.html", context, status=429)
             try:
                 with transaction.atomic():
                     appointment_request = form.save(commit=False)
-                    appointment_request.submission_token = token
+                    appointment_request.submission_token = form.cleaned_data[
+                        "submission_token"
+                    ]
                     appointment_request.save()
                     notification = Notification.objects.create(
                         request=appointment_request
@@ -66,8 +103,20 @@ def request_appointment(request):
             except IntegrityError:
                 give_back_slot(request)  # the same form arrived twice at once
                 return redirect("appointments:sent")
-            return RedirectThenNotify(reverse("appointments:sent"), notification)
+            response = RedirectThenNotify(reverse("appointments:sent"), notification)
+            return confirm(appointment_request, response)
     else:
+        sent_at = sent_recently(request)
+        if sent_at and "new" not in request.GET:
+            return render(
+                request,
+                "appointments/already_sent.html",
+                {
+                    "sent_at": sent_at,
+                    "zone": team_zone(),
+                    "zone_name": team_zone_name(),
+                },
+            )
         form = AppointmentRequestForm(
             treatments=choices,
             initial={

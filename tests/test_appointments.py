@@ -42,6 +42,11 @@ PATIENT = {
 PHONE_DIGITS = "5552345678"
 
 
+def someone(number):
+    """Another person sharing the Wi-Fi: their own name and phone number."""
+    return {**PATIENT, "name": f"Person {number}", "phone": f"555-300-{number:04d}"}
+
+
 # A small DOM from the standard library's parser ------------------------------------
 
 VOID = set("area base br col embed hr img input link meta source track wbr".split())
@@ -143,9 +148,9 @@ def post_form(client, data, csrf, token, **extra):
     )
 
 
-def submit(client, data=None, **extra):
+def submit(client, data=None, path=FORM_URL, **extra):
     """What a browser does: load the form, then send it with the tokens it carried."""
-    _, csrf, token = open_form(client, **extra)
+    _, csrf, token = open_form(client, path, **extra)
     return post_form(client, PATIENT if data is None else data, csrf, token, **extra)
 
 
@@ -365,8 +370,9 @@ def test_refresh_or_double_submit_never_makes_two_requests(
     assert AppointmentRequest.objects.get().best_time == "morning"
     assert len(mailoutbox) == 1
 
-    # A new visit to the form is a new request.
-    assert submit(patient_client).status_code == 302
+    # "Send a different request", for somebody else, is a new request.
+    other = submit(patient_client, someone(1), path=FORM_URL + "?new=1")
+    assert other.status_code == 302
     assert AppointmentRequest.objects.count() == 2
 
 
@@ -381,58 +387,106 @@ def test_each_visit_to_the_form_gets_its_own_token(patient_client):
 INVALID = [
     ("missing-name", {"name": ""}, "id_name", "Please tell us your name."),
     ("blank-name", {"name": "   "}, "id_name", "Please tell us your name."),
-    ("phone-letters", {"phone": "555-CALL-NOW"}, "id_phone", "using digits"),
-    ("phone-too-short", {"phone": "234-5678"}, "id_phone", "10-digit phone number"),
-    ("phone-missing", {"phone": ""}, "id_phone", "This field is required."),
+    (
+        "phone-letters",
+        {"phone": "555-CALL-NOW"},
+        "id_phone",
+        "Enter your phone number using only digits, like (555) 123-4567.",
+    ),
+    (
+        "phone-too-short",
+        {"phone": "234-5678"},
+        "id_phone",
+        "Your phone number is too short. Enter all 10 digits with the area code, "
+        "like (555) 123-4567.",
+    ),
+    (
+        "phone-six-digits",
+        {"phone": "555-12"},
+        "id_phone",
+        "Your phone number is too short. Enter all 10 digits with the area code, "
+        "like (555) 123-4567.",
+    ),
+    (
+        "phone-missing",
+        {"phone": ""},
+        "id_phone",
+        "Enter your phone number, so we can call you back.",
+    ),
+    (
+        "phone-full-width-digits",
+        {"phone": "５５５-２３４-５６７８"},
+        "id_phone",
+        "Enter your phone number using only digits, like (555) 123-4567.",
+    ),
     (
         "phone-area-code-0",
         {"phone": "(055) 234-5678"},
         "id_phone",
-        "10-digit phone number",
+        "The area code of your phone number cannot start with 0 or 1. "
+        "Check the number, like (555) 123-4567.",
     ),
     (
         "phone-area-code-1",
         {"phone": "(155) 234-5678"},
         "id_phone",
-        "10-digit phone number",
+        "The area code of your phone number cannot start with 0 or 1. "
+        "Check the number, like (555) 123-4567.",
     ),
     (
         "phone-too-long",
         {"phone": "555 234 5678 9"},
         "id_phone",
-        "10-digit phone number",
+        "Your phone number is too long. Enter 10 digits with the area code, "
+        "like (555) 123-4567.",
     ),
-    ("bad-email", {"email": "zebulon@"}, "id_email", "Enter a valid email address."),
+    (
+        "bad-email",
+        {"email": "zebulon@"},
+        "id_email",
+        "Enter your email address like name@example.com, or leave it empty.",
+    ),
     (
         "no-consent",
         {"consent": None},
         "id_consent",
-        "Please tick the box so we may contact you.",
+        "Tick the box to agree that our appointment team may contact you.",
     ),
-    ("long-message", {"message": "x" * 501}, "id_message", "500 characters or fewer"),
+    (
+        "long-message",
+        {"message": "x" * 501},
+        "id_message",
+        "Please keep your message to 500 characters or fewer.",
+    ),
     (
         "unknown-requester",
         {"requester": "lawyer"},
-        "id_requester_0",
-        "Select a valid choice.",
+        "id_requester",
+        "Choose who is asking from the list.",
     ),
     (
         "no-requester",
         {"requester": None},
-        "id_requester_0",
+        "id_requester",
         "Please tell us who is asking.",
     ),
     (
         "unknown-best-time",
         {"best_time": "midnight"},
-        "id_best_time_0",
-        "Select a valid choice.",
+        "id_best_time",
+        "Choose the best time to call from the list.",
+    ),
+    (
+        "no-best-time",
+        {"best_time": None},
+        "id_best_time",
+        "Choose the best time to call.",
     ),
     (
         "unknown-treatment",
         {"treatment": "magic"},
         "id_treatment",
-        "Select a valid choice.",
+        "Choose a treatment page from the list, or None or not sure.",
     ),
 ]
 
@@ -460,12 +514,23 @@ def test_mistakes_are_explained_and_nothing_is_saved(
 
     summary = page.find("div", class_="error-summary")
     assert summary.attrs["role"] == "alert"
+    # Focused on load without JavaScript; its title says it is an error.
+    assert summary.attrs["tabindex"] == "-1" and "autofocus" in summary.attrs
+    assert summary.find("h2").text == "Error: please fix 1 thing below"
     links = summary.find_all("a")
-    assert [a.attrs["href"] for a in links] == [f"#{field_id}"]
-    assert error in links[0].text
-    target = page.find(id=field_id)  # the link leads to a real field
-    assert target.tag in ("input", "select", "textarea")
-    assert target.attrs.get("aria-invalid") == "true"
+    # The link goes to the whole question: its label, its error and its field.
+    assert [a.attrs["href"] for a in links] == [f"#{field_id}_field"]
+    assert links[0].text == error
+    wrapper = page.find(id=f"{field_id}_field")
+    assert wrapper.has_class("has-error")
+    controls = [n for n in wrapper.iter() if n.tag in ("input", "select", "textarea")]
+    assert controls and all(c.attrs.get("aria-invalid") == "true" for c in controls)
+    assert wrapper.find("p", class_="field-error").text == f"Error: {error}"
+    if wrapper.tag == "fieldset":  # a radio group: its error describes the group
+        assert f"{field_id}_error" in wrapper.attrs["aria-describedby"].split()
+    else:
+        control = page.find(id=field_id)
+        assert f"{field_id}_error" in control.attrs["aria-describedby"].split()
 
     assert AppointmentRequest.objects.count() == 0
     assert mailoutbox == []
@@ -502,18 +567,27 @@ def test_every_mistake_at_once_is_listed_with_links(patient_client):
     assert response.status_code == 200
     page = dom(response)
     summary = page.find("div", class_="error-summary")
-    assert "Please fix 6 things below" in summary.text
-    hrefs = [a.attrs["href"] for a in summary.find_all("a")]
-    assert hrefs == [
-        "#id_name",
-        "#id_phone",
-        "#id_email",
-        "#id_requester_0",
-        "#id_message",
-        "#id_consent",
+    assert summary.find("h2").text == "Error: please fix 6 things below"
+    links = summary.find_all("a")
+    assert [(a.attrs["href"], a.text) for a in links] == [
+        ("#id_name_field", "Please tell us your name."),
+        (
+            "#id_phone_field",
+            "Enter your phone number using only digits, like (555) 123-4567.",
+        ),
+        (
+            "#id_email_field",
+            "Enter your email address like name@example.com, or leave it empty.",
+        ),
+        ("#id_requester_field", "Please tell us who is asking."),
+        ("#id_message_field", "Please keep your message to 500 characters or fewer."),
+        (
+            "#id_consent_field",
+            "Tick the box to agree that our appointment team may contact you.",
+        ),
     ]
-    for href in hrefs:
-        assert page.find(id=href[1:]).attrs.get("aria-invalid") == "true"
+    for href, _ in [(a.attrs["href"], a) for a in links]:
+        assert page.find(id=href[1:]).has_class("has-error")
     assert AppointmentRequest.objects.count() == 0
 
 
@@ -582,14 +656,16 @@ def test_too_many_requests_from_one_address_are_refused_politely(
     assert limit >= 1
     flood = {"REMOTE_ADDR": "203.0.113.7"}
     with django_capture_on_commit_callbacks(execute=True):
-        for _ in range(limit):
-            assert submit(patient_client, **flood).status_code == 302
+        for number in range(limit):
+            person = Client(enforce_csrf_checks=True)
+            assert submit(person, someone(number), **flood).status_code == 302
         assert AppointmentRequest.objects.count() == limit
 
         refused = submit(patient_client, **flood)
         assert refused.status_code == 429
         main = dom(refused).find("main")
         assert "Please call us instead" in main.text
+        assert "You can use the form again in about an hour." in main.text
         assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
         assert (
             "no-store" in refused["Cache-Control"]
@@ -605,7 +681,7 @@ def test_too_many_requests_from_one_address_are_refused_politely(
         assert AppointmentRequest.objects.count() == limit
 
         # Someone else is not affected.
-        other = submit(patient_client, REMOTE_ADDR="203.0.113.8")
+        other = submit(patient_client, someone(99), REMOTE_ADDR="203.0.113.8")
         assert other.status_code == 302
     assert AppointmentRequest.objects.count() == limit + 1
     assert len(mailoutbox) == limit + 1
@@ -626,8 +702,48 @@ def test_mistakes_and_repeats_do_not_use_up_the_limit(patient_client):
             post_form(patient_client, PATIENT, csrf, token, **addr).status_code == 302
         )
     assert AppointmentRequest.objects.count() == 1
-    assert submit(patient_client, **addr).status_code == 302
+    different = submit(patient_client, someone(1), path=FORM_URL + "?new=1", **addr)
+    assert different.status_code == 302
     assert AppointmentRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_after_the_limit_a_form_with_mistakes_still_gets_its_errors(clock):
+    """Families and clinics share Wi-Fi: the limit counts only requests that would be
+    saved, and says when the form can be used again."""
+    limit = settings.APPOINTMENT_REQUESTS_PER_HOUR
+    clinic = {"REMOTE_ADDR": "203.0.113.20"}
+    for number in range(limit):
+        person = Client(enforce_csrf_checks=True)
+        assert submit(person, someone(number), **clinic).status_code == 302
+    clock.advance(minutes=20)
+
+    late = Client(enforce_csrf_checks=True)
+    mistake = submit(late, {**someone(50), "phone": "555-12"}, **clinic)
+    assert mistake.status_code == 200
+    summary = dom(mistake).find("div", class_="error-summary")
+    assert [a.text for a in summary.find_all("a")] == [
+        "Your phone number is too short. Enter all 10 digits with the area code, "
+        "like (555) 123-4567."
+    ]
+
+    refused = submit(late, someone(50), **clinic)
+    assert refused.status_code == 429
+    main = dom(refused).find("main")
+    assert "Please call us instead" in main.text
+    assert "You can use the form again in about 40 minutes." in main.text
+    assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
+    assert AppointmentRequest.objects.count() == limit
+
+    # The same request again from one of them is not a new one: not refused either.
+    first_again = Client(enforce_csrf_checks=True)
+    repeat = submit(first_again, someone(0), **clinic)
+    assert (repeat.status_code, repeat["Location"]) == (302, SENT_URL)
+    assert AppointmentRequest.objects.count() == limit
+
+    clock.advance(minutes=39)
+    last = dom(submit(late, someone(50), **clinic)).find("main").text
+    assert "You can use the form again in about 1 minute." in last
 
 
 # The appointment team is told, without personal details ----------------------------
@@ -695,18 +811,21 @@ def test_form_and_confirmation_are_never_publicly_cached(patient_client):
     invalid = post_form(patient_client, {**PATIENT, "name": ""}, csrf, token)
     valid = post_form(patient_client, PATIENT, csrf, token)
     sent = patient_client.get(SENT_URL)
+    already = patient_client.get(FORM_URL)
+    assert "You already sent a request" in dom(already).find("h1").text
     for label, response in (
         ("form", form),
         ("errors", invalid),
         ("post", valid),
         ("sent", sent),
+        ("already sent", already),
     ):
         control = response.get("Cache-Control", "")
         assert "public" not in control, f"{label}: {control}"
         assert "no-store" in control or "private" in control, f"{label}: {control}"
         assert "X-Page-Cache" not in response, label
     # The second visit is not a stored copy of the first.
-    again, _, second_token = open_form(patient_client)
+    again, _, second_token = open_form(patient_client, FORM_URL + "?new=1")
     assert second_token != token and "X-Page-Cache" not in again
 
 
@@ -741,13 +860,13 @@ def test_no_submitted_value_reaches_the_logs(
             patient_client, {**PATIENT, "email": "zebulon.quaxworth@"}, **flood
         )
         assert failing.status_code == 200
-        for _ in range(settings.APPOINTMENT_REQUESTS_PER_HOUR):
-            assert submit(patient_client, **flood).status_code == 302
-        limited = submit(patient_client, **flood)
+        assert submit(patient_client, **flood).status_code == 302
+        for number in range(1, settings.APPOINTMENT_REQUESTS_PER_HOUR):
+            person = Client(enforce_csrf_checks=True)
+            assert submit(person, someone(number), **flood).status_code == 302
+        limited = submit(Client(), someone(90), **flood)
         assert limited.status_code == 429
-        bot = submit(
-            patient_client, {**PATIENT, "website": "x"}, REMOTE_ADDR="203.0.113.51"
-        )
+        bot = submit(Client(), {**PATIENT, "website": "x"}, REMOTE_ADDR="203.0.113.51")
         assert bot.status_code == 200
     records = every_log_record.records
     assert any(r.levelno >= logging.WARNING for r in records), (
@@ -1044,3 +1163,153 @@ def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"] is True
+
+
+# Sent once: Back, the same request again, the cookie that remembers ----------------
+
+
+@pytest.mark.django_db
+def test_after_sending_the_form_page_says_the_request_was_sent(patient_client, clock):
+    """Back after sending fetches the form page again: it says the request went, at
+    what time, and offers a different request instead of a refilled form."""
+    assert submit(patient_client).status_code == 302  # 10:00 in New York
+    clock.advance(minutes=7)
+
+    back = patient_client.get(FORM_URL)
+    assert back.status_code == 200
+    page = dom(back)
+    main = page.find("main")
+    assert main.find("h1").text == "You already sent a request"
+    assert (
+        "We got a request from this browser at 10 a.m. Eastern Time. "
+        "You do not need to send it again." in main.text
+    )
+    assert not page.find_all("form", class_="appointment-form")
+    assert not page.find_all("input", name="submission_token")
+    assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
+    different = main.find("a", href=FORM_URL + "?new=1")
+    assert different.text == "Send a different request"
+    assert "no-store" in back["Cache-Control"]
+
+    form, _, _ = open_form(patient_client, FORM_URL + "?new=1")
+    assert dom(form).find("h1").text == "Ask for an appointment"
+
+    # Half an hour later the browser has forgotten: the form is the form again.
+    clock.advance(minutes=24)
+    assert dom(patient_client.get(FORM_URL)).find("h1").text == "Ask for an appointment"
+
+
+@pytest.mark.django_db
+def test_the_sent_cookie_is_strict_short_lived_and_holds_no_personal_data(
+    patient_client,
+):
+    response = submit(patient_client)
+    assert response.status_code == 302
+    assert set(response.cookies) == {"appointment_sent"}
+    cookie = response.cookies["appointment_sent"]
+    assert cookie["secure"] is True and cookie["httponly"] is True
+    assert cookie["samesite"] == "Strict"
+    assert cookie["max-age"] == 1800
+    assert cookie["path"] == FORM_URL  # never sent with any other page
+    assert leaked_values(cookie.value) == []
+    saved = AppointmentRequest.objects.get()
+    for value in (saved.submission_token, saved.phone, PHONE_DIGITS):
+        assert value not in cookie.value
+    # Nothing in it but the time it was sent, signed so it cannot be made up.
+    patient_client.cookies["appointment_sent"] = "2026-06-10T14:00:00+00:00"
+    assert dom(patient_client.get(FORM_URL)).find("h1").text == "Ask for an appointment"
+
+
+@pytest.mark.django_db
+def test_the_same_request_again_is_not_a_second_request(
+    clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A second identical request from the same person within 30 minutes (Back and
+    Send, or another browser) is the same one: the same confirmation, no new record."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(Client(enforce_csrf_checks=True)).status_code == 302
+        clock.advance(minutes=10)
+        # Another browser, so no cookie; a new form, so a new one-time token.
+        again = submit(
+            Client(enforce_csrf_checks=True),
+            {**PATIENT, "name": "  zebulon   QUAXWORTH ", "phone": "(555) 234-5678"},
+        )
+    assert (again.status_code, again["Location"]) == (302, SENT_URL)
+    assert again.cookies["appointment_sent"]["samesite"] == "Strict"
+    assert AppointmentRequest.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+    # Something new to tell us is a new request, and so is the same one much later.
+    changed = submit(
+        Client(enforce_csrf_checks=True), {**PATIENT, "message": "Evenings now."}
+    )
+    assert changed.status_code == 302
+    assert AppointmentRequest.objects.count() == 2
+    clock.advance(minutes=31)
+    assert submit(Client(enforce_csrf_checks=True)).status_code == 302
+    assert AppointmentRequest.objects.count() == 3
+
+
+# The phone field and the time zone --------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_phone_field_is_a_tel_field_with_autocomplete(patient_client):
+    phone = dom(open_form(patient_client)[0]).find("input", name="phone")
+    assert phone.attrs["type"] == "tel"
+    assert phone.attrs["autocomplete"] == "tel"
+    assert "inputmode" not in phone.attrs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "zone, name",
+    [("America/New_York", "Eastern Time"), ("America/Chicago", "Central Time")],
+)
+def test_the_best_times_to_call_show_the_teams_time_zone(
+    patient_client, settings, zone, name
+):
+    settings.APPOINTMENT_TEAM_TIME_ZONE = zone
+    page = dom(open_form(patient_client)[0])
+    fieldset = page.find(id="id_best_time_field")
+    assert fieldset.find("legend").text == f"Best time to call ({name})"
+    hint = page.find(id="id_best_time_helptext")
+    assert hint.text == f"Times are {name}, where our appointment team works."
+    assert fieldset.attrs["aria-describedby"] == "id_best_time_helptext"
+
+
+# Every message names its question ---------------------------------------------------
+
+
+def django_default_messages(field):
+    messages = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+@pytest.mark.django_db
+def test_no_field_keeps_one_of_djangos_generic_error_messages():
+    """A message read out of place ("This field is required.") says nothing: every
+    message a patient can meet is our own and names its question."""
+    from django import forms
+    from django.core.validators import MaxLengthValidator
+
+    from appointments.forms import AppointmentRequestForm
+
+    form = AppointmentRequestForm(treatments=[("surgery", "Surgery")])
+    for name in [f.name for f in form.visible_fields() if f.name != "website"]:
+        field = form.fields[name]
+        codes = {"required"} if field.required else set()
+        if isinstance(field, forms.ChoiceField):
+            codes.add("invalid_choice")
+        if isinstance(field, forms.EmailField):
+            codes.add("invalid")
+        if any(isinstance(v, MaxLengthValidator) for v in field.validators):
+            codes.add("max_length")
+        defaults = django_default_messages(field)
+        for code in codes:
+            assert code in field.error_messages, (name, code)
+            message = str(field.error_messages[code])
+            assert message != str(defaults.get(code)), (name, code, message)
+            assert "this field" not in message.lower(), (name, code, message)

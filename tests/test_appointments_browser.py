@@ -219,7 +219,9 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             assert summary.get_attribute("role") == "alert"
             links = summary.locator("a")
             hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            assert hrefs == ["#id_name", "#id_phone", "#id_consent"], hrefs
+            assert hrefs == ["#id_name_field", "#id_phone_field", "#id_consent_field"]
+            # The summary has the focus, without JavaScript too.
+            assert focused(page)["id"] == "error-summary", focused(page)
             # What was typed and chosen is all still there.
             assert page.input_value("#id_phone") == "555-CALL-NOW"
             assert checked(page, "requester") == "family"
@@ -230,25 +232,28 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
                 == "Mornings are best. Ask for my daughter."
             )
 
-            # The summary's links take the patient to each field in turn.
-            press_tab_until(page, "el.getAttribute('href') === '#id_name'")
+            # The summary's links take the patient to each question in turn (its
+            # label and error first); one Tab is then in its field.
+            press_tab_until(page, "el.getAttribute('href') === '#id_name_field'")
             page.keyboard.press("Enter")
-            assert focused(page)["id"] == "id_name", focused(page)
+            tab_to(page, "id_name")
             page.keyboard.type("Ann Example")
 
             press_tab_until(
-                page, "el.getAttribute('href') === '#id_consent'", key="Shift+Tab"
+                page,
+                "el.getAttribute('href') === '#id_consent_field'",
+                key="Shift+Tab",
             )
             page.keyboard.press("Enter")
-            assert focused(page)["id"] == "id_consent", focused(page)
+            tab_to(page, "id_consent")
             page.keyboard.press("Space")
             assert page.is_checked("#id_consent")
 
             press_tab_until(
-                page, "el.getAttribute('href') === '#id_phone'", key="Shift+Tab"
+                page, "el.getAttribute('href') === '#id_phone_field'", key="Shift+Tab"
             )
             page.keyboard.press("Enter")
-            assert focused(page)["id"] == "id_phone", focused(page)
+            tab_to(page, "id_phone")
             page.keyboard.press("ControlOrMeta+a")
             page.keyboard.type("(555) 234-5678")
 
@@ -265,7 +270,13 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             context.close()
 
     cookies = appointment_browser.run(patient)
-    assert [c["name"] for c in cookies] == ["csrftoken"]
+    assert sorted(c["name"] for c in cookies) == ["appointment_sent", "csrftoken"]
+    sent = next(c for c in cookies if c["name"] == "appointment_sent")
+    assert (sent["httpOnly"], sent["sameSite"], sent["path"]) == (
+        True,
+        "Strict",
+        FORM_PATH,
+    )
 
     saved = AppointmentRequest.objects.get()
     assert saved.name == "Ann Example"
@@ -573,3 +584,335 @@ def test_a_coordinator_logs_two_call_attempts_and_both_stay(
     ]
     item.refresh_from_db()
     assert item.status == "contacted"
+
+
+# After a failed submit: focus, the accessibility tree, where the links land --------
+
+PHONE_SCREEN = {"width": 390, "height": 844}
+ERROR_LINKS = [
+    ("#id_name_field", "Please tell us your name."),
+    (
+        "#id_phone_field",
+        "Your phone number is too short. Enter all 10 digits with the area code, "
+        "like (555) 123-4567.",
+    ),
+    (
+        "#id_email_field",
+        "Enter your email address like name@example.com, or leave it empty.",
+    ),
+    ("#id_requester_field", "Please tell us who is asking."),
+    (
+        "#id_consent_field",
+        "Tick the box to agree that our appointment team may contact you.",
+    ),
+]
+
+
+def send_with_mistakes(page, base):
+    page.goto(base + FORM_PATH)
+    page.fill("#id_phone", "555-12")
+    page.fill("#id_email", "ann@")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def accessibility_tree(context, page):
+    """Chromium's own accessibility tree: (role, name, description, focused) per node."""
+    tree = context.new_cdp_session(page).send("Accessibility.getFullAXTree")
+    nodes = []
+    for node in tree["nodes"]:
+        if node.get("ignored"):
+            continue
+        props = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+        nodes.append(
+            (
+                node.get("role", {}).get("value"),
+                node.get("name", {}).get("value"),
+                node.get("description", {}).get("value"),
+                bool(props.get("focused")),
+            )
+        )
+    return nodes
+
+
+def test_after_a_failed_submit_focus_is_on_the_summary_and_every_error_link_names_its_field(
+    appointment_browser, live_server, plain_http_cookies
+):
+    """Without JavaScript, on a 390 px phone: the summary is focused and in the first
+    screen; each error is a link named by its message, which names its question; each
+    question is described by its error, radio groups included."""
+    base = live_server.url
+
+    def patient(browser):
+        context = browser.new_context(viewport=PHONE_SCREEN, java_script_enabled=False)
+        try:
+            page = context.new_page()
+            send_with_mistakes(page, base)
+            summary = page.locator(".error-summary")
+            page.evaluate("window.scrollTo(0, 0)")  # the first screen, as it loaded
+            return (
+                accessibility_tree(context, page),
+                summary.aria_snapshot(),
+                summary.bounding_box(),
+            )
+        finally:
+            context.close()
+
+    tree, snapshot, box = appointment_browser.run(patient)
+    focused_nodes = [
+        (role, name) for role, name, _, focus in tree if focus and role != "RootWebArea"
+    ]
+    assert focused_nodes == [("alert", "Error: please fix 5 things below")]
+    assert snapshot.splitlines()[:3] == [
+        """- 'alert "Error: please fix 5 things below"':""",
+        """  - 'heading "Error: please fix 5 things below" [level=2]'""",
+        "  - list:",
+    ]
+    links = [
+        (line.strip()[len('- link "') :].rstrip('":'))
+        for line in snapshot.splitlines()
+        if line.strip().startswith("- link ")
+    ]
+    urls = [
+        line.strip()[len('- /url: "') :].rstrip('"')
+        for line in snapshot.splitlines()
+        if line.strip().startswith("- /url:")
+    ]
+    assert list(zip(urls, links, strict=True)) == ERROR_LINKS
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE_SCREEN["height"], box
+
+    described = {
+        (role, name): description
+        for role, name, description, _ in tree
+        if description and "Error:" in description
+    }
+    assert described == {
+        ("textbox", "Your name"): "Error: Please tell us your name.",
+        ("textbox", "Phone number"): "We will call you on this number. For example "
+        "(555) 123-4567. Error: Your phone number is too short. Enter all 10 digits "
+        "with the area code, like (555) 123-4567.",
+        ("textbox", "Email (optional)"): "Error: Enter your email address like "
+        "name@example.com, or leave it empty.",
+        ("group", "Who is asking"): "Error: Please tell us who is asking.",
+        (
+            "checkbox",
+            "I agree that the appointment team may contact me about this request.",
+        ): "Error: Tick the box to agree that our appointment team may contact you.",
+    }
+    # Tap to call: the team's number is a tel: link named by the number.
+    assert ("link", "(888) 552-6760", None, False) in tree
+
+
+@pytest.mark.parametrize(
+    "viewport, text",
+    [(PHONE_SCREEN, "100%"), ({"width": 320, "height": 640}, "200%")],
+    ids=["390px", "320px-200pc-text"],
+)
+def test_each_error_link_lands_with_the_label_and_the_error_in_view(
+    viewport, text, appointment_browser, live_server, plain_http_cookies
+):
+    base = live_server.url
+
+    def patient(browser):
+        context = browser.new_context(viewport=viewport, java_script_enabled=False)
+        landed = {}
+        try:
+            page = context.new_page()
+            send_with_mistakes(page, base)
+            page.evaluate(f"document.documentElement.style.fontSize = '{text}'")
+            for href, _ in ERROR_LINKS:
+                page.evaluate("window.scrollTo(0, 0)")
+                page.locator(f".error-summary a[href='{href}']").click()
+                landed[href] = page.evaluate(
+                    """(id) => {
+                      const box = document.getElementById(id);
+                      const title = box.querySelector('label, legend');
+                      const error = box.querySelector('.field-error');
+                      return {title: title.getBoundingClientRect().top,
+                              error: error.getBoundingClientRect().top,
+                              errorEnd: error.getBoundingClientRect().bottom,
+                              screen: window.innerHeight};
+                    }""",
+                    href[1:],
+                )
+                page.keyboard.press("Tab")
+                landed[href]["tab"] = page.evaluate(
+                    "document.activeElement.closest('.field')?.id ?? null"
+                )
+        finally:
+            context.close()
+        return landed
+
+    landed = appointment_browser.run(patient)
+    for href, where in landed.items():
+        assert 0 <= where["title"] < where["screen"], (href, where)
+        assert 0 <= where["error"] < where["screen"], (href, where)
+        if text == "100%":  # with 200 % text a question can be taller than the screen
+            assert where["errorEnd"] <= where["screen"], (href, where)
+        assert where["tab"] == href[1:], (href, where)  # one Tab: into that question
+
+
+def test_with_forced_colours_a_question_with_a_mistake_is_still_marked(
+    appointment_browser, live_server, plain_http_cookies
+):
+    """Red text and red borders turn into the system colour: a bar at the side and a
+    warning sign stay."""
+    base = live_server.url
+
+    def patient(browser):
+        page = browser.new_page(viewport=PHONE_SCREEN)
+        try:
+            page.emulate_media(forced_colors="active")
+            send_with_mistakes(page, base)
+            return page.evaluate(
+                """() => Object.fromEntries(
+                  ['id_name_field', 'id_requester_field', 'id_best_time_field',
+                   'id_message_field'].map(id => {
+                    const box = document.getElementById(id);
+                    const error = box.querySelector('.field-error');
+                    const style = getComputedStyle(box);
+                    return [id, {
+                      bar: style.borderLeftWidth + ' ' + style.borderLeftStyle,
+                      forced: matchMedia('(forced-colors: active)').matches,
+                      sign: error ? getComputedStyle(error, '::before').content : null,
+                    }];
+                  }))"""
+            )
+        finally:
+            page.close()
+
+    marks = appointment_browser.run(patient)
+    assert all(m["forced"] for m in marks.values())
+    assert marks["id_name_field"]["bar"] == "4px solid"
+    assert marks["id_requester_field"]["bar"] == "6px solid"
+    assert marks["id_name_field"]["sign"].startswith('"⚠')
+    assert marks["id_requester_field"]["sign"].startswith('"⚠')
+    # Questions without a mistake have no bar and no sign.
+    assert marks["id_message_field"] == {
+        "bar": "0px none",
+        "forced": True,
+        "sign": None,
+    }
+    assert marks["id_best_time_field"]["bar"] == "1px solid"  # the plain fieldset
+
+
+def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
+    appointment_browser, live_server, plain_http_cookies
+):
+    base = live_server.url
+    overflow = (
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+    def patient(browser):
+        context = browser.new_context(viewport={"width": 320, "height": 640})
+        found = {}
+        try:
+            page = context.new_page()
+
+            def measure(state):
+                page.evaluate("document.documentElement.style.fontSize = '200%'")
+                found[state] = page.evaluate(overflow)
+
+            page.goto(base + FORM_PATH)
+            measure("form")
+            send_with_mistakes(page, base)
+            measure("errors")
+            page.fill("#id_name", "Ann Example")
+            page.fill("#id_phone", "(555) 234-5678")
+            page.fill("#id_email", "")
+            page.check("#id_requester_0")
+            page.check("#id_consent")
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            measure("sent")
+            page.goto(base + FORM_PATH)
+            measure("already sent")
+        finally:
+            context.close()
+        return found
+
+    assert appointment_browser.run(patient) == {
+        "form": 0,
+        "errors": 0,
+        "sent": 0,
+        "already sent": 0,
+    }
+
+
+# Back after sending ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
+    javascript, appointment_browser, live_server, plain_http_cookies
+):
+    base = live_server.url
+
+    def fill(page):
+        page.fill("#id_name", "Ann Example")
+        page.fill("#id_phone", "(555) 234-5678")
+        page.check("#id_requester_1")
+        page.check("#id_consent")
+
+    def patient(browser):
+        context = browser.new_context(
+            viewport=PHONE_SCREEN, java_script_enabled=javascript
+        )
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(base + FORM_PATH)
+            fill(page)
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            assert page.url == base + SENT_PATH
+
+            page.go_back()
+            assert page.url == base + FORM_PATH
+            back = {
+                "h1": page.locator("h1").inner_text(),
+                "lead": page.locator(".lead").inner_text(),
+                "forms": page.locator("form.appointment-form").count(),
+            }
+            # The same request once more, through "Send a different request".
+            with page.expect_navigation():
+                page.get_by_role("link", name="Send a different request").click()
+            fill(page)
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            return back, page.url, page.locator("h1").inner_text()
+        finally:
+            context.close()
+
+    back, url, heading = appointment_browser.run(patient)
+    assert back["h1"] == "You already sent a request"
+    assert back["lead"].startswith("We got a request from this browser at ")
+    assert back["lead"].endswith(" Eastern Time. You do not need to send it again.")
+    assert back["forms"] == 0
+    assert (url, heading) == (base + SENT_PATH, "Thank you. We got your request.")
+    assert AppointmentRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("label, width", [("mobile", 375), ("desktop", 1280)])
+def test_screenshots_of_the_form_with_errors(
+    label, width, appointment_browser, live_server, plain_http_cookies
+):
+    """NETGUIDE_SCREENSHOTS=1 writes docs/screenshots/appointment-errors-*.png."""
+    base = live_server.url
+
+    def patient(browser):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        try:
+            send_with_mistakes(page, base)
+            if TAKE_SCREENSHOTS:
+                page.screenshot(
+                    path=str(SCREENSHOT_DIR / f"appointment-errors-{label}.png"),
+                    full_page=True,
+                )
+            return page.locator(".error-summary").bounding_box()
+        finally:
+            page.close()
+
+    box = appointment_browser.run(patient)
+    assert box["y"] + box["height"] <= 800, box  # the whole summary on the first screen

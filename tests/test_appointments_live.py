@@ -22,7 +22,7 @@ from appointments.throttle import take_slot
 
 from .html_forms import form_values
 from .servers import REDIS_HOST, REDIS_PORT, Browser, cache_prefix, redis_answers
-from .test_appointments import PATIENT
+from .test_appointments import PATIENT, someone
 
 FORM_PATH = "/appointments/request/"
 SENT_PATH = "/appointments/request/sent/"
@@ -99,10 +99,12 @@ def test_concurrent_requests_from_one_address_never_pass_the_limit(settings):
     limit = settings.APPOINTMENT_REQUESTS_PER_HOUR
     address = {"REMOTE_ADDR": "203.0.113.64"}
     visitors = []
-    for _ in range(64):
+    for number in range(64):  # 64 people (not one person 64 times: that is one request)
         client = Client(enforce_csrf_checks=True)
         page = client.get(FORM_PATH, **address)
-        visitors.append((client, {**form_values(page.content.decode()), **PATIENT}))
+        visitors.append(
+            (client, {**form_values(page.content.decode()), **someone(number)})
+        )
     start = threading.Barrier(len(visitors))
 
     def send(visitor):

@@ -91,6 +91,10 @@ def test_admin_searches_stay_out_of_the_access_log(server):
         assert found and int(found.group(1)) == count, term
     assert server.get("/search/?q=liver").status == 200
 
+    # gunicorn writes the access line after the response: wait for it, not a clock.
+    deadline = time.monotonic() + 10
+    while "/search/?q=liver" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
     log = server.log()
     assert f"GET {QUEUE} HTTP/1.1" in log  # the access log is on
     assert leaked_values(log) == []
