@@ -693,3 +693,12 @@ def test_every_page_prints_the_phone_number(site, client):
         footer = get_page(client, url).find_all("footer")[0]
         printed = footer.find_all("p", class_="print-only")
         assert printed and PHONE_TEXT in printed[0].text, url
+
+
+def test_short_names_are_spelled_out_at_their_first_use(site, client):
+    """ "GI" on the home page and "NET" on the surgery page come after their long form."""
+    home = get_page(client, "/").find_all("main")[0].text
+    assert home.index("GI") == home.index("digestive (GI) tract") + len("digestive (")
+    surgery = get_page(client, "/treatments/surgery/").find_all("main")[0].text
+    first_net = re.search(r"\bNET\b", surgery).start()
+    assert surgery[: first_net + 4].endswith("neuroendocrine tumor (NET)")
