@@ -78,6 +78,17 @@ def fit_rules_validator(rules):
         raise ValidationError(str(error)) from None
 
 
+def fit_rules_field():
+    """The "when it may be used" rules a treatment and each of its procedures carry."""
+    return models.JSONField(
+        "when it may be used",
+        default=list,
+        blank=True,
+        validators=[fit_rules_validator],
+        help_text=FIT_RULES_HELP,
+    )
+
+
 class SiteSettings(PlainTextMixin, Reviewable):
     """Site-wide text: there is exactly one row (pk=1)."""
 
@@ -377,13 +388,7 @@ class Modality(PlainTextMixin, Reviewable):
         help_text="For the compare page: whether it may mean a stay in the hospital. "
         "Leave empty where our sources do not say.",
     )
-    fits = models.JSONField(
-        "when it may be used",
-        default=list,
-        blank=True,
-        validators=[fit_rules_validator],
-        help_text=FIT_RULES_HELP,
-    )
+    fits = fit_rules_field()
     also_ask = models.TextField(
         "worth asking about for everyone",
         blank=True,
@@ -446,13 +451,7 @@ class Procedure(PlainTextMixin, models.Model):
     )
     name = models.CharField(max_length=120)
     description = models.TextField()
-    fits = models.JSONField(
-        "when it may be used",
-        default=list,
-        blank=True,
-        validators=[fit_rules_validator],
-        help_text=FIT_RULES_HELP,
-    )
+    fits = fit_rules_field()
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
