@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from treatments.models import Modality
+from treatments.models import Treatment
 
 from .forms import AppointmentRequestForm
 from .models import AppointmentRequest, Notification, team_zone, team_zone_name
@@ -25,7 +25,7 @@ SENT_COOKIE = "appointment_sent"
 def treatment_choices():
     return [
         (page.content["slug"], page.content["title"])
-        for page in Modality.objects.published_contents("order", "title")
+        for page in Treatment.objects.published_contents("order", "title")
     ]
 
 

@@ -550,7 +550,7 @@ REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 
 # Public routes that take an argument: where their arguments come from.
 PUBLIC_ROUTE_ARGUMENTS = {
-    "treatments:modality": ("treatments.models", "Modality"),
+    "treatments:treatment": ("treatments.models", "Treatment"),
     "treatments:side-effect": ("treatments.models", "SideEffect"),
 }
 # Query strings that make a public page show more than its empty form.

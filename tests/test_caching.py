@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from treatments.models import Drug, Modality, Procedure, Question, SiteSettings
+from treatments.models import Drug, Treatment, Procedure, Question, SiteSettings
 from treatments.sharing import preview_url
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
@@ -71,10 +71,10 @@ def html(response):
 
 def treatment_with_a_side_effect():
     """A published treatment and one side effect its page lists."""
-    for modality in Modality.objects.published():
-        effect = modality.side_effects.first()
+    for treatment in Treatment.objects.published():
+        effect = treatment.side_effects.first()
         if effect is not None:
-            return modality, effect
+            return treatment, effect
     raise AssertionError("no published treatment lists a side effect")
 
 
@@ -114,9 +114,9 @@ def test_uncached_pages_make_a_small_fixed_number_of_queries(
 
     before = measure()
     # Five more published treatments, each with every kind of part.
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     for number in range(5):
-        extra = Modality.objects.create(
+        extra = Treatment.objects.create(
             slug=f"extra-treatment-{number}",
             title=f"Extra treatment {number}",
             summary="One more way to treat a tumor.",
@@ -127,9 +127,9 @@ def test_uncached_pages_make_a_small_fixed_number_of_queries(
         extra.fits = surgery.fits
         extra.save()
         extra.drugs.set(Drug.objects.all()[:2])
-        Question.objects.create(modality=extra, text="How long does it take?")
+        Question.objects.create(treatment=extra, text="How long does it take?")
         Procedure.objects.create(
-            modality=extra,
+            treatment=extra,
             name="A step",
             description="What happens.",
             fits=surgery.fits[:1],
@@ -209,9 +209,9 @@ def test_a_site_settings_approval_rebuilds_every_page(
 def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
     client, published_site, reviewer
 ):
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     long_ago = timezone.now() - timedelta(days=400)
-    Modality.objects.filter(pk=surgery.pk).update(last_reviewed_at=long_ago)
+    Treatment.objects.filter(pk=surgery.pk).update(last_reviewed_at=long_ago)
 
     def last_reviewed():
         response = client.get("/treatments/surgery/")
@@ -309,7 +309,7 @@ def assert_never_cached(client, url, expected_status=200):
 def test_admin_pages_and_previews_are_never_cached(
     client, published_site, editor, superuser
 ):
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     assert_never_cached(client, reverse("admin:login"))
     shared = preview_url(surgery.latest_revision)
     assert_never_cached(client, shared)
@@ -320,8 +320,8 @@ def test_admin_pages_and_previews_are_never_cached(
     surgery.save_revision(editor)
     for url in [
         reverse("admin:index"),
-        reverse("admin:treatments_modality_changelist"),
-        reverse("admin:treatments_modality_change", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_changelist"),
+        reverse("admin:treatments_treatment_change", args=[surgery.pk]),
         reverse("treatments:draft-preview", args=["treatment", surgery.pk]),
     ]:
         assert_never_cached(client, url)
@@ -362,7 +362,7 @@ def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(
 
 def test_a_draft_never_shows_on_a_public_page(client, published_site, editor):
     marker = "Zyxwv draft words nobody approved"
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     urls = ["/treatments/surgery/", "/", "/search/?q=Zyxwv", "/my-questions/?t=surgery"]
     for url in urls:
         client.get(url)  # cached before the edit

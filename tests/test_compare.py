@@ -4,7 +4,7 @@ import pytest
 
 from tests.html_tree import parse_html
 from treatments.compare import CompareSelection
-from treatments.models import Modality
+from treatments.models import Treatment
 
 ASK = "Our pages do not say. Ask your care team."
 ROWS = [
@@ -24,7 +24,7 @@ def client(module_client):
 
 
 def published():
-    return Modality.objects.published_contents("order", "title")
+    return Treatment.objects.published_contents("order", "title")
 
 
 def get_compare(client, query_string):

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from tests.html_tree import parse_html
 from treatments.diffing import diff_snapshots
 from treatments.explore import matching_reasons
-from treatments.models import Modality
+from treatments.models import Treatment
 
 NOT_ADVICE = "This is not medical advice."
 FALLBACK = "Your answers do not point to one treatment more than another."
@@ -436,7 +436,7 @@ def test_results_link_to_compare_and_to_a_question_list_in_one_tap(site, client)
 
 
 def test_a_changed_fit_rule_shows_in_the_review_diff(site):
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     before = surgery.live_revision.snapshot
     after = {
         **before,
@@ -476,7 +476,7 @@ def test_a_changed_fit_rule_shows_in_the_review_diff(site):
 def test_a_fit_rule_an_editor_gets_wrong_is_refused_with_a_clear_message(
     db, fits, message
 ):
-    record = Modality(slug="x", title="X", summary="X.", body="X.", fits=fits)
+    record = Treatment(slug="x", title="X", summary="X.", body="X.", fits=fits)
     with pytest.raises(ValidationError) as error:
         record.full_clean()
     assert message in str(error.value.message_dict["fits"])

@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from treatments.models import Drug, Modality, Page, SideEffect, SiteSettings
+from treatments.models import Drug, Treatment, Page, SideEffect, SiteSettings
 
 from .conftest import CONTENT_DIR
 
@@ -31,7 +31,7 @@ def run_import(directory, **options):
 
 def database_state():
     return {
-        "modalities": [m.snapshot() for m in Modality.objects.with_parts()],
+        "treatments": [m.snapshot() for m in Treatment.objects.with_parts()],
         "side_effects": list(SideEffect.objects.values()),
         "drugs": list(Drug.objects.values()),
         "pages": list(Page.objects.values("slug", "title", "body")),
@@ -41,7 +41,7 @@ def database_state():
 @pytest.mark.django_db
 def test_import_creates_every_treatment_in_order():
     output = run_import(CONTENT_DIR)
-    assert list(Modality.objects.values_list("slug", flat=True)) == EXPECTED_SLUGS
+    assert list(Treatment.objects.values_list("slug", flat=True)) == EXPECTED_SLUGS
     assert "created" in output
     assert SiteSettings.load().phone_number == "(888) 552-6760"
     assert set(Page.objects.values_list("slug", flat=True)) == {
@@ -69,14 +69,14 @@ def test_import_reports_an_updated_record(content_copy):
     )
     output = run_import(content_copy)
     assert "0 created, 1 updated" in output
-    assert Modality.objects.get(slug="surgery").title == "Surgery for NETs"
+    assert Treatment.objects.get(slug="surgery").title == "Surgery for NETs"
 
 
 @pytest.mark.django_db
 def test_dry_run_writes_nothing():
     output = run_import(CONTENT_DIR, dry_run=True)
     assert "Dry run" in output
-    assert not Modality.objects.exists()
+    assert not Treatment.objects.exists()
 
 
 def break_file(directory, relative, old, new):
@@ -178,7 +178,7 @@ def test_malformed_content_is_refused_and_nothing_is_written(
     assert "Nothing was imported" in message
     for word in words:
         assert word in message
-    assert not Modality.objects.exists()
+    assert not Treatment.objects.exists()
     assert not SiteSettings.objects.exists()
 
 

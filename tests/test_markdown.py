@@ -2,11 +2,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from treatments.markdown import render_markdown
-from treatments.models import Modality, Page
+from treatments.markdown import render_markdown, validate_markdown
+from treatments.models import Page, Treatment
 
 from .conftest import make_staff
 
@@ -91,14 +92,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_modality(**fields):
+def make_treatment(**fields):
     values = {
         "slug": "markdown-check",
         "title": "Markdown check",
         "summary": "A test page.",
         "order": 99,
     }
-    return Modality.objects.create(**(values | fields))
+    return Treatment.objects.create(**(values | fields))
 
 
 def make_visitor(django_user_model, username="visitor"):
@@ -186,14 +187,14 @@ HOSTILE_BODY = (
 )
 
 
-def test_saved_modality_stores_only_sanitized_html(db):
+def test_saved_treatment_stores_only_sanitized_html(db):
     """body_html is what public pages show (publishing takes more than saving)."""
-    modality = make_modality(body=HOSTILE_BODY)
-    modality.refresh_from_db()
-    assert '<h2 id="section-safe-heading">Safe heading</h2>' in modality.body_html
-    assert "Safe words stay." in modality.body_html
-    assert runnable_parts(modality.body_html) == []
-    assert "javascript:" not in modality.body_html.lower()
+    treatment = make_treatment(body=HOSTILE_BODY)
+    treatment.refresh_from_db()
+    assert '<h2 id="section-safe-heading">Safe heading</h2>' in treatment.body_html
+    assert "Safe words stay." in treatment.body_html
+    assert runnable_parts(treatment.body_html) == []
+    assert "javascript:" not in treatment.body_html.lower()
 
 
 def test_saved_page_stores_only_sanitized_html(db):
@@ -206,13 +207,13 @@ def test_saved_page_stores_only_sanitized_html(db):
     assert "javascript:" not in page.body_html.lower()
 
 
-def test_editing_a_saved_modality_sanitizes_the_new_body(db):
-    modality = make_modality(body="Plain words.")
-    modality.body = HOSTILE_BODY
-    modality.save()
-    modality.refresh_from_db()
-    assert "Safe words stay." in modality.body_html
-    assert runnable_parts(modality.body_html) == []
+def test_editing_a_saved_treatment_sanitizes_the_new_body(db):
+    treatment = make_treatment(body="Plain words.")
+    treatment.body = HOSTILE_BODY
+    treatment.save()
+    treatment.refresh_from_db()
+    assert "Safe words stay." in treatment.body_html
+    assert runnable_parts(treatment.body_html) == []
 
 
 # The editor's live preview -----------------------------------------------------
@@ -291,12 +292,12 @@ UNCLOSED_STYLE = "Intro for patients.\n\n<style>\n\nThe rest of the page.\n\nMor
 
 
 def post_body(client, editor, body, record=None):
-    from .test_review_admin import make_full_modality, open_change_form
+    from .test_review_admin import make_full_treatment, open_change_form
 
     client.force_login(editor)
-    record = record or make_full_modality(editor)
+    record = record or make_full_treatment(editor)
     data = open_change_form(client, record)
-    url = reverse("admin:treatments_modality_change", args=[record.pk])
+    url = reverse("admin:treatments_treatment_change", args=[record.pk])
     response = client.post(url, {**data, "body": body, "_save": "Save"})
     record.refresh_from_db()
     return record, response
@@ -327,3 +328,11 @@ def test_an_editor_is_told_before_saving_when_sanitizing_would_remove_text(
     # Plain Markdown with a harmless < and & saves.
     record, response = post_body(client, editor, "If 3 < 4 & 5 > 2, say so.", record)
     assert response.status_code == 302
+
+
+def test_eight_levels_of_nesting_are_shown_and_a_ninth_is_refused():
+    """The limit is ours, so it holds whatever Python-Markdown release is installed."""
+    eight = "".join("    " * level + "- item\n" for level in range(8))
+    assert render_markdown(eight).count("<ul>") == 8
+    with pytest.raises(ValidationError, match="nested too deeply"):
+        validate_markdown(eight + "    " * 8 + "- item\n")

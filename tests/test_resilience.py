@@ -19,7 +19,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import AuditEntry, Modality, Question, Revision
+from treatments.models import AuditEntry, Treatment, Question, Revision
 
 from . import servers
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
@@ -430,19 +430,19 @@ def test_an_editorial_step_never_fails_on_email(stack):
     notification email cannot be sent, least of all after the submission was saved."""
     server, database = stack["server"], stack["database"]
     (surgery_id,) = servers.query(
-        database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'"
+        database, "SELECT id FROM treatments_treatment WHERE slug = 'surgery'"
     )[0]
     editor = Browser()
     editor.login(server.base_url, "demo-editor")
-    change_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/change/"
-    data = form_values(editor.open(change_url).text, "modality_form")
+    change_url = f"{server.base_url}/admin/treatments/treatment/{surgery_id}/change/"
+    data = form_values(editor.open(change_url).text, "treatment_form")
     data.update(
         summary="An operation to remove the tumor (edited for the email test).",
         _save="Save",
     )
     assert editor.open(change_url, data).status == 302
 
-    submit_url = f"{server.base_url}/admin/treatments/modality/{surgery_id}/submit/"
+    submit_url = f"{server.base_url}/admin/treatments/treatment/{surgery_id}/submit/"
     page = editor.open(submit_url)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = editor.open(
@@ -455,7 +455,7 @@ def test_an_editorial_step_never_fails_on_email(stack):
     )
     (state,) = servers.query(
         database,
-        "SELECT review_state FROM treatments_modality WHERE id = %s",
+        "SELECT review_state FROM treatments_treatment WHERE id = %s",
         (surgery_id,),
     )[0]
     tracebacks = server.log().split("Traceback (most recent call last):")
@@ -512,7 +512,7 @@ def allow_new_revisions():
 def test_a_failed_admin_save_leaves_nothing_half_written(
     client, published_site, editor
 ):
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     before = {
         "title": surgery.title,
         "summary": surgery.summary,
@@ -522,10 +522,10 @@ def test_a_failed_admin_save_leaves_nothing_half_written(
         "audit": AuditEntry.objects.count(),
     }
     client.force_login(editor)
-    url = reverse("admin:treatments_modality_change", args=[surgery.pk])
+    url = reverse("admin:treatments_treatment_change", args=[surgery.pk])
     page = client.get(url)
     assert page.status_code == 200
-    data = form_values(page.content.decode(), "modality_form")
+    data = form_values(page.content.decode(), "treatment_form")
     assert "questions-0-text" in data
     data.update(
         title="Surgery: half-written title",
@@ -566,7 +566,7 @@ def test_a_failed_admin_save_leaves_nothing_half_written(
     )
     assert Revision.objects.count() == before["revisions"] + 1
     assert "A half-written question?" in Question.objects.filter(
-        modality=surgery
+        treatment=surgery
     ).values_list("text", flat=True)
 
 

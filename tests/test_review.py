@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import AuditEntry, Modality, Question, Revision, SiteSettings
+from treatments.models import AuditEntry, Treatment, Question, Revision, SiteSettings
 from treatments.review import Action, ReviewState, WorkflowError, add_months
 from treatments.sharing import (
     PREVIEW_MAX_AGE,
@@ -44,23 +44,23 @@ BYLINE = "Test Reviewer, MD, Test medical oncologist"
 # Helpers ------------------------------------------------------------------------------
 
 
-def make_modality(
+def make_treatment(
     user, slug="watchful-waiting", title="Watchful waiting", body=PLAIN_BODY, **fields
 ):
     """A small treatment page with one question, saved as revision 1 by user."""
     fields.setdefault(
         "key_points", ["It is a plan to watch the tumor.", "It uses scans."]
     )
-    modality = Modality.objects.create(
+    treatment = Treatment.objects.create(
         slug=slug,
         title=title,
         summary="A plan to keep an eye on a slow tumor.",
         body=body,
         **fields,
     )
-    Question.objects.create(modality=modality, text="How often will I get a scan?")
-    modality.save_revision(user)
-    return modality
+    Question.objects.create(treatment=treatment, text="How often will I get a scan?")
+    treatment.save_revision(user)
+    return treatment
 
 
 def edit(record, user, **changes):
@@ -80,7 +80,7 @@ def approve(record, user, note=""):
 
 
 def make_published(editor, reviewer, **fields):
-    record = make_modality(editor, **fields)
+    record = make_treatment(editor, **fields)
     submit(record, editor)
     approve(record, reviewer)
     return record
@@ -106,7 +106,7 @@ def actions(record):
 
 
 def public_html(client, record):
-    response = client.get(reverse("treatments:modality", args=[record.slug]))
+    response = client.get(reverse("treatments:treatment", args=[record.slug]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -134,7 +134,7 @@ def local_day(moment):
 
 
 def test_a_draft_is_published_once_submitted_and_approved(db, editor, reviewer):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     assert (record.review_state, record.live_revision) == (ReviewState.DRAFT, None)
 
     submitted = submit(record, editor)
@@ -152,7 +152,7 @@ def test_a_draft_is_published_once_submitted_and_approved(db, editor, reviewer):
 def test_requested_changes_keep_the_comment_and_the_next_edit_is_a_new_draft(
     db, client, editor, reviewer
 ):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     first = submit(record, editor)
     record.request_changes(
         reviewer, first.content_hash, "Say how often the scans happen."
@@ -170,7 +170,7 @@ def test_requested_changes_keep_the_comment_and_the_next_edit_is_a_new_draft(
 
     client.force_login(editor)
     change_page = client.get(
-        reverse("admin:treatments_modality_change", args=[record.pk])
+        reverse("admin:treatments_treatment_change", args=[record.pk])
     )
     assert (
         "Reviewer's comment:</strong> Say how often the scans happen."
@@ -187,7 +187,7 @@ def test_requested_changes_keep_the_comment_and_the_next_edit_is_a_new_draft(
 
 
 def test_withdrawing_returns_a_submission_to_draft(db, editor, reviewer):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     submit(record, editor)
     record.withdraw(editor)
 
@@ -201,7 +201,7 @@ def test_withdrawing_returns_a_submission_to_draft(db, editor, reviewer):
 
 
 def test_an_edit_after_submission_makes_a_new_draft_revision(db, editor):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     submitted = submit(record, editor)
 
     newer = edit(record, editor, body="You get a scan once a year.")
@@ -213,7 +213,7 @@ def test_an_edit_after_submission_makes_a_new_draft_revision(db, editor):
 
 
 def test_saving_unchanged_content_makes_no_new_revision(db, editor, second_editor):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     again = edit(record, second_editor)
     assert again == record.latest_revision
     assert again.number == 1 and again.contributor_ids == [editor.pk]
@@ -239,8 +239,8 @@ def test_the_public_page_keeps_the_approved_revision_until_the_new_one_is_approv
 
 
 def test_a_new_page_is_not_found_until_it_is_approved(db, client, editor):
-    record = make_modality(editor)
-    url = reverse("treatments:modality", args=[record.slug])
+    record = make_treatment(editor)
+    url = reverse("treatments:treatment", args=[record.slug])
     assert client.get(url).status_code == 404
     submit(record, editor)
     assert client.get(url).status_code == 404
@@ -250,10 +250,10 @@ def test_a_save_from_a_copy_loaded_before_the_approval_keeps_the_page_published(
     db, client, editor, reviewer
 ):
     """The admin loads, validates, then saves: an approval in between must stay."""
-    record = make_modality(editor)
+    record = make_treatment(editor)
     submit(record, editor)
     # An editor's save request loads the page, a reviewer approves, then the save lands.
-    opened = Modality.objects.get(pk=record.pk)
+    opened = Treatment.objects.get(pk=record.pk)
     approved = approve(record, reviewer)
     edit(opened, editor, summary="A plan to watch a slow tumor closely.")
 
@@ -261,7 +261,7 @@ def test_a_save_from_a_copy_loaded_before_the_approval_keeps_the_page_published(
     assert record.live_revision == approved
     assert record.last_reviewed_by == reviewer
     assert record.review_state == ReviewState.DRAFT
-    url = reverse("treatments:modality", args=[record.slug])
+    url = reverse("treatments:treatment", args=[record.slug])
     assert client.get(url).status_code == 200
 
 
@@ -270,20 +270,20 @@ def test_a_save_from_a_copy_loaded_before_the_approval_keeps_the_page_published(
 
 def drafted_by_the_approver(django_user_model, editor, second_editor, superuser):
     approver = make_dual_role(django_user_model)
-    return make_modality(approver), approver
+    return make_treatment(approver), approver
 
 
 def earlier_revision_edited_by_the_approver(
     django_user_model, editor, second_editor, superuser
 ):
     approver = make_dual_role(django_user_model)
-    record = make_modality(approver)
+    record = make_treatment(approver)
     edit(record, second_editor, body="You get a scan once a year.")
     return record, approver
 
 
 def edited_by_a_superuser(django_user_model, editor, second_editor, superuser):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     edit(record, superuser, body="You get a scan once a year.")
     return record, superuser
 
@@ -322,7 +322,7 @@ def test_nobody_can_sign_off_a_revision_they_edited(
 
 
 def test_editors_cannot_sign_off_at_all(db, editor, second_editor):
-    record = make_modality(second_editor)
+    record = make_treatment(second_editor)
     submit(record, second_editor)
     with pytest.raises(PermissionDenied, match="Only medical reviewers"):
         approve(record, editor)
@@ -381,7 +381,7 @@ def test_approval_is_bound_to_the_content_the_reviewer_read(
     ids=["empty", "blank", "none", "too-long"],
 )
 def test_submitting_needs_a_one_line_change_summary(db, editor, summary):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     with pytest.raises(WorkflowError):
         record.submit(editor, summary)
     record.refresh_from_db()
@@ -392,7 +392,7 @@ def test_submitting_needs_a_one_line_change_summary(db, editor, summary):
 def test_a_page_above_grade_8_is_submitted_only_with_a_reason_the_reviewer_sees(
     db, client, editor, reviewer
 ):
-    record = make_modality(editor, body=HARD_BODY)
+    record = make_treatment(editor, body=HARD_BODY)
     assert record.latest_revision.reading_grade() > 8
 
     for reason in ("", "   "):
@@ -411,7 +411,9 @@ def test_a_page_above_grade_8_is_submitted_only_with_a_reason_the_reviewer_sees(
     )
 
     client.force_login(reviewer)
-    response = client.get(reverse("admin:treatments_modality_review", args=[record.pk]))
+    response = client.get(
+        reverse("admin:treatments_treatment_review", args=[record.pk])
+    )
     assert (
         f"<strong>Editor's reason for the reading level:</strong> {reason}"
         in response.content.decode()
@@ -419,7 +421,7 @@ def test_a_page_above_grade_8_is_submitted_only_with_a_reason_the_reviewer_sees(
 
 
 def test_a_plain_page_needs_no_reading_level_reason(db, editor):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     assert record.latest_revision.reading_grade() <= 8
     submit(record, editor)
     assert record.review_state == ReviewState.SUBMITTED
@@ -485,7 +487,7 @@ def save_new_instance_with_its_pk(entry):
 def test_revisions_and_audit_entries_cannot_be_changed_or_deleted(
     db, editor, model, change
 ):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     entry = model.objects.filter(object_id=record.pk).get()
     stored = model.objects.filter(pk=entry.pk).values().get()
 
@@ -498,7 +500,7 @@ def test_revisions_and_audit_entries_cannot_be_changed_or_deleted(
 def test_every_workflow_action_is_written_to_the_audit_trail(
     db, django_user_model, editor, second_editor, reviewer
 ):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     submit(record, editor)
     record.withdraw(editor)
     submit(record, editor, "Second try.")
@@ -550,7 +552,7 @@ def test_confirming_still_accurate_moves_the_review_dates_but_not_the_update_dat
     record = make_published(editor, reviewer)
     live = record.live_revision
     long_ago = timezone.now() - timedelta(days=400)
-    Modality.objects.filter(pk=record.pk).update(
+    Treatment.objects.filter(pk=record.pk).update(
         last_reviewed_at=long_ago,
         content_updated_at=long_ago,
         next_review_due=local_day(long_ago),
@@ -578,7 +580,7 @@ def test_confirming_still_accurate_moves_the_review_dates_but_not_the_update_dat
 
 
 def test_only_published_content_can_be_confirmed(db, editor, reviewer):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     with pytest.raises(WorkflowError, match="Only published content"):
         record.confirm_still_accurate(reviewer)
 
@@ -644,7 +646,7 @@ def test_the_public_page_says_who_reviewed_it_and_when(db, client, editor, revie
 def test_changes_to_this_page_lists_approved_change_summaries_newest_first(
     db, client, editor, reviewer
 ):
-    record = make_modality(editor)
+    record = make_treatment(editor)
     submit(record, editor, "First version of this page.")
     approve(record, reviewer)
     edit(record, editor, body="You get a scan once a year.")
@@ -708,7 +710,7 @@ def test_review_status_exits_0_when_nothing_is_due(db, editor, reviewer):
 def test_review_status_lists_pages_due_soon_and_exits_0(db, editor, reviewer):
     record = make_published(editor, reviewer)
     soon = timezone.localdate() + timedelta(days=10)
-    Modality.objects.filter(pk=record.pk).update(next_review_due=soon)
+    Treatment.objects.filter(pk=record.pk).update(next_review_due=soon)
     status, out, _ = run_review_status()
     assert status == 0
     assert "Due within 30 days: Watchful waiting (review due " in out
@@ -722,7 +724,7 @@ def test_review_status_exits_1_for_an_overdue_page_which_stays_public(
     record = make_published(editor, reviewer, body="Old words about scans.")
     make_published(editor, reviewer, slug="surgery", title="Surgery")
     yesterday = timezone.localdate() - timedelta(days=1)
-    Modality.objects.filter(pk=record.pk).update(next_review_due=yesterday)
+    Treatment.objects.filter(pk=record.pk).update(next_review_due=yesterday)
 
     status, out, err = run_review_status()
 
@@ -758,7 +760,7 @@ def test_staff_preview_the_latest_draft_marked_as_not_reviewed(
 
 
 def test_anonymous_visitors_cannot_preview_a_draft(db, client, editor):
-    record = make_modality(editor, body="Secret draft words.")
+    record = make_treatment(editor, body="Secret draft words.")
     response = client.get(
         reverse("treatments:draft-preview", args=["treatment", record.pk])
     )
@@ -795,7 +797,7 @@ class SignedLongAgo(signing.TimestampSigner):
 
 
 def test_an_expired_preview_link_is_refused_with_a_clear_message(db, client, editor):
-    revision = make_modality(editor, body="Shared draft words.").latest_revision
+    revision = make_treatment(editor, body="Shared draft words.").latest_revision
     with pytest.raises(signing.SignatureExpired):
         load_preview_token(preview_token(revision), max_age=timedelta(seconds=-1))
 
@@ -815,7 +817,7 @@ def test_an_expired_preview_link_is_refused_with_a_clear_message(db, client, edi
 
 
 def test_a_tampered_preview_link_is_not_found(db, client, editor):
-    revision = make_modality(editor, body="Shared draft words.").latest_revision
+    revision = make_treatment(editor, body="Shared draft words.").latest_revision
     token = preview_token(revision)
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     other_salt = signing.dumps(
@@ -831,9 +833,9 @@ def test_a_preview_link_to_content_that_no_longer_exists_is_not_found(
     db, client, editor
 ):
     """A signed link outlives its data when a database is restored from a backup."""
-    record = make_modality(editor, body="Shared draft words.")
+    record = make_treatment(editor, body="Shared draft words.")
     deleted = preview_url(record.latest_revision)
-    Modality.objects.filter(pk=record.pk).delete()
+    Treatment.objects.filter(pk=record.pk).delete()
     missing_revision = reverse(
         "treatments:shared-preview",
         args=[signing.dumps({"revision": 987654}, salt=SALT, compress=True)],
@@ -858,11 +860,11 @@ def assert_short_and_without_page_text(message):
 def test_submitting_sends_one_short_email_to_reviewers_with_a_link(
     db, client, editor, reviewer, mailoutbox, django_capture_on_commit_callbacks
 ):
-    record = make_modality(editor, body="\n\n".join(BODY_SENTENCES))
+    record = make_treatment(editor, body="\n\n".join(BODY_SENTENCES))
     client.force_login(editor)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:treatments_modality_submit", args=[record.pk]),
+            reverse("admin:treatments_treatment_submit", args=[record.pk]),
             {
                 "change_summary": "First version of this page.",
                 "reading_level_reason": "",
@@ -875,7 +877,7 @@ def test_submitting_sends_one_short_email_to_reviewers_with_a_link(
     assert message.to == [reviewer.email]
     assert (
         settings.SITE_URL
-        + reverse("admin:treatments_modality_review", args=[record.pk])
+        + reverse("admin:treatments_treatment_review", args=[record.pk])
         in message.body
     )
     assert_short_and_without_page_text(message)
@@ -891,12 +893,12 @@ def test_each_review_decision_sends_one_short_email_to_the_editors_with_a_link(
     django_capture_on_commit_callbacks,
     decision,
 ):
-    record = make_modality(editor, body="\n\n".join(BODY_SENTENCES))
+    record = make_treatment(editor, body="\n\n".join(BODY_SENTENCES))
     submit(record, editor)
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:treatments_modality_review", args=[record.pk]),
+            reverse("admin:treatments_treatment_review", args=[record.pk]),
             {
                 "content_hash": record.latest_revision.content_hash,
                 "note": "Say when.",
@@ -910,7 +912,7 @@ def test_each_review_decision_sends_one_short_email_to_the_editors_with_a_link(
     assert message.to == [editor.email]
     assert (
         settings.SITE_URL
-        + reverse("admin:treatments_modality_change", args=[record.pk])
+        + reverse("admin:treatments_treatment_change", args=[record.pk])
         in message.body
     )
     assert_short_and_without_page_text(message)
@@ -928,7 +930,7 @@ def test_the_review_queue_lists_the_reviewers_specialty_first(
         ("zebra", "Zebra medicine", "medical-oncology"),  # the reviewer's specialty
     ]:
         submit(
-            make_modality(editor, slug=slug, title=title, review_specialty=specialty),
+            make_treatment(editor, slug=slug, title=title, review_specialty=specialty),
             editor,
         )
     client.force_login(reviewer)

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import Drug, Modality, Procedure, Revision
+from treatments.models import Drug, Treatment, Procedure, Revision
 from treatments.review import Action, ReviewState, Step
 
-from .test_review import approve, edit, make_modality, submit
+from .test_review import approve, edit, make_treatment, submit
 
 OLD_BODY = "Your care team checks on the tumor.\n\nYou get a scan now and then."
 NEW_BODY = "Your care team checks on the tumor.\n\nYou get a scan once a year."
@@ -22,18 +22,18 @@ NEW_BODY = "Your care team checks on the tumor.\n\nYou get a scan once a year."
 
 
 def change_url(record):
-    return reverse("admin:treatments_modality_change", args=[record.pk])
+    return reverse("admin:treatments_treatment_change", args=[record.pk])
 
 
 def review_url(record):
-    return reverse("admin:treatments_modality_review", args=[record.pk])
+    return reverse("admin:treatments_treatment_review", args=[record.pk])
 
 
 def open_change_form(client, record):
     """The change form's current values, as the editor's browser would post them."""
     response = client.get(change_url(record))
     assert response.status_code == 200
-    data = form_values(response.content.decode(), "modality_form")
+    data = form_values(response.content.decode(), "treatment_form")
     assert data["base_revision"] and "questions-TOTAL_FORMS" in data
     return data
 
@@ -65,16 +65,16 @@ SLOW_FIT = {
 }
 
 
-def make_full_modality(editor):
+def make_full_treatment(editor):
     """A treatment page with every structured part, so the admin posts every inline."""
-    record = make_modality(editor, body=OLD_BODY, fits=[SLOW_FIT])
+    record = make_treatment(editor, body=OLD_BODY, fits=[SLOW_FIT])
     record.drugs.add(
         Drug.objects.create(
             slug="octreotide", brand_name="Sandostatin", generic_name="octreotide"
         )
     )
     Procedure.objects.create(
-        modality=record,
+        treatment=record,
         name="Regular scans",
         description="A scan every year.",
         fits=[SLOW_FIT],
@@ -84,14 +84,14 @@ def make_full_modality(editor):
 
 
 def make_published_full(editor, reviewer):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     submit(record, editor)
     approve(record, reviewer)
     return record
 
 
 def public_text(client, record):
-    response = client.get(reverse("treatments:modality", args=[record.slug]))
+    response = client.get(reverse("treatments:treatment", args=[record.slug]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -178,7 +178,7 @@ def test_an_editor_saves_a_page_with_its_inlines_as_a_new_draft(
 def test_of_two_editors_on_one_page_the_first_save_wins_and_the_second_is_told_why(
     db, client, editor, second_editor
 ):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     other = Client()
     client.force_login(editor)
     other.force_login(second_editor)
@@ -208,7 +208,7 @@ def test_of_two_editors_on_one_page_the_first_save_wins_and_the_second_is_told_w
 
 
 def test_a_reloaded_form_saves_after_a_refusal(db, client, editor, second_editor):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     other = Client()
     client.force_login(editor)
     other.force_login(second_editor)
@@ -238,11 +238,11 @@ def test_a_reloaded_form_saves_after_a_refusal(db, client, editor, second_editor
 
 
 def test_an_editor_submits_and_withdraws_through_the_admin(db, client, editor):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     client.force_login(editor)
 
     response = client.post(
-        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        reverse("admin:treatments_treatment_submit", args=[record.pk]),
         {"change_summary": "First version of this page.", "reading_level_reason": ""},
         follow=True,
     )
@@ -251,7 +251,7 @@ def test_an_editor_submits_and_withdraws_through_the_admin(db, client, editor):
     assert record.review_state == ReviewState.SUBMITTED
 
     response = client.post(
-        reverse("admin:treatments_modality_withdraw", args=[record.pk]), follow=True
+        reverse("admin:treatments_treatment_withdraw", args=[record.pk]), follow=True
     )
     assert "Withdrawn from review. It is a draft again." in response.content.decode()
     record.refresh_from_db()
@@ -259,10 +259,10 @@ def test_an_editor_submits_and_withdraws_through_the_admin(db, client, editor):
 
 
 def test_the_submit_screen_refuses_a_missing_change_summary(db, client, editor):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     client.force_login(editor)
     response = client.post(
-        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        reverse("admin:treatments_treatment_submit", args=[record.pk]),
         {"change_summary": "  "},
     )
     assert response.status_code == 200
@@ -283,7 +283,7 @@ def edit_and_submit_through_the_admin(
     )
     assert "Saved as" in response.content.decode()
     response = client.post(
-        reverse("admin:treatments_modality_submit", args=[record.pk]),
+        reverse("admin:treatments_treatment_submit", args=[record.pk]),
         {"change_summary": "Said how often scans happen."},
     )
     assert response.status_code == 302
@@ -328,7 +328,7 @@ def test_the_review_screen_shows_the_revision_and_its_changes_line_by_line(
 def test_the_review_screen_says_who_submitted_it_and_when_in_one_clean_sentence(
     db, client, editor, reviewer
 ):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     submit(record, editor, "First version of this page.")
     client.force_login(reviewer)
 
@@ -455,7 +455,7 @@ def workflow_links(client, record):
     return {
         name
         for name in ("submit", "withdraw", "review")
-        if reverse(f"admin:treatments_modality_{name}", args=[record.pk]) in html
+        if reverse(f"admin:treatments_treatment_{name}", args=[record.pk]) in html
     }
 
 
@@ -463,7 +463,7 @@ def test_the_buttons_and_the_screens_follow_one_answer_for_role_and_state(
     db, client, editor, reviewer
 ):
     """Reviewable.available_steps feeds the change form's links and every screen."""
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     editor_client, reviewer_client = Client(), client
     editor_client.force_login(editor)
     reviewer_client.force_login(reviewer)
@@ -476,7 +476,7 @@ def test_the_buttons_and_the_screens_follow_one_answer_for_role_and_state(
     assert "Only medical reviewers can sign off content." in text
     assert "review.css" in text  # the admin's own page, not a bare 403
     response = editor_client.post(
-        reverse("admin:treatments_modality_withdraw", args=[record.pk]), follow=True
+        reverse("admin:treatments_treatment_withdraw", args=[record.pk]), follow=True
     )
     assert "Only content waiting for review can be withdrawn." in (
         response.content.decode()
@@ -502,7 +502,7 @@ def test_the_buttons_and_the_screens_follow_one_answer_for_role_and_state(
 def test_requesting_changes_on_the_review_screen_shows_the_comment_to_the_editor(
     db, client, editor, reviewer
 ):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     submit(record, editor)
     client.force_login(reviewer)
     content_hash = form_values(open_review(client, record))["content_hash"]
@@ -552,7 +552,7 @@ def test_the_share_screen_gives_a_link_that_shows_the_draft_to_anyone(
     edit_and_submit_through_the_admin(client, record)
 
     html = client.get(
-        reverse("admin:treatments_modality_share", args=[record.pk])
+        reverse("admin:treatments_treatment_share", args=[record.pk])
     ).content.decode()
     link = re.search(r'id="share-link"[^>]* value="([^"]+)"', html).group(1)
 
@@ -567,17 +567,17 @@ def test_the_share_screen_gives_a_link_that_shows_the_draft_to_anyone(
 def test_every_workflow_screen_answers_for_staff_with_the_right_role(
     db, client, editor, reviewer, view
 ):
-    record = make_full_modality(editor)
+    record = make_full_treatment(editor)
     if view != "submit":
         submit(record, editor)
     user = reviewer if view == "review" else editor
     client.force_login(user)
     response = client.get(
-        reverse(f"admin:treatments_modality_{view}", args=[record.pk])
+        reverse(f"admin:treatments_treatment_{view}", args=[record.pk])
     )
     assert response.status_code == 200
     expected = ReviewState.DRAFT if view == "submit" else ReviewState.SUBMITTED
-    assert Modality.objects.get(pk=record.pk).review_state == expected
+    assert Treatment.objects.get(pk=record.pk).review_state == expected
 
 
 # Shared records ------------------------------------------------------------------------

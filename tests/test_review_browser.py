@@ -69,9 +69,9 @@ def test_a_reviewer_approves_a_draft_on_the_review_screen_and_patients_see_it(
     record = make_published(editor, reviewer, body="Old words about scans.")
     edit(record, editor, body="New words about scans.")
     submit(record, editor, "Changed the words about scans.")
-    review_path = reverse("admin:treatments_modality_review", args=[record.pk])
+    review_path = reverse("admin:treatments_treatment_review", args=[record.pk])
     login_path = reverse("admin:login")
-    public_path = reverse("treatments:modality", args=[record.slug])
+    public_path = reverse("treatments:treatment", args=[record.slug])
 
     def review_and_approve(page):
         page.goto(f"{live_server.url}{login_path}?next={review_path}")

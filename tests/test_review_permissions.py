@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import AuditEntry, Modality, Revision
+from treatments.models import AuditEntry, Treatment, Revision
 from treatments.review import Action, ReviewState
 
-from .test_review import edit, make_dual_role, make_modality, submit
+from .test_review import edit, make_dual_role, make_treatment, submit
 
 ACTORS = ["anonymous", "editor", "reviewer", "superuser"]
 DRAFT_WORDS = "You get a scan now and then."
@@ -36,7 +36,7 @@ def actors(editor, reviewer, superuser):
 @pytest.fixture
 def draft(second_editor):
     """A page written by an editor who is not among the actors."""
-    return make_modality(second_editor)
+    return make_treatment(second_editor)
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def submitted(draft, second_editor):
 
 def state_of(record):
     """What a permission check must protect, as stored."""
-    record = Modality.objects.get(pk=record.pk)
+    record = Treatment.objects.get(pk=record.pk)
     return {
         "body": record.body,
         "review_state": record.review_state,
@@ -66,7 +66,7 @@ def is_login_redirect(response):
 
 
 def admin_url(view, record):
-    return reverse(f"admin:treatments_modality_{view}", args=[record.pk])
+    return reverse(f"admin:treatments_treatment_{view}", args=[record.pk])
 
 
 def change_form_data(record, superuser):
@@ -75,7 +75,7 @@ def change_form_data(record, superuser):
     client.force_login(superuser)
     response = client.get(admin_url("change", record))
     assert response.status_code == 200
-    return form_values(response.content.decode(), "modality_form")
+    return form_values(response.content.decode(), "treatment_form")
 
 
 # The matrix ---------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_editing_a_page(db, actors, draft, superuser, actor, status, saved):
     if saved:
         assert after["body"] == "Changed by someone."
         assert after["revisions"] == 2 and after["review_state"] == ReviewState.DRAFT
-        latest = Modality.objects.get(pk=draft.pk).latest_revision
+        latest = Treatment.objects.get(pk=draft.pk).latest_revision
         assert latest.author.username == ("editor" if actor == "editor" else "root")
     else:
         assert after == before
@@ -153,7 +153,7 @@ def test_submitting_a_page_for_review(db, actors, draft, actor, status, state):
         if status == "login"
         else response.status_code == status
     )
-    record = Modality.objects.get(pk=draft.pk)
+    record = Treatment.objects.get(pk=draft.pk)
     assert record.review_state == state
     assert record.audit_entries().filter(action=Action.SUBMITTED).exists() == (
         state == ReviewState.SUBMITTED
@@ -181,14 +181,14 @@ def test_approving_a_page(db, client, actors, submitted, actor, status, publishe
         if status == "login"
         else response.status_code == status
     )
-    record = Modality.objects.get(pk=submitted.pk)
+    record = Treatment.objects.get(pk=submitted.pk)
     if published:
         assert (
             record.live_revision == revision
             and record.review_state == ReviewState.APPROVED
         )
         assert (
-            client.get(reverse("treatments:modality", args=[record.slug])).status_code
+            client.get(reverse("treatments:treatment", args=[record.slug])).status_code
             == 200
         )
     else:
@@ -197,7 +197,7 @@ def test_approving_a_page(db, client, actors, submitted, actor, status, publishe
             and record.review_state == ReviewState.SUBMITTED
         )
         assert (
-            client.get(reverse("treatments:modality", args=[record.slug])).status_code
+            client.get(reverse("treatments:treatment", args=[record.slug])).status_code
             == 404
         )
 
@@ -227,7 +227,7 @@ def test_requesting_changes(db, actors, submitted, actor, status, decided):
         if status == "login"
         else response.status_code == status
     )
-    record = Modality.objects.get(pk=submitted.pk)
+    record = Treatment.objects.get(pk=submitted.pk)
     expected = ReviewState.CHANGES_REQUESTED if decided else ReviewState.SUBMITTED
     assert record.review_state == expected
     assert (
@@ -260,7 +260,7 @@ def test_nobody_deletes_a_reviewed_page_through_the_admin(db, actors, draft, act
         assert is_login_redirect(response)
     else:
         assert response.status_code == 403
-    assert Modality.objects.filter(pk=draft.pk).exists()
+    assert Treatment.objects.filter(pk=draft.pk).exists()
 
 
 @pytest.mark.parametrize(
@@ -303,7 +303,7 @@ def test_nobody_approves_what_they_edited_in_the_admin(
     )
     assert response.status_code == 302
     submit(submitted, second_editor, "Changed the words.")
-    revision = Modality.objects.get(pk=submitted.pk).latest_revision
+    revision = Treatment.objects.get(pk=submitted.pk).latest_revision
     assert user.pk in revision.contributor_ids
 
     review = client.get(admin_url("review", submitted)).content.decode()
@@ -317,7 +317,7 @@ def test_nobody_approves_what_they_edited_in_the_admin(
 
     assert response.status_code == 200
     assert "a second person must sign it off" in response.content.decode()
-    record = Modality.objects.get(pk=submitted.pk)
+    record = Treatment.objects.get(pk=submitted.pk)
     assert record.live_revision is None and record.review_state == ReviewState.SUBMITTED
     assert not record.audit_entries().filter(action=Action.APPROVED).exists()
 
@@ -328,7 +328,7 @@ def test_a_reviewer_who_edited_at_the_model_layer_cannot_approve_in_the_admin(
     """Reviewers cannot edit in the admin, but an edit made in their name binds them."""
     edit(draft, reviewer, body="The reviewer's own words.")
     submit(draft, second_editor)
-    revision = Modality.objects.get(pk=draft.pk).latest_revision
+    revision = Treatment.objects.get(pk=draft.pk).latest_revision
 
     response = actors["reviewer"].post(
         admin_url("review", draft),
@@ -338,7 +338,7 @@ def test_a_reviewer_who_edited_at_the_model_layer_cannot_approve_in_the_admin(
 
     assert response.status_code == 200
     assert "You wrote or edited this revision" in response.content.decode()
-    assert Modality.objects.get(pk=draft.pk).live_revision is None
+    assert Treatment.objects.get(pk=draft.pk).live_revision is None
 
 
 def test_staff_without_a_role_can_neither_preview_nor_review(

@@ -62,7 +62,7 @@ def errors_in(html):
 def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     a, b, database = pair
     (surgery_id,) = servers.query(
-        database, "SELECT id FROM treatments_modality WHERE slug = 'surgery'"
+        database, "SELECT id FROM treatments_treatment WHERE slug = 'surgery'"
     )[0]
     for server in (a, b):
         for path in ("/treatments/surgery/", "/"):
@@ -77,10 +77,10 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     # The editor changes the summary through the admin's change form on server A.
     editor = Browser()
     editor.login(a.base_url, "demo-editor")
-    change_url = f"{a.base_url}/admin/treatments/modality/{surgery_id}/change/"
+    change_url = f"{a.base_url}/admin/treatments/treatment/{surgery_id}/change/"
     page = editor.open(change_url)
     assert page.status == 200
-    data = form_values(page.text, "modality_form")
+    data = form_values(page.text, "treatment_form")
     assert data.get("base_revision") and "questions-TOTAL_FORMS" in data, sorted(data)
     data.update(summary=NEW_SUMMARY, _save="Save")
     saved = editor.open(change_url, data)
@@ -88,7 +88,7 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
         f"the change form did not save: {errors_in(saved.text)}\n{a.log()[-3000:]}"
     )
 
-    submit_url = f"{a.base_url}/admin/treatments/modality/{surgery_id}/submit/"
+    submit_url = f"{a.base_url}/admin/treatments/treatment/{surgery_id}/submit/"
     page = editor.open(submit_url)
     submitted = editor.open(
         submit_url,
@@ -108,7 +108,7 @@ def test_an_approval_on_one_server_shows_at_once_on_the_other(pair):
     # The reviewer approves it on server A, with the content hash of what they read.
     reviewer = Browser()
     reviewer.login(a.base_url, "demo-reviewer")
-    review_url = f"{a.base_url}/admin/treatments/modality/{surgery_id}/review/"
+    review_url = f"{a.base_url}/admin/treatments/treatment/{surgery_id}/review/"
     page = reviewer.open(review_url)
     assert page.status == 200 and NEW_SUMMARY in page.text
     content_hash = re.search(

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.html_tree import parse_html
-from treatments.models import Modality, SideEffect
+from treatments.models import Treatment, SideEffect
 
 PHONE = "(888) 552-6760"
 TYPE_A_WORD = "Please type a word to search for"
@@ -296,7 +296,7 @@ def test_a_draft_change_is_never_searchable_while_the_approved_text_is(site, cli
 
 def test_a_draft_change_to_a_treatment_is_not_searchable(site, client):
     editor, _ = site
-    hormone = Modality.objects.get(slug="hormone-therapy")
+    hormone = Treatment.objects.get(slug="hormone-therapy")
     edit(
         hormone,
         editor,

@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import Modality, Procedure, Question, SideEffect
+from treatments.models import Treatment, Procedure, Question, SideEffect
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
     PUBLIC_ROUTE_ARGUMENTS,
@@ -226,11 +226,11 @@ def test_security_headers_on_public_admin_and_preview_responses(
     assert_security_headers(client.get(reverse("admin:login")), "admin login")
 
     login(client, "root")
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     for url in [
         reverse("admin:index"),
-        reverse("admin:treatments_modality_change", args=[surgery.pk]),
-        reverse("admin:treatments_modality_review", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_change", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_review", args=[surgery.pk]),
         reverse("treatments:draft-preview", args=["treatment", surgery.pk]),
     ]:
         response = client.get(url)
@@ -403,14 +403,14 @@ def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, published
 
     assert not inline_code(client.get(reverse("admin:login")).content.decode())
     login(client, "root")
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     for url in [
         reverse("admin:index"),
         reverse("admin:review-dashboard"),
-        reverse("admin:treatments_modality_changelist"),
-        reverse("admin:treatments_modality_change", args=[surgery.pk]),
-        reverse("admin:treatments_modality_add"),
-        reverse("admin:treatments_modality_review", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_changelist"),
+        reverse("admin:treatments_treatment_change", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_add"),
+        reverse("admin:treatments_treatment_review", args=[surgery.pk]),
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -491,7 +491,7 @@ def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(published
 def test_editors_and_reviewers_cannot_open_screens_outside_their_role(
     client, published_site
 ):
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     login(client, "reviewer")
     assert client.get(reverse("admin:index")).status_code == 200
     for url in [
@@ -505,18 +505,18 @@ def test_editors_and_reviewers_cannot_open_screens_outside_their_role(
     login(client, "editor")
     assert (
         client.get(
-            reverse("admin:treatments_modality_change", args=[surgery.pk])
+            reverse("admin:treatments_treatment_change", args=[surgery.pk])
         ).status_code
         == 200
     )
     for url in [
         reverse("admin:treatments_reviewerprofile_changelist"),
         reverse("admin:auth_user_changelist"),
-        reverse("admin:treatments_modality_review", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_review", args=[surgery.pk]),
     ]:
         assert client.get(url).status_code == 403, f"editor: {url}"
     approve = client.post(
-        reverse("admin:treatments_modality_review", args=[surgery.pk]),
+        reverse("admin:treatments_treatment_review", args=[surgery.pk]),
         {"content_hash": surgery.latest_revision.content_hash, "decision": "approve"},
     )
     assert approve.status_code == 403
@@ -597,7 +597,7 @@ def test_stored_xss_payloads_never_become_executable(
         )
         effect.save_revision(editor)
         effect.submit(editor, clip(payload, 200), REASON)
-        treatment = Modality.objects.create(
+        treatment = Treatment.objects.create(
             slug=f"xss-{number}",
             title=clip(payload, 120),
             summary=clip(f"{TREATMENT_MARKER} {payload}", 200),
@@ -605,9 +605,9 @@ def test_stored_xss_payloads_never_become_executable(
             order=300 + number,
         )
         treatment.side_effects.add(effect)
-        Question.objects.create(modality=treatment, text=clip(payload, 300))
+        Question.objects.create(treatment=treatment, text=clip(payload, 300))
         Procedure.objects.create(
-            modality=treatment, name=clip(payload, 120), description=payload
+            treatment=treatment, name=clip(payload, 120), description=payload
         )
         treatment.save_revision(editor)
         treatment.submit(editor, clip(payload, 200), REASON)
@@ -620,14 +620,14 @@ def test_stored_xss_payloads_never_become_executable(
         response = client.get(url)
         assert response.status_code == 200
         assert scan(response.content.decode(), url).h1_texts == [treatment.title]
-        url = reverse("admin:treatments_modality_change", args=[treatment.pk])
+        url = reverse("admin:treatments_treatment_change", args=[treatment.pk])
         scan(client.get(url).content.decode(), url, admin=True)
         preview = client.post(settings.MARKDOWNX_URLS_PATH, {"content": payload})
         assert preview.status_code == 200
         scan(preview.content.decode(), f"markdown preview of {payload!r}")
     client.force_login(reviewer)
     for payload, treatment, effect in records:
-        for record, name in ((treatment, "modality"), (effect, "sideeffect")):
+        for record, name in ((treatment, "treatment"), (effect, "sideeffect")):
             url = reverse(f"admin:treatments_{name}_review", args=[record.pk])
             response = client.get(url)
             assert response.status_code == 200

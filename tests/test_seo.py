@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from treatments.models import GlossaryTerm, Modality, Page, SideEffect
+from treatments.models import GlossaryTerm, Treatment, Page, SideEffect
 
 BYLINE = "Test Reviewer, MD, Medical reviewer"
 TOOL_PAGES = ["/explore/", "/glossary/", "/my-questions/", "/search/"]
@@ -62,7 +62,7 @@ def public_urls():
         dict.fromkeys(
             [
                 "/",
-                *(m.get_absolute_url() for m in Modality.objects.published()),
+                *(m.get_absolute_url() for m in Treatment.objects.published()),
                 "/side-effects/",
                 *(e.get_absolute_url() for e in SideEffect.objects.published()),
                 *(p.get_absolute_url() for p in Page.objects.published()),
@@ -298,9 +298,9 @@ def test_every_public_page_has_its_own_title_and_description(site, client):
 def test_treatment_pages_are_titled_and_described_by_their_approved_content(
     site, client
 ):
-    for modality in Modality.objects.published():
-        content = modality.live_revision.snapshot
-        head = read_head(client, modality.get_absolute_url())
+    for treatment in Treatment.objects.published():
+        content = treatment.live_revision.snapshot
+        head = read_head(client, treatment.get_absolute_url())
         assert head.title[0].startswith(content["title"])
         assert head.meta("name", "description") == [content["summary"]]
 
@@ -353,7 +353,7 @@ def test_the_canonical_address_leaves_out_the_query_string(site, client, url):
 def test_the_sitemap_lists_every_published_page_with_its_last_review_date(site, client):
     entries = sitemap_entries(client)
     expected = {
-        **{m.get_absolute_url(): review_date(m) for m in Modality.objects.published()},
+        **{m.get_absolute_url(): review_date(m) for m in Treatment.objects.published()},
         **{
             e.get_absolute_url(): review_date(e) for e in SideEffect.objects.published()
         },
@@ -376,14 +376,14 @@ def test_the_sitemap_lists_every_published_page_with_its_last_review_date(site, 
 
 
 def test_the_sitemap_date_is_the_review_day_in_the_sites_time_zone(site, client):
-    set_review_times(Modality, LATE_EVENING_REVIEW)
+    set_review_times(Treatment, LATE_EVENING_REVIEW)
     entries = sitemap_entries(client)
     assert entries["/treatments/surgery/"] == "2025-03-03"
 
 
 def test_the_sitemap_leaves_out_drafts(site, client):
     editor, _ = site
-    draft = Modality.objects.create(
+    draft = Treatment.objects.create(
         slug="watchful-waiting",
         title="Watchful waiting",
         summary="A plan.",
@@ -413,7 +413,7 @@ def test_a_draft_that_renames_a_page_does_not_change_its_address_in_the_sitemap(
     editor, _ = site
     for record in (
         SideEffect.objects.get(slug="nausea"),
-        Modality.objects.get(slug="surgery"),
+        Treatment.objects.get(slug="surgery"),
     ):
         record.slug = f"{record.slug}-renamed-in-a-draft"
         record.save()
@@ -463,16 +463,16 @@ def test_robots_txt_keeps_crawlers_out_of_admin_and_previews_and_names_the_sitem
 
 
 def test_treatment_pages_describe_themselves_as_reviewed_medical_pages(site, client):
-    set_review_times(Modality, MIDDAY_REVIEW)
-    for modality in Modality.objects.published():
-        url = modality.get_absolute_url()
-        content = modality.live_revision.snapshot
+    set_review_times(Treatment, MIDDAY_REVIEW)
+    for treatment in Treatment.objects.published():
+        url = treatment.get_absolute_url()
+        content = treatment.live_revision.snapshot
         data = jsonld_of(client, url)
         assert data["@context"] == "https://schema.org"
         assert data["@type"] == "MedicalWebPage"
         assert data["name"] == content["title"]
         assert data["description"] == content["summary"]
-        assert data["lastReviewed"] == "2025-06-10" == review_date(modality)
+        assert data["lastReviewed"] == "2025-06-10" == review_date(treatment)
         assert data["reviewedBy"] == {"@type": "Person", "name": BYLINE}
         assert data["about"]["@type"] == "MedicalCondition"
         therapy = data["mainEntity"]
@@ -502,7 +502,7 @@ def test_the_reviewer_in_json_ld_is_the_one_named_on_the_page(site, client):
     ],
 )
 def test_json_ld_dates_are_the_days_the_page_shows(site, client, url):
-    for model in (Modality, SideEffect, Page):
+    for model in (Treatment, SideEffect, Page):
         set_review_times(model, LATE_EVENING_REVIEW)
     head = read_head(client, url)
     data = json.loads(head.jsonld[0])
@@ -534,7 +534,7 @@ def jsonld_block(html):
 
 def test_text_with_a_closing_script_tag_cannot_break_out_of_json_ld(site, client):
     editor, reviewer = site
-    surgery = Modality.objects.get(slug="surgery")
+    surgery = Treatment.objects.get(slug="surgery")
     publish_changes(
         surgery,
         editor,

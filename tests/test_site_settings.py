@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import Drug, Modality, SiteSettings
+from treatments.models import Drug, Treatment, SiteSettings
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
     editor,
@@ -75,16 +75,16 @@ def test_hidden_characters_are_refused_in_every_text_editors_write(
     assert "Remove the hidden character U+202E (right-to-left override)" in (
         response.content.decode()
     )
-    surgery = Modality.objects.get(slug="surgery")
-    url = reverse("admin:treatments_modality_change", args=[surgery.pk])
-    data = form_values(client.get(url).content.decode(), "modality_form")
+    surgery = Treatment.objects.get(slug="surgery")
+    url = reverse("admin:treatments_treatment_change", args=[surgery.pk])
+    data = form_values(client.get(url).content.decode(), "treatment_form")
     response = client.post(url, {**data, "title": "Surgery\u2066", "_save": "Save"})
     assert "U+2066" in response.content.decode()
     response = client.post(
         url, {**data, "body": data["body"] + "\n\nSee \u202edoctor", "_save": "Save"}
     )
     assert "U+202E" in response.content.decode()
-    assert Modality.objects.get(pk=surgery.pk).title == "Surgery"
+    assert Treatment.objects.get(pk=surgery.pk).title == "Surgery"
     client.force_login(superuser)
     drug = Drug.objects.first()
     url = reverse("admin:treatments_drug_change", args=[drug.pk])

@@ -19,7 +19,7 @@ from .models import (
     AuditEntry,
     Drug,
     GlossaryTerm,
-    Modality,
+    Treatment,
     Page,
     Procedure,
     Question,
@@ -503,7 +503,7 @@ class ProcedureForm(forms.ModelForm):
         fields = ("name", "description", "fits", "order")
 
 
-class ModalityForm(ReviewableForm):
+class TreatmentForm(ReviewableForm):
     fits = FitRulesField(label="When it may be used")
     key_points = LinesField(
         required=False,
@@ -512,7 +512,7 @@ class ModalityForm(ReviewableForm):
     )
 
     class Meta:
-        model = Modality
+        model = Treatment
         fields = (
             "title",
             "slug",
@@ -552,11 +552,11 @@ class QuestionInline(admin.TabularInline):
     fields = ("text", "order")
 
 
-@admin.register(Modality)
-class ModalityAdmin(ReviewableAdmin):
-    form = ModalityForm
+@admin.register(Treatment)
+class TreatmentAdmin(ReviewableAdmin):
+    form = TreatmentForm
     preview_kind = "treatment"
-    preview_template = "treatments/includes/modality_content.html"
+    preview_template = "treatments/includes/treatment_content.html"
     list_display = ("title", "slug", "order", "review_specialty")
     list_filter = ("review_specialty",)
     search_fields = (
@@ -592,8 +592,8 @@ class SideEffectAdmin(ReviewableAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Treatment pages show the side effect's name: they get a new draft too.
-        for modality in form.instance.modalities.all():
-            modality.save_revision(request.user)
+        for treatment in form.instance.treatments.all():
+            treatment.save_revision(request.user)
 
 
 @admin.register(Page)
@@ -665,11 +665,11 @@ class SharedRecordAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        affected = Modality.objects.filter(
-            pk__in=self.affected_modalities(form.instance)
+        affected = Treatment.objects.filter(
+            pk__in=self.affected_treatments(form.instance)
         )
-        for modality in affected:
-            modality.save_revision(request.user)
+        for treatment in affected:
+            treatment.save_revision(request.user)
         if affected:
             messages.info(
                 request,
@@ -683,8 +683,8 @@ class DrugAdmin(SharedRecordAdmin):
     search_fields = ("brand_name", "generic_name")
     prepopulated_fields = {"slug": ("generic_name",)}
 
-    def affected_modalities(self, drug):
-        return drug.modalities.values("pk")
+    def affected_treatments(self, drug):
+        return drug.treatments.values("pk")
 
 
 # Reviewers and history --------------------------------------------------------------

@@ -31,7 +31,7 @@ PAGE_KEYS = ("slug", "title", "summary")
 SIDE_EFFECT_KEYS = ("slug", "name", "description")
 DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
 GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
-MODALITY_KEYS = (
+TREATMENT_KEYS = (
     "slug",
     "title",
     "summary",
@@ -68,7 +68,7 @@ class ContentBundle:
     side_effects: list = field(default_factory=list)
     drugs: list = field(default_factory=list)
     glossary: list = field(default_factory=list)
-    modalities: list = field(default_factory=list)
+    treatments: list = field(default_factory=list)
 
 
 # Reading ---------------------------------------------------------------------
@@ -229,39 +229,39 @@ def load_content_dir(directory: Path) -> ContentBundle:
     seen_slugs = {}
     for path in sorted((directory / TREATMENTS_DIR).glob("*.md")):
         front_matter, body = read_markdown(path)
-        modality = require(path, front_matter, MODALITY_KEYS)
-        if modality["specialty"] and modality["specialty"] not in Specialty.values:
-            raise ContentError(path, f"unknown specialty '{modality['specialty']}'")
-        if modality["slug"] in seen_slugs:
+        treatment = require(path, front_matter, TREATMENT_KEYS)
+        if treatment["specialty"] and treatment["specialty"] not in Specialty.values:
+            raise ContentError(path, f"unknown specialty '{treatment['specialty']}'")
+        if treatment["slug"] in seen_slugs:
             raise ContentError(
                 path,
-                f"duplicate slug '{modality['slug']}' (also in {seen_slugs[modality['slug']].name})",
+                f"duplicate slug '{treatment['slug']}' (also in {seen_slugs[treatment['slug']].name})",
             )
-        seen_slugs[modality["slug"]] = path
-        if not 2 <= len(modality["key_points"]) <= 4:
+        seen_slugs[treatment["slug"]] = path
+        if not 2 <= len(treatment["key_points"]) <= 4:
             raise ContentError(path, "'key_points' must hold 2 to 4 points")
-        modality["fits"] = read_fits(path, front_matter, "")
-        check_references(path, modality["drugs"], known["drug"], "drug")
+        treatment["fits"] = read_fits(path, front_matter, "")
+        check_references(path, treatment["drugs"], known["drug"], "drug")
         check_references(
-            path, modality["side_effects"], known["side effect"], "side effect"
+            path, treatment["side_effects"], known["side effect"], "side effect"
         )
         procedures = front_matter.get("procedures", [])
         if not isinstance(procedures, list):
             raise ContentError(
                 path, "'procedures' must be a list of [[procedures]] tables"
             )
-        modality["procedures"] = []
+        treatment["procedures"] = []
         for n, procedure in enumerate(procedures, 1):
             where = f"procedure {n}: "
             if not isinstance(procedure, dict):
                 raise ContentError(path, f"{where}must be a [[procedures]] table")
             checked = require(path, procedure, PROCEDURE_KEYS, where)
             checked["fits"] = read_fits(path, procedure, where)
-            modality["procedures"].append(checked)
-        modality["body"] = body
-        modality["path"] = path
-        bundle.modalities.append(modality)
-    if not bundle.modalities:
+            treatment["procedures"].append(checked)
+        treatment["body"] = body
+        treatment["path"] = path
+        bundle.treatments.append(treatment)
+    if not bundle.treatments:
         raise ContentError(
             directory / TREATMENTS_DIR, "holds no treatment files (*.md)"
         )
@@ -311,8 +311,8 @@ def fit_tables(name, fits) -> str:
     )
 
 
-def modality_file(record: dict) -> str:
-    front_matter = toml_table(record, MODALITY_KEYS)
+def treatment_file(record: dict) -> str:
+    front_matter = toml_table(record, TREATMENT_KEYS)
     front_matter += fit_tables("fits", record["fits"])
     for procedure in record["procedures"]:
         front_matter += "\n[[procedures]]\n" + toml_table(procedure, PROCEDURE_KEYS)
@@ -320,7 +320,7 @@ def modality_file(record: dict) -> str:
     return markdown_file(front_matter, record["body"])
 
 
-def modality_filename(record: dict) -> str:
+def treatment_filename(record: dict) -> str:
     return f"{record['order']:02d}-{record['slug']}.md"
 
 
@@ -343,9 +343,9 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
         files[directory / PAGES_DIR / f"{page['slug']}.md"] = markdown_file(
             toml_table(page, PAGE_KEYS), page["body"]
         )
-    for modality in bundle.modalities:
-        files[directory / TREATMENTS_DIR / modality_filename(modality)] = modality_file(
-            modality
+    for treatment in bundle.treatments:
+        files[directory / TREATMENTS_DIR / treatment_filename(treatment)] = (
+            treatment_file(treatment)
         )
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")

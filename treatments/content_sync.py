@@ -9,7 +9,7 @@ from .content_files import ContentBundle
 from .models import (
     Drug,
     GlossaryTerm,
-    Modality,
+    Treatment,
     Page,
     Procedure,
     Question,
@@ -99,17 +99,17 @@ def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
         page.save_revision(user)
         report.record("page", outcome, record["slug"])
 
-    for record in bundle.modalities:
+    for record in bundle.treatments:
         report.record(
-            "treatment", import_modality(record, by_kind, user), record["slug"]
+            "treatment", import_treatment(record, by_kind, user), record["slug"]
         )
     return report
 
 
-def import_modality(record, by_kind, user) -> str:
-    modality = Modality.objects.filter(slug=record["slug"]).first()
-    before = modality.snapshot() if modality else None
-    previous_specialty = modality.review_specialty if modality else None
+def import_treatment(record, by_kind, user) -> str:
+    treatment = Treatment.objects.filter(slug=record["slug"]).first()
+    before = treatment.snapshot() if treatment else None
+    previous_specialty = treatment.review_specialty if treatment else None
     fields = without(
         record,
         "slug",
@@ -121,24 +121,24 @@ def import_modality(record, by_kind, user) -> str:
         "procedures",
     )
     fields["review_specialty"] = record["specialty"]
-    if modality is None:
-        modality = Modality(slug=record["slug"])
-    sync_fields(modality, fields)
-    modality.save()
-    modality.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
-    modality.side_effects.set(
+    if treatment is None:
+        treatment = Treatment(slug=record["slug"])
+    sync_fields(treatment, fields)
+    treatment.save()
+    treatment.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
+    treatment.side_effects.set(
         [by_kind[SideEffect][slug] for slug in record["side_effects"]]
     )
 
-    modality.questions.all().delete()
+    treatment.questions.all().delete()
     Question.objects.bulk_create(
-        Question(modality=modality, text=text, order=n)
+        Question(treatment=treatment, text=text, order=n)
         for n, text in enumerate(record["questions"])
     )
-    modality.procedures.all().delete()
+    treatment.procedures.all().delete()
     Procedure.objects.bulk_create(
         Procedure(
-            modality=modality,
+            treatment=treatment,
             name=item["name"],
             description=item["description"],
             fits=item["fits"],
@@ -147,12 +147,12 @@ def import_modality(record, by_kind, user) -> str:
         for n, item in enumerate(record["procedures"])
     )
 
-    modality = Modality.objects.get(pk=modality.pk)
-    after = modality.snapshot()
-    modality.save_revision(user)
+    treatment = Treatment.objects.get(pk=treatment.pk)
+    after = treatment.snapshot()
+    treatment.save_revision(user)
     if before is None:
         return "created"
-    changed = after != before or modality.review_specialty != previous_specialty
+    changed = after != before or treatment.review_specialty != previous_specialty
     return "updated" if changed else "unchanged"
 
 
@@ -192,32 +192,32 @@ def export_bundle() -> ContentBundle:
     bundle.glossary = [
         without(t.snapshot()) for t in GlossaryTerm.objects.order_by("slug")
     ]
-    for modality in Modality.objects.with_parts().order_by("order", "slug"):
-        bundle.modalities.append(
+    for treatment in Treatment.objects.with_parts().order_by("order", "slug"):
+        bundle.treatments.append(
             {
-                "slug": modality.slug,
-                "title": modality.title,
-                "summary": modality.summary,
-                "order": modality.order,
-                "specialty": modality.review_specialty,
-                "key_points": modality.key_points,
-                "aims": modality.aims,
-                "how_given": modality.how_given,
-                "hospital_stay": modality.hospital_stay,
-                "also_ask": modality.also_ask,
-                "fits": [with_unless(fit) for fit in modality.fits],
-                "drugs": slugs(modality.drugs),
-                "side_effects": slugs(modality.side_effects),
-                "questions": [q.text for q in modality.questions.all()],
+                "slug": treatment.slug,
+                "title": treatment.title,
+                "summary": treatment.summary,
+                "order": treatment.order,
+                "specialty": treatment.review_specialty,
+                "key_points": treatment.key_points,
+                "aims": treatment.aims,
+                "how_given": treatment.how_given,
+                "hospital_stay": treatment.hospital_stay,
+                "also_ask": treatment.also_ask,
+                "fits": [with_unless(fit) for fit in treatment.fits],
+                "drugs": slugs(treatment.drugs),
+                "side_effects": slugs(treatment.side_effects),
+                "questions": [q.text for q in treatment.questions.all()],
                 "procedures": [
                     {
                         "name": p.name,
                         "description": p.description,
                         "fits": [with_unless(fit) for fit in p.fits],
                     }
-                    for p in modality.procedures.all()
+                    for p in treatment.procedures.all()
                 ],
-                "body": modality.body,
+                "body": treatment.body,
             }
         )
     return bundle

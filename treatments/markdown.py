@@ -51,12 +51,30 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 class MarkdownTooDeep(ValueError):
-    """Lists or quotes nested deeper than Python-Markdown can follow."""
+    """Lists or quotes nested deeper than a reader can follow."""
+
+
+# Deeper nesting helps no reader, and older Python-Markdown releases recurse once
+# per level until Python's stack runs out: the limit is ours, not the library's.
+MAX_NESTING = 8
+NESTING_TAG = re.compile(r"<(/?)(?:ul|ol|blockquote)\b", re.IGNORECASE)
+TOO_DEEP = (
+    "Lists or quotes are nested too deeply to show. Use at most a few levels "
+    "of nesting."
+)
+
+
+def nesting_depth(html):
+    depth = deepest = 0
+    for match in NESTING_TAG.finditer(html):
+        depth += -1 if match.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def unsafe_html(source):
     try:
-        return markdown.markdown(
+        html = markdown.markdown(
             source or "",
             extensions=[
                 "sane_lists",
@@ -65,11 +83,10 @@ def unsafe_html(source):
             output_format="html",
         )
     except RecursionError:
-        # Python-Markdown recurses once per nesting level and has no limit of its own.
-        raise MarkdownTooDeep(
-            "Lists or quotes are nested too deeply to show. Use at most a few levels "
-            "of nesting."
-        ) from None
+        raise MarkdownTooDeep(TOO_DEEP) from None
+    if nesting_depth(html) > MAX_NESTING:
+        raise MarkdownTooDeep(TOO_DEEP)
+    return html
 
 
 def render_markdown(source: str) -> str:

@@ -264,7 +264,7 @@ class SideEffect(SharedRecord, Reviewable):
         return reverse("treatments:side-effect", args=[self.public_slug])
 
     def pages_showing(self):
-        return self.modalities.all()
+        return self.treatments.all()
 
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
@@ -324,7 +324,7 @@ class Drug(SharedRecord):
         return f"{self.brand_name} ({self.generic_name})"
 
     def pages_showing(self):
-        return self.modalities.all()
+        return self.treatments.all()
 
     def snapshot(self):
         return {
@@ -336,7 +336,7 @@ class Drug(SharedRecord):
         }
 
 
-class ModalityQuerySet(ReviewableQuerySet):
+class TreatmentQuerySet(ReviewableQuerySet):
     def with_parts(self):
         return self.prefetch_related(
             "procedures",
@@ -346,7 +346,7 @@ class ModalityQuerySet(ReviewableQuerySet):
         )
 
 
-class Modality(PlainTextMixin, Reviewable):
+class Treatment(PlainTextMixin, Reviewable):
     """One treatment option, e.g. surgery or hormone therapy."""
 
     slug = models.SlugField(
@@ -395,13 +395,13 @@ class Modality(PlainTextMixin, Reviewable):
         help_text="Shown in “Find my options” whatever the answers, when no fit rule "
         "applies, e.g. for treatments that depend on tests of the tumor.",
     )
-    drugs = models.ManyToManyField(Drug, blank=True, related_name="modalities")
+    drugs = models.ManyToManyField(Drug, blank=True, related_name="treatments")
     side_effects = models.ManyToManyField(
-        SideEffect, blank=True, related_name="modalities"
+        SideEffect, blank=True, related_name="treatments"
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ModalityQuerySet.as_manager()
+    objects = TreatmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "title"]
@@ -416,7 +416,7 @@ class Modality(PlainTextMixin, Reviewable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("treatments:modality", args=[self.public_slug])
+        return reverse("treatments:treatment", args=[self.public_slug])
 
     def snapshot(self):
         """Everything the public page displays, as plain JSON-ready data."""
@@ -446,8 +446,8 @@ class Modality(PlainTextMixin, Reviewable):
 class Procedure(PlainTextMixin, models.Model):
     """A named procedure or type within a treatment, e.g. enucleation under surgery."""
 
-    modality = models.ForeignKey(
-        Modality, on_delete=models.CASCADE, related_name="procedures"
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="procedures"
     )
     name = models.CharField(max_length=120)
     description = models.TextField()
@@ -471,8 +471,8 @@ class Procedure(PlainTextMixin, models.Model):
 class Question(PlainTextMixin, models.Model):
     """A question a patient may want to ask their care team about a treatment."""
 
-    modality = models.ForeignKey(
-        Modality, on_delete=models.CASCADE, related_name="questions"
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="questions"
     )
     text = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)

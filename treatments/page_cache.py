@@ -26,7 +26,7 @@ from django.utils.http import http_date, parse_http_date_safe
 logger = logging.getLogger("netguide.cache")
 
 KIND_OF_MODEL = {
-    "modality": "treatments",
+    "treatment": "treatments",
     "sideeffect": "side-effects",
     "page": "pages",
     "glossaryterm": "glossary",

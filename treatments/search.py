@@ -10,7 +10,7 @@ from django.db.models.functions import Greatest
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryTerm, Modality, Page, SearchEntry, SideEffect
+from .models import GlossaryTerm, Treatment, Page, SearchEntry, SideEffect
 
 MAX_WORDS = 8
 MIN_TRIGRAM_SIMILARITY = 0.45
@@ -22,7 +22,7 @@ def search_document(record) -> dict | None:
     if record.live_revision_id is None:
         return None
     content = record.live_revision.snapshot
-    if isinstance(record, Modality):
+    if isinstance(record, Treatment):
         drugs = [f"{d['brand_name']} {d['generic_name']}" for d in content["drugs"]]
         procedures = [p["name"] for p in content["procedures"]]
         side_effects = [effect["name"] for effect in content["side_effects"]]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 
-from .models import GlossaryTerm, Modality, Page, SideEffect
+from .models import GlossaryTerm, Treatment, Page, SideEffect
 
 
 class Sitemap(DjangoSitemap):
@@ -30,7 +30,7 @@ class ReviewedSitemap(Sitemap):
 
 
 class TreatmentSitemap(ReviewedSitemap):
-    model = Modality
+    model = Treatment
     priority = 0.9
 
 

@@ -9,7 +9,7 @@ app_name = "treatments"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("treatments/<slug:slug>/", views.modality_detail, name="modality"),
+    path("treatments/<slug:slug>/", views.treatment_detail, name="treatment"),
     path("side-effects/", views.side_effect_list, name="side-effects"),
     path("side-effects/<slug:slug>/", views.side_effect_detail, name="side-effect"),
     path("medical-and-editorial-policy/", views.policy, name="policy"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
-from .models import GlossaryTerm, Modality, Page, SideEffect, SiteSettings
+from .models import GlossaryTerm, Treatment, Page, SideEffect, SiteSettings
 from .page_cache import public_page, remembered, set_last_modified
 from .publishing import PublishedContent
 from .review import ReviewerProfile
@@ -20,7 +20,7 @@ from .sharing import load_preview_token
 from .structured_data import medical_web_page, treatment_page
 
 PREVIEWABLE = {
-    "treatment": Modality,
+    "treatment": Treatment,
     "side-effect": SideEffect,
     "page": Page,
     "site": SiteSettings,
@@ -47,7 +47,7 @@ def home(request):
 
 
 def render_home(request, overview, site=None):
-    cards = Modality.objects.published_contents("order", "title")
+    cards = Treatment.objects.published_contents("order", "title")
     linked_body, terms = (
         link_terms(overview.content["body_html"], published_terms())
         if overview
@@ -58,7 +58,7 @@ def render_home(request, overview, site=None):
         "treatments/home.html",
         {
             "page": overview,
-            "modalities": cards,
+            "treatments": cards,
             "linked_body": linked_body,
             "page_terms": terms,
             "jsonld": medical_web_page(
@@ -85,24 +85,24 @@ def published_detail(request, model, slug, render_page):
 
 
 @public_page("treatments", "glossary")
-def modality_detail(request, slug):
-    return published_detail(request, Modality, slug, render_modality)
+def treatment_detail(request, slug):
+    return published_detail(request, Treatment, slug, render_treatment)
 
 
-def render_modality(request, page):
-    modalities = Modality.objects.published_contents("order", "title")
-    ids = [m.record.pk for m in modalities]
+def render_treatment(request, page):
+    treatments = Treatment.objects.published_contents("order", "title")
+    ids = [m.record.pk for m in treatments]
     index = ids.index(page.record.pk) if page.record.pk in ids else None
     neighbours = {"previous": None, "next": None}
     if index is not None:
         if index > 0:
-            neighbours["previous"] = modalities[index - 1]
-        if index + 1 < len(modalities):
-            neighbours["next"] = modalities[index + 1]
+            neighbours["previous"] = treatments[index - 1]
+        if index + 1 < len(treatments):
+            neighbours["next"] = treatments[index + 1]
     linked_body, terms = link_terms(page.content["body_html"], published_terms())
     return render(
         request,
-        "treatments/modality_page.html",
+        "treatments/treatment_page.html",
         {
             "page": page,
             "linked_body": linked_body,
@@ -142,7 +142,7 @@ def render_side_effect(request, page):
     slug = page.content["slug"]
     treatments = [
         m
-        for m in Modality.objects.published_contents("order", "title")
+        for m in Treatment.objects.published_contents("order", "title")
         if any(item["slug"] == slug for item in m.content["side_effects"])
     ]
     jsonld = medical_web_page(
@@ -186,8 +186,8 @@ def render_policy(request, page):
 def render_content(request, page):
     """Render any revision exactly as its public page would show it."""
     record = page.record
-    if isinstance(record, Modality):
-        return render_modality(request, page)
+    if isinstance(record, Treatment):
+        return render_treatment(request, page)
     if isinstance(record, SideEffect):
         return render_side_effect(request, page)
     if isinstance(record, Page) and record.slug in ("policy", "privacy"):
@@ -265,7 +265,7 @@ def explore_query(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
-    pages = Modality.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents("order", "title")
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers())
@@ -286,7 +286,7 @@ def published_treatment_order():
         ["treatments"],
         lambda: [
             page.content["slug"]
-            for page in Modality.objects.published_contents("order", "title")
+            for page in Treatment.objects.published_contents("order", "title")
         ],
     )
 
@@ -303,7 +303,7 @@ def compare_query(request):
 @public_page("treatments", query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
-    pages = Modality.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents("order", "title")
     selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
     return render(
         request,
@@ -323,7 +323,7 @@ def my_questions_query(request):
 
 def chosen_treatments(request):
     """All published treatments, and those the address picks (?t=…), in home order."""
-    pages = Modality.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents("order", "title")
     wanted = set(chosen_treatment_slugs(request))
     return pages, [page for page in pages if page.content["slug"] in wanted]
 
