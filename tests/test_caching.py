@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from treatments.models import Drug, Treatment, Procedure, Question, SiteSettings
+from treatments.models import Drug, Procedure, Question, SiteSettings, Treatment
 from treatments.sharing import preview_url
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)

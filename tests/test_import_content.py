@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from treatments.models import Drug, Treatment, Page, SideEffect, SiteSettings
+from treatments.models import Drug, Page, SideEffect, SiteSettings, Treatment
 
 from .conftest import CONTENT_DIR
 

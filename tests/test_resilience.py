@@ -19,7 +19,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import AuditEntry, Treatment, Question, Revision
+from treatments.models import AuditEntry, Question, Revision, Treatment
 
 from . import servers
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)

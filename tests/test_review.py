@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import AuditEntry, Treatment, Question, Revision, SiteSettings
+from treatments.models import AuditEntry, Question, Revision, SiteSettings, Treatment
 from treatments.review import Action, ReviewState, WorkflowError, add_months
 from treatments.sharing import (
     PREVIEW_MAX_AGE,

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import Drug, Treatment, Procedure, Revision
+from treatments.models import Drug, Procedure, Revision, Treatment
 from treatments.review import Action, ReviewState, Step
 
 from .test_review import approve, edit, make_treatment, submit

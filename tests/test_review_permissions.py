@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import AuditEntry, Treatment, Revision
+from treatments.models import AuditEntry, Revision, Treatment
 from treatments.review import Action, ReviewState
 
 from .test_review import edit, make_dual_role, make_treatment, submit

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.html_tree import parse_html
-from treatments.models import Treatment, SideEffect
+from treatments.models import SideEffect, Treatment
 
 PHONE = "(888) 552-6760"
 TYPE_A_WORD = "Please type a word to search for"

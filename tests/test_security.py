@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import Treatment, Procedure, Question, SideEffect
+from treatments.models import Procedure, Question, SideEffect, Treatment
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
     PUBLIC_ROUTE_ARGUMENTS,

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from treatments.models import GlossaryTerm, Treatment, Page, SideEffect
+from treatments.models import GlossaryTerm, Page, SideEffect, Treatment
 
 BYLINE = "Test Reviewer, MD, Medical reviewer"
 TOOL_PAGES = ["/explore/", "/glossary/", "/my-questions/", "/search/"]

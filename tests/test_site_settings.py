@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.html_forms import form_values
-from treatments.models import Drug, Treatment, SiteSettings
+from treatments.models import Drug, SiteSettings, Treatment
 
 from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
     editor,

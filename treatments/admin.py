@@ -19,7 +19,6 @@ from .models import (
     AuditEntry,
     Drug,
     GlossaryTerm,
-    Treatment,
     Page,
     Procedure,
     Question,
@@ -28,6 +27,7 @@ from .models import (
     SideEffect,
     SiteSettings,
     Specialty,
+    Treatment,
 )
 from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent

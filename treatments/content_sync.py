@@ -9,12 +9,12 @@ from .content_files import ContentBundle
 from .models import (
     Drug,
     GlossaryTerm,
-    Treatment,
     Page,
     Procedure,
     Question,
     SideEffect,
     SiteSettings,
+    Treatment,
 )
 
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Greatest
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryTerm, Treatment, Page, SearchEntry, SideEffect
+from .models import GlossaryTerm, Page, SearchEntry, SideEffect, Treatment
 
 MAX_WORDS = 8
 MIN_TRIGRAM_SIMILARITY = 0.45

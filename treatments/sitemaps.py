@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 
-from .models import GlossaryTerm, Treatment, Page, SideEffect
+from .models import GlossaryTerm, Page, SideEffect, Treatment
 
 
 class Sitemap(DjangoSitemap):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
 from .glossary import Term, link_terms
-from .models import GlossaryTerm, Treatment, Page, SideEffect, SiteSettings
+from .models import GlossaryTerm, Page, SideEffect, SiteSettings, Treatment
 from .page_cache import public_page, remembered, set_last_modified
 from .publishing import PublishedContent
 from .review import ReviewerProfile

@@ -1,7 +1,7 @@
 """The model patients and editors call a treatment is named Treatment in code too."""
 
-from django.db import migrations, models
 import django.db.models.deletion
+from django.db import migrations, models
 
 
 def rename_codenames(apps, schema_editor, old="modality", new="treatment"):
