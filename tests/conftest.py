@@ -18,7 +18,6 @@ from treatments.models import ReviewerProfile
 from treatments.review import ReviewState
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
-SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
 
 
 @pytest.fixture(autouse=True)

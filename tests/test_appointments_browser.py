@@ -41,7 +41,10 @@ SCREENSHOT = Path("/tmp/appointment-errors.png")
 FORM_PATH = "/appointments/request/"
 SENT_PATH = "/appointments/request/sent/"
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 class BrowserThread:

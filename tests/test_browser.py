@@ -24,6 +24,8 @@ import pytest  # noqa: E402
 
 from treatments.models import SideEffect  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

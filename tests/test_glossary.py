@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.html_tree import Element, parse_html
+from tests.html_tree import Element, parse_html, parse_response
 from treatments.glossary import Term, link_terms
 from treatments.models import GlossaryTerm
 
@@ -79,7 +79,7 @@ def client(module_client):
 def get_page(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
-    return parse_html(response.content.decode())
+    return parse_response(response)
 
 
 def published_snapshots():

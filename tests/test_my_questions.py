@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.html_tree import Element, parse_html
+from tests.html_tree import Element, parse_response
 from treatments.models import Treatment
 
 
@@ -39,7 +39,7 @@ def get_questions(client, query_string=""):
         f"/my-questions/?{query_string}" if query_string else "/my-questions/"
     )
     assert response.status_code == 200, query_string
-    return response, parse_html(response.content.decode())
+    return response, parse_response(response)
 
 
 def sheets(root):
@@ -218,9 +218,7 @@ def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_st
 def test_each_treatment_page_links_to_its_question_list(site, client, slug):
     response = client.get(f"/treatments/{slug}/")
     assert response.status_code == 200
-    links = [
-        a.attrs.get("href") for a in parse_html(response.content.decode()).find_all("a")
-    ]
+    links = [a.attrs.get("href") for a in parse_response(response).find_all("a")]
     assert f"/my-questions/?t={slug}" in links
 
 

@@ -1,6 +1,5 @@
 import re
 from datetime import date
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from treatments.models import SideEffect
+
+from .html_tree import parse_response
 
 PHONE_HREF = "tel:+18885526760"
 PHONE_TEXT = "(888) 552-6760"
@@ -56,98 +57,10 @@ def public_pages():
     ]
 
 
-# A small DOM built with the standard library's parser ---------------------------
-
-VOID_TAGS = set(
-    "area base br col embed hr img input link meta source track wbr".split()
-)
-
-
-class Element:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag = tag
-        self.attrs = {name: value or "" for name, value in attrs}
-        self.parent = parent
-        self.children = []
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
-
-    def find_all(self, tag=None, **attrs):
-        """Descendants with this tag and these attributes; class_ matches one class."""
-        found = []
-        for element in self.iter():
-            if tag and element.tag != tag:
-                continue
-            if (
-                "class_" in attrs
-                and attrs["class_"] not in element.attrs.get("class", "").split()
-            ):
-                continue
-            if any(
-                element.attrs.get(k) != v for k, v in attrs.items() if k != "class_"
-            ):
-                continue
-            found.append(element)
-        return found
-
-    def find(self, tag=None, **attrs):
-        found = self.find_all(tag, **attrs)
-        assert found, f"no <{tag} {attrs}> in the page"
-        return found[0]
-
-    @property
-    def text(self):
-        """The visible words, whitespace collapsed as a browser does."""
-        return " ".join(self.raw_text().split())
-
-    def raw_text(self):
-        return "".join(
-            child.raw_text() if isinstance(child, Element) else child
-            for child in self.children
-        )
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", [])
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, attrs, self.current)
-        self.current.children.append(element)
-        if tag not in VOID_TAGS:
-            self.current = element
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def parse_html(html):
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
 def get_page(client, url):
     response = client.get(url)
     assert response.status_code == 200, f"{url} answered {response.status_code}"
-    return parse_html(response.content.decode())
+    return parse_response(response)
 
 
 def get_all_pages(client):
@@ -215,7 +128,7 @@ def test_every_public_page_has_the_site_essentials(published_site, client):
         if response.status_code != 200:
             problems.append((url, f"answered {response.status_code}"))
             continue
-        page = parse_html(response.content.decode())
+        page = parse_response(response)
         if [h1.text for h1 in page.find_all("h1")] != [heading]:
             problems.append((url, f"h1 is not just {heading!r}"))
         if not has_call_link(page):
@@ -429,7 +342,7 @@ def test_unknown_addresses_get_the_friendly_not_found_page(published_site, clien
     for path in UNKNOWN_PATHS:
         response = client.get(path)
         assert response.status_code == 404, path
-        page = parse_html(response.content.decode())
+        page = parse_response(response)
         assert [h1.text for h1 in page.find_all("h1")] == [
             "We could not find that page"
         ], path

@@ -17,6 +17,8 @@ from treatments.review import Action, ReviewState  # noqa: E402
 
 from .test_review import edit, make_published, submit  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
