@@ -39,6 +39,19 @@ class LoginThrottle:
         LoginFailure.objects.forgive(self.keys)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is evidence: nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class NetGuideAdminSite(admin.AdminSite):
     site_header = "NET Guide editorial"
     site_title = "NET Guide editorial"

@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
+from netguide.admin_site import ReadOnlyAdmin
+
 from .diffing import diff_snapshots
 from .explore import answer_references, fit_rules_as_text, fit_rules_from_text
 from .models import (
@@ -726,19 +728,6 @@ class ReviewerProfileAdmin(ReviewableAdmin):
             },
         ),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is evidence: nobody adds, changes or deletes it here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Revision)
