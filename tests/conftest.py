@@ -95,18 +95,6 @@ def make_user(django_user_model, username, group=None, **extra):
     return user
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return make_user(
-        django_user_model, "editor", "Editors", first_name="Test", last_name="Editor"
-    )
-
-
-@pytest.fixture
-def second_editor(django_user_model):
-    return make_user(django_user_model, "editor2", "Editors")
-
-
 def make_reviewer_profile(user, **fields):
     """A reviewer's profile as patients see it: published, as if signed off before."""
     profile = ReviewerProfile.objects.create(user=user, **fields)
@@ -117,64 +105,99 @@ def make_reviewer_profile(user, **fields):
     return profile
 
 
-@pytest.fixture
-def reviewer(django_user_model):
-    user = make_user(django_user_model, "reviewer", "Medical reviewers")
-    make_reviewer_profile(
-        user=user,
-        display_name="Test Reviewer",
-        credentials="MD",
-        title="Test medical oncologist",
-        specialties=["medical-oncology"],
-    )
-    return user
+# The cast: one editor, one reviewer and one superuser, created the first time a test
+# (or the published site) asks for them, so that a test and its site share the people.
 
 
-@pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser(
-        username="root", password="pw-for-tests", email="root@example.invalid"
+def the_editor():
+    users = get_user_model()
+    return users.objects.filter(username="editor").first() or make_user(
+        users, "editor", "Editors", first_name="Test", last_name="Editor"
     )
 
 
-@pytest.fixture
-def published_site(imported, editor, reviewer):
-    """content/ imported, submitted by an editor and approved by a reviewer."""
-    LoadDemo().publish_drafts(editor, reviewer)
-
-
-@pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """content/ imported, submitted and approved once per module: (editor, reviewer).
-
-    For modules of read-only tests: each test runs in a savepoint and rolls back to it.
-    """
-    with django_db_blocker.unblock(), transaction.atomic():
-        users = get_user_model()
-        editor = make_user(users, "module-editor", "Editors")
-        reviewer = make_user(users, "module-reviewer", "Medical reviewers")
+def the_reviewer():
+    users = get_user_model()
+    reviewer = users.objects.filter(username="reviewer").first()
+    if reviewer is None:
+        reviewer = make_user(users, "reviewer", "Medical reviewers")
         make_reviewer_profile(
             user=reviewer,
             display_name="Test Reviewer",
             credentials="MD",
             title="Medical reviewer",
+            specialties=["medical-oncology"],
         )
-        call_command("import_content", str(CONTENT_DIR), verbosity=0)
-        LoadDemo().publish_drafts(editor, reviewer)
+    return reviewer
+
+
+def the_superuser():
+    users = get_user_model()
+    return users.objects.filter(
+        username="root"
+    ).first() or users.objects.create_superuser(
+        username="root", password="pw-for-tests", email="root@example.invalid"
+    )
+
+
+@pytest.fixture
+def editor(db):
+    return the_editor()
+
+
+@pytest.fixture
+def second_editor(django_user_model):
+    return make_user(django_user_model, "editor2", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return the_reviewer()
+
+
+@pytest.fixture
+def superuser(db):
+    return the_superuser()
+
+
+# The published site ----------------------------------------------------------------
+
+
+def publish_site():
+    """content/ imported, submitted by the editor and approved by the reviewer."""
+    call_command("import_content", str(CONTENT_DIR), verbosity=0)
+    editor, reviewer = the_editor(), the_reviewer()
+    LoadDemo().publish_drafts(editor, reviewer)
+    return editor, reviewer
+
+
+@pytest.fixture
+def published_site(db):
+    """The published site, built for this test alone: for tests that commit (a live
+    server) or publish under the test clock. Read-only tests use `site`."""
+    return publish_site()
+
+
+@pytest.fixture(scope="module")
+def published_once(django_db_setup, django_db_blocker):
+    """The published site, built once per module in a transaction that is rolled back
+    when the module ends. Each test still runs in its own rolled-back savepoint
+    (pytest-django's `db`), so tests cannot see each other's changes."""
+    with django_db_blocker.unblock(), transaction.atomic():
         try:
-            yield editor, reviewer
+            yield publish_site()
         finally:
             transaction.set_rollback(True)
+
+
+@pytest.fixture
+def site(published_once, db):
+    """The site of `published_once`, with an empty page cache: (editor, reviewer)."""
+    cache.clear()
+    return published_once
 
 
 @pytest.fixture(scope="module")
 def module_client():
     """One test client per module: WhiteNoise indexes every static file when it starts."""
     return Client()
-
-
-@pytest.fixture
-def site(published_once, db):
-    """The published site of `published_once`, with an empty page cache."""
-    cache.clear()
-    return published_once

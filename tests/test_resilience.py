@@ -22,15 +22,7 @@ from tests.html_forms import form_values
 from treatments.models import AuditEntry, Question, Revision, Treatment
 
 from . import servers
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
-    PHONE_TEXT,
-    Browser,
-    GunicornServer,
-    TCPProxy,
-    editor,
-    published_site,
-    published_site_once,
-)
+from .servers import PHONE_TEXT, Browser, GunicornServer, TCPProxy
 
 WORKERS = 2
 CACHE_WARNING = "Page cache unavailable"
@@ -518,9 +510,7 @@ def allow_new_revisions():
 
 
 @pytest.mark.django_db
-def test_a_failed_admin_save_leaves_nothing_half_written(
-    client, published_site, editor
-):
+def test_a_failed_admin_save_leaves_nothing_half_written(client, site, editor):
     surgery = Treatment.objects.get(slug="surgery")
     before = {
         "title": surgery.title,

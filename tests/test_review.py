@@ -37,7 +37,7 @@ HARD_BODY = "\n\n".join(
     ]
     * 3
 )
-BYLINE = "Test Reviewer, MD, Test medical oncologist"
+BYLINE = "Test Reviewer, MD, Medical reviewer"
 
 
 # Helpers ------------------------------------------------------------------------------
