@@ -3,12 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEBUG_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test serve bench audit install install-dev help
+.PHONY: run test test-fast test-slow serve bench audit install install-dev help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://127.0.0.1:8000/"
 	@echo "make test  - install dev dependencies and run the whole test suite"
+	@echo "make test-fast - everything but the browser and server tests (about a minute)"
+	@echo "make test-slow - the browser and server tests (Chromium, PostgreSQL, Redis)"
 	@echo "make serve - production stack locally: gunicorn, PostgreSQL, Redis, DEBUG off"
 	@echo "make bench - load-test the production stack with wrk (see docs/benchmarks.md)"
 	@echo "make audit - Lighthouse scores for the home page and a treatment page"
@@ -30,8 +32,18 @@ run: install
 	$(DEBUG_ENV) $(PY) manage.py load_demo
 	$(DEBUG_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# MARKERS picks a group by pytest marker (see pyproject.toml); a group that selects
+# no tests (pytest's exit status 5) is not a failure.
 test: install-dev
-	$(PY) -m pytest
+	@status=0; set -x; $(PY) -m pytest $(if $(MARKERS),-m "$(MARKERS)") || status=$$?; \
+	{ set +x; } 2>/dev/null; \
+	if [ $$status -eq 5 ] && [ -n "$(MARKERS)" ]; then status=0; fi; exit $$status
+
+test-fast:
+	@$(MAKE) --no-print-directory test MARKERS="not browser and not server"
+
+test-slow:
+	@$(MAKE) --no-print-directory test MARKERS="browser or server"
 
 serve: install
 	scripts/serve

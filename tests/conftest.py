@@ -1,4 +1,6 @@
+import os
 import shutil
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +20,18 @@ from treatments.models import ReviewerProfile
 from treatments.review import ReviewState
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
+
+
+def content_treatments():
+    """(slug, title) of every treatment in content/treatments/, in their order."""
+    found = []
+    for path in (CONTENT_DIR / "treatments").glob("*.md"):
+        fields = tomllib.loads(path.read_text(encoding="utf-8").split("+++")[1])
+        found.append((fields["order"], fields["slug"], fields["title"]))
+    return [(slug, title) for _, slug, title in sorted(found)]
+
+
+TREATMENT_SLUGS = [slug for slug, _ in content_treatments()]
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +215,75 @@ def site(published_once, db):
 def module_client():
     """One test client per module: WhiteNoise indexes every static file when it starts."""
     return Client()
+
+
+@pytest.fixture
+def plain_http_cookies(settings):
+    """The live server speaks plain http, and a browser never sends a Secure cookie back
+    over http: with the production flags the CSRF check would refuse every post. Only
+    tests against the live server relax the flags; tests/test_appointments.py checks
+    that they are set (Secure, HttpOnly, SameSite=Lax) everywhere else."""
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SESSION_COOKIE_SECURE = False
+
+
+# The browser: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium.
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright cannot download its own browser here: it drives Debian's Chromium.
+    Without it, browser tests fail under CI and are skipped elsewhere."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def serialized_test_databases():
+    """What serialized_rollback restores, as the test databases hold it now."""
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+@pytest.fixture(scope="session")
+def playwright(serialized_test_databases, playwright):
+    """Playwright's sync API keeps an event loop going in this thread for the rest of
+    the session. The ORM must still work in it (pytest-django's live_server and the
+    tests' own queries), and Django then keeps its connections in context-local
+    storage: new connection objects, which need the snapshot serialized_rollback
+    restores if the test databases were set up before."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    for alias, snapshot in serialized_test_databases.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = snapshot
+    return playwright
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core, from the axe-playwright-python package; tests inject it with
+    page.evaluate (a <script> tag would be blocked by the Content Security Policy)."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()

@@ -1,28 +1,17 @@
 """/my-questions/: a printable list of questions for the treatments a patient picks."""
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.conftest import TREATMENT_SLUGS
 from tests.html_tree import Element, parse_response
 from treatments.models import Treatment
 
-
-def treatment_slugs():
-    """The slug of every treatment in content/treatments/, in file order."""
-    slugs = []
-    for path in sorted((Path(settings.CONTENT_DIR) / "treatments").glob("*.md")):
-        front_matter = path.read_text(encoding="utf-8").split("+++")[1]
-        slugs.append(tomllib.loads(front_matter)["slug"])
-    return slugs
-
-
 PHONE = "(888) 552-6760"
 PROMPT = "Tick one or more treatments above"
-TREATMENT_SLUGS = treatment_slugs()
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "site.css"
 
 

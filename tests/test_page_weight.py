@@ -16,21 +16,9 @@ from django.contrib.staticfiles import finders
 
 from treatments.models import SideEffect
 
-BUDGET_BYTES = 40 * 1024
+from .conftest import TREATMENT_SLUGS
 
-TREATMENT_SLUGS = [
-    "active-surveillance",
-    "surgery",
-    "chemotherapy",
-    "targeted-therapy",
-    "hormone-therapy",
-    "radiation-therapy",
-    "interventional-radiology",
-    "gastroenterology",
-    "prrt",
-    "theranostics",
-    "clinical-trials",
-]
+BUDGET_BYTES = 40 * 1024
 
 
 def public_pages():

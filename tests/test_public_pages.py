@@ -9,25 +9,14 @@ from django.utils import timezone
 
 from treatments.models import SideEffect
 
+from .conftest import content_treatments
 from .html_tree import parse_response
 
 PHONE_HREF = "tel:+18885526760"
 PHONE_TEXT = "(888) 552-6760"
 
-# Slug and h1 of every treatment page, in the order the site presents them.
-TREATMENTS = [
-    ("active-surveillance", "Active surveillance"),
-    ("surgery", "Surgery"),
-    ("chemotherapy", "Chemotherapy"),
-    ("targeted-therapy", "Targeted therapy"),
-    ("hormone-therapy", "Hormone therapy"),
-    ("radiation-therapy", "Radiation therapy"),
-    ("interventional-radiology", "Interventional radiology"),
-    ("gastroenterology", "Gastroenterology"),
-    ("prrt", "PRRT (peptide receptor radionuclide therapy)"),
-    ("theranostics", "Theranostics"),
-    ("clinical-trials", "Clinical trials"),
-]
+# Slug and h1 of every treatment page, in the order content/ gives them.
+TREATMENTS = content_treatments()
 TREATMENT_SLUGS = [slug for slug, _ in TREATMENTS]
 
 SIDE_EFFECTS = [
