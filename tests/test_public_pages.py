@@ -108,7 +108,7 @@ def off_site_addresses(page):
     return found
 
 
-def test_every_public_page_has_the_site_essentials(published_site, client):
+def test_every_public_page_has_the_site_essentials(site, client):
     """One h1 naming it, a tap-to-call link, the 24-hour call to action, a "Last
     updated" date; no cookies and nothing from other sites."""
     problems = []
@@ -226,7 +226,7 @@ def section_items(page, heading_id):
     return section.find("h2").text, [li.text for li in section.find_all("li")]
 
 
-def test_treatment_pages_show_what_each_treatment_involves(published_site, client):
+def test_treatment_pages_show_what_each_treatment_involves(site, client):
     """Procedures (all six kinds of surgery); drugs by brand and generic name, the
     somatostatin analogs as an injection; side effects linked to their pages; when
     each treatment may be used and what to ask."""
@@ -265,7 +265,7 @@ def pager_links(page):
     ]
 
 
-def test_treatments_are_listed_and_paged_in_order(published_site, client):
+def test_treatments_are_listed_and_paged_in_order(site, client):
     """The home page lists them in order; the first topic has no previous link,
     the last no next, and each one between links both neighbours."""
     cards = get_page(client, "/").find("ul", class_="cards")
@@ -292,9 +292,7 @@ def test_treatments_are_listed_and_paged_in_order(published_site, client):
 # Side effects ------------------------------------------------------------------
 
 
-def test_side_effects_are_listed_once_and_shared_between_treatments(
-    published_site, client
-):
+def test_side_effects_are_listed_once_and_shared_between_treatments(site, client):
     """Every side effect is on the list; nausea is one record, on its page
     linked to both chemotherapy and hormone therapy."""
     cards = get_page(client, "/side-effects/").find("ul", class_="cards")
@@ -326,7 +324,7 @@ UNKNOWN_PATHS = [
 ]
 
 
-def test_unknown_addresses_get_the_friendly_not_found_page(published_site, client):
+def test_unknown_addresses_get_the_friendly_not_found_page(site, client):
     assert settings.DEBUG is False  # so Django renders handler404, not its debug page
     for path in UNKNOWN_PATHS:
         response = client.get(path)
@@ -438,7 +436,7 @@ SEED_FACTS = [
 ]
 
 
-def test_every_fact_of_the_seed_page_is_on_the_site(published_site, client):
+def test_every_fact_of_the_seed_page_is_on_the_site(site, client):
     site_text = " ".join(
         page.find("body").text for page in get_all_pages(client).values()
     )
