@@ -1,8 +1,8 @@
 """The appointment form in a real browser: keyboard only, with and without JavaScript,
 checked by axe-core at desktop and phone widths.
 
-Debian's Chromium runs through Playwright's sync API against pytest-django's live_server.
-axe-core comes from the axe-playwright-python package and is injected with
+Debian's Chromium drives pytest-django's live_server through pytest-playwright's
+`browser` fixture (tests/conftest.py); axe-core (`axe_script`) is injected with
 page.evaluate (a <script> tag would be blocked by the site's Content Security Policy).
 """
 

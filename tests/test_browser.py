@@ -1,8 +1,8 @@
 """Real-browser checks of the public pages: accessibility, reflow, keyboard use, print.
 
-Debian's Chromium (/usr/bin/chromium) runs through Playwright's sync API against
-pytest-django's live_server. axe-core comes from the axe-playwright-python package
-and is injected with page.evaluate (a <script> tag would be blocked by the CSP).
+Debian's Chromium drives pytest-django's live_server through pytest-playwright's
+`browser` fixture (tests/conftest.py); axe-core (`axe_script`) is injected with
+page.evaluate (a <script> tag would be blocked by the CSP).
 
 To keep the file fast, each test loads the published site once and loops over
 every public page, collecting problems, then fails once listing them all.
