@@ -9,7 +9,7 @@ DEBUG_ENV := DJANGO_DEBUG=1
 help:
 	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://127.0.0.1:8000/"
 	@echo "make test  - install dev dependencies and run the whole test suite"
-	@echo "make test-fast - everything but the browser and server tests (about a minute)"
+	@echo "make test-fast - everything but the browser and server tests"
 	@echo "make test-slow - the browser and server tests (Chromium, PostgreSQL, Redis)"
 	@echo "make serve - production stack locally: gunicorn, PostgreSQL, Redis, DEBUG off"
 	@echo "make bench - load-test the production stack with wrk (see docs/benchmarks.md)"
