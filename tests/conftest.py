@@ -178,10 +178,14 @@ def superuser(db):
 
 
 def publish_site():
-    """content/ imported, submitted by the editor and approved by the reviewer."""
-    call_command("import_content", str(CONTENT_DIR), verbosity=0)
-    editor, reviewer = the_editor(), the_reviewer()
-    LoadDemo().publish_drafts(editor, reviewer)
+    """content/ imported, submitted by the editor and approved by the reviewer.
+
+    In one transaction: in tests that commit (a live server), one commit instead of
+    hundreds saves about a second on PostgreSQL."""
+    with transaction.atomic():
+        call_command("import_content", str(CONTENT_DIR), verbosity=0)
+        editor, reviewer = the_editor(), the_reviewer()
+        LoadDemo().publish_drafts(editor, reviewer)
     return editor, reviewer
 
 
