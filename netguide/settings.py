@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_distill",
     "markdownx",
     "treatments",
     "appointments",
@@ -266,6 +267,11 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 
 CONTENT_DIR = BASE_DIR / "content"
+
+# Published files (netguide/static_site.py): where approved public pages are written for
+# nginx, and other trees (another edge or region) each build is copied to. Unset: off.
+PUBLISH_DIR = os.environ.get("NETGUIDE_PUBLISH_DIR", "")
+PUBLISH_MIRRORS = env_list("NETGUIDE_PUBLISH_MIRRORS")
 
 # Appointment requests: who is told, how often one address may ask, how long we keep them.
 APPOINTMENTS_NOTIFY_EMAIL = os.environ.get(

@@ -236,6 +236,10 @@ class ReviewableQuerySet(models.QuerySet):
             Revision.objects.filter(pk__in=live).values_list("snapshot", flat=True)
         )
 
+    def published_slugs(self):
+        """The addresses patients know (published slugs), e.g. for publishing files."""
+        return sorted(record.public_slug for record in self.published())
+
     def published_by_slug(self, slug):
         """The record whose published version lives at this slug (a draft may rename it)."""
         return self.published().filter(live_revision__snapshot__slug=slug).first()
@@ -571,11 +575,14 @@ class Reviewable(models.Model):
 
     def after_publish(self):
         """Keep what is derived from published content (the search index) in step."""
-        from .page_cache import content_changed
+        from netguide import static_site
+
+        from .page_cache import KIND_OF_MODEL, content_changed
         from .search import refresh_search_entry
 
         refresh_search_entry(self)
         content_changed(self._meta.model_name)
+        static_site.rebuild_after_commit(KIND_OF_MODEL.get(self._meta.model_name))
 
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):
