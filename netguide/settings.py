@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "netguide.middleware.RequestSizeLimitMiddleware",
     "netguide.middleware.FormCharsetMiddleware",
+    # Compresses every HTML answer, cached ones too; its random padding (Heal The
+    # Breach) and CSRF's per-response token mask keep BREACH away from the forms.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
