@@ -66,8 +66,9 @@ def fill(
 class Nginx:
     """One nginx master with its own config, pid file and logs under `prefix`."""
 
-    def __init__(self, prefix, **options):
+    def __init__(self, prefix, config=None, **options):
         self.prefix = Path(prefix)
+        self.config = config  # a whole config of one's own (bench's plain ceiling)
         self.options = options
 
     @property
@@ -77,7 +78,11 @@ class Nginx:
     def start(self, timeout=10):
         self.prefix.mkdir(parents=True, exist_ok=True)
         config = self.prefix / "nginx.conf"
-        config.write_text(fill(prefix=self.prefix, **self.options))
+        config.write_text(
+            self.config.replace("@PREFIX@", str(self.prefix))
+            if self.config
+            else fill(prefix=self.prefix, **self.options)
+        )
         subprocess.run(
             [NGINX, "-t", "-q", "-c", str(config), "-p", str(self.prefix)],
             check=True,
