@@ -2,9 +2,10 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django_distill import distill_path
 
+from netguide.page_cache import public_page
+
 from . import views
 from .models import SideEffect, Treatment
-from .page_cache import public_page
 from .sitemaps import SITEMAPS
 
 app_name = "treatments"
