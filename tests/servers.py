@@ -485,7 +485,7 @@ class NginxServer:
     """deploy/nginx.conf on a free port: a publish directory's files, and everything
     else passed to the gunicorn server on `upstream_port`. Stopped by its PID."""
 
-    def __init__(self, publish_dir, upstream_port):
+    def __init__(self, publish_dir, upstream_port, allow_plain_http=True):
         from deploy.nginx import Nginx
 
         self.port = free_port()
@@ -497,7 +497,7 @@ class NginxServer:
             publish_dir=publish_dir,
             static_root=ROOT / "staticfiles",
             allowed_hosts=["127.0.0.1", "localhost"],
-            allow_plain_http=True,
+            allow_plain_http=allow_plain_http,
         )
 
     base_url = GunicornServer.base_url

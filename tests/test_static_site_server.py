@@ -148,6 +148,25 @@ def test_plain_http_gets_no_hsts_from_either(site):
         assert "Strict-Transport-Security" not in server.get("/").headers
 
 
+def test_nginx_redirects_plain_http_and_refuses_other_hosts_as_django_does(site):
+    strict = NginxServer(site["origin_dir"], site["gunicorn"].port, False).start()
+    try:
+        plain = strict.get("/treatments/surgery/?utm_source=leaflet")
+        assert plain.status == 301
+        assert plain.headers["Location"] == (
+            f"https://127.0.0.1:{strict.port}/treatments/surgery/?utm_source=leaflet"
+        )
+        behind_tls = strict.get("/", headers={"X-Forwarded-Proto": "https"})
+        assert behind_tls.status == 200
+        assert behind_tls.headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains"
+        )
+    finally:
+        strict.stop()
+    for server in (site["origin"], site["gunicorn"]):
+        assert server.get("/", headers={"Host": "evil.example"}).status == 400
+
+
 def test_published_pages_come_compressed_and_revisits_are_304s(site):
     origin = site["origin"]
     plain = origin.get("/treatments/surgery/")
