@@ -117,7 +117,26 @@ def start_gunicorn(port, cache_seconds):
     sys.exit(f"gunicorn on port {port} did not start")
 
 
-def wrk(url, connections, duration=DURATION):
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(*masters):
+    """CPU time used so far by these server processes and their workers."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) in masters or int(fields[1]) in masters:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def wrk(url, connections, duration=DURATION, servers=()):
+    used = cpu_seconds(*servers)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--latency", url],
         check=True,
@@ -133,7 +152,10 @@ def wrk(url, connections, duration=DURATION):
         errors += sum(int(n) for n in match.groups())
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    used = cpu_seconds(*servers) - used
     return {
+        "cpu_us": used / requests * 1e6 if requests else 0,
         "rps": rps,
         "p50": latency.get("50", "?"),
         "p99": latency.get("99", "?"),
@@ -141,24 +163,29 @@ def wrk(url, connections, duration=DURATION):
     }
 
 
-def lines():
-    """(label, url) in the order each round measures them."""
+def lines(ceiling, site, warm, cold):
+    """(label, url, the server processes whose CPU it costs) in the order each round
+    measures them."""
     published = f"http://127.0.0.1:{PUBLISHED}"
     return [
-        ("nginx, saved copy (ceiling)", f"http://127.0.0.1:{CEILING}/treatment.html"),
+        (
+            "nginx, saved copy (ceiling)",
+            f"http://127.0.0.1:{CEILING}/treatment.html",
+            (ceiling,),
+        ),
         *(
-            (f"{name}, published file", f"{published}{path}")
+            (f"{name}, published file", f"{published}{path}", (site,))
             for name, path in PAGES.items()
         ),
         *(
-            (f"{name}, gunicorn warm cache", f"http://127.0.0.1:{WARM}{path}")
+            (f"{name}, gunicorn warm cache", f"http://127.0.0.1:{WARM}{path}", (warm,))
             for name, path in PAGES.items()
         ),
         *(
-            (f"{name}, uncached render", f"http://127.0.0.1:{COLD}{path}")
+            (f"{name}, uncached render", f"http://127.0.0.1:{COLD}{path}", (cold,))
             for name, path in PAGES.items()
         ),
-        ("search, nginx->gunicorn warm", f"{published}{SEARCH}"),
+        ("search, nginx->gunicorn warm", f"{published}{SEARCH}", (site, warm)),
     ]
 
 
@@ -182,11 +209,15 @@ def main():
     try:
         ceiling.start()
         site.start()
+        measured = lines(ceiling.pid(), site.pid(), warm.pid, cold.pid)
         # Every server answers a few seconds of load before anything is measured.
-        for _, url in lines():
+        for _, url, _ in measured:
             wrk(url, 16, duration="2s")
         for connections in (64, 16):
-            results = {label: wrk(url, connections) for label, url in lines()}
+            results = {
+                label: wrk(url, connections, servers=servers)
+                for label, url, servers in measured
+            }
             top = results["nginx, saved copy (ceiling)"]["rps"]
             for label, result in results.items():
                 rows.append((label, connections, result, result["rps"] / top))
@@ -202,13 +233,18 @@ def main():
     )
     print(
         f"{'what':<32} {'conns':>5} {'req/s':>10} {'p50':>9} {'p99':>9} "
-        f"{'errors':>6} {'vs ceiling':>10}"
+        f"{'errors':>6} {'vs ceiling':>10} {'server CPU/req':>14}"
     )
     for label, connections, r, ratio in rows:
         print(
             f"{label:<32} {connections:>5} {r['rps']:>10.0f} {r['p50']:>9} "
-            f"{r['p99']:>9} {r['errors']:>6} {ratio:>9.0%}"
+            f"{r['p99']:>9} {r['errors']:>6} {ratio:>9.0%} {r['cpu_us']:>11.0f} us"
         )
+    print(
+        "\nserver CPU/req: CPU time of the serving processes (nginx; gunicorn and its "
+        "workers) per request,\nsteadier than req/s on a shared machine; PostgreSQL "
+        "and Redis are not counted."
+    )
 
 
 if __name__ == "__main__":
