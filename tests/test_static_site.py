@@ -252,3 +252,23 @@ def test_publish_site_says_what_to_set_when_there_is_no_publish_directory(
     settings.PUBLISH_DIR = ""
     with pytest.raises(CommandError, match="Set NETGUIDE_PUBLISH_DIR"):
         call_command("publish_site")
+
+
+def test_dry_run_lists_the_pages_and_writes_nothing(
+    published_site, publish_dir, capsys
+):
+    call_command("publish_site", "--dry-run")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
+        "/ -> site/index.html",
+        "/treatments/active-surveillance/ -> site/treatments/active-surveillance/index.html",
+    ]
+    assert lines[-4:] == [
+        "/sitemap.xml -> site/sitemap.xml",
+        "/robots.txt -> site/robots.txt",
+        "404 -> errors/404.html",
+        "503 -> errors/503.html",
+    ]
+    assert len(lines) == 32
+    assert not publish_dir.exists()
