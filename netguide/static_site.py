@@ -77,6 +77,8 @@ def published_pages():
     for pattern in get_distilled_urls():
         kinds = pattern.callback.page_cache_kinds
         for params in get_uri_values(pattern.distill_func, pattern.name):
+            if params is None and pattern.pattern.converters:
+                continue  # nothing of this kind is published yet
             params = () if params is None else params
             params = (params,) if isinstance(params, str) else params
             url = generate_uri(pattern.distill_namespace, pattern.name, params)
@@ -120,7 +122,8 @@ class Renderer:
         )
 
     def render(self, page):
-        """(body, Last-Modified as a timestamp or None); PublishError unless right."""
+        """(body, Last-Modified as a timestamp or None), or None for an address where
+        nothing is approved yet (404: Django answers it); PublishError otherwise."""
         if page.url == "404":
             handler = get_resolver().resolve_error_handler(404)
             response = handler(self.request("/404/"), None)
@@ -134,6 +137,8 @@ class Renderer:
         else:
             response = self.handler.get_response(self.request(page.url))
             expected = 200
+            if response.status_code == 404:
+                return None
         if response.status_code != expected:
             raise PublishError(
                 f"{page.url} answered {response.status_code}, not {expected}."
@@ -262,7 +267,10 @@ def publish(kinds=ALL_KINDS, progress=None):
                     manifest[page.url] = before
                     outcome.kept.append(page.url)
                     continue
-                body, last_modified = renderer.render(page)
+                rendered = renderer.render(page)
+                if rendered is None:
+                    continue
+                body, last_modified = rendered
                 entry = {"file": page.file, "kinds": list(page.kinds)}
                 entry["sha256"] = sha256(body)
                 if reuse and before["sha256"] == entry["sha256"]:
@@ -395,14 +403,19 @@ def check():
     pages = published_pages()
     for page in pages:
         entry = manifest.get(page.url)
-        if entry is None:
-            problems.append(f"{page.url} is approved but not published.")
-            continue
         try:
-            body, _ = renderer.render(page)
+            rendered = renderer.render(page)
         except PublishError as error:
             problems.append(str(error))
             continue
+        if rendered is None:
+            if entry is not None:
+                problems.append(f"{page.url} is published but no longer approved.")
+            continue
+        if entry is None:
+            problems.append(f"{page.url} is approved but not published.")
+            continue
+        body, _ = rendered
         if sha256(body) != entry["sha256"]:
             problems.append(f"{page.url}: the published file is not the approved page.")
     for url in set(manifest) - {page.url for page in pages}:
