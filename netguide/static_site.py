@@ -141,7 +141,8 @@ class Renderer:
                 return None
         if response.status_code != expected:
             raise PublishError(
-                f"{page.url} answered {response.status_code}, not {expected}."
+                f"{page.url} could not be rendered (it answered {response.status_code}"
+                f", not {expected})."
             )
         body = (
             b"".join(response.streaming_content)
@@ -295,7 +296,11 @@ def publish(kinds=ALL_KINDS, progress=None):
             switch(root, build)
         except Exception as error:
             shutil.rmtree(build, ignore_errors=True)
-            message = f"{type(error).__name__}: {error}"
+            message = (
+                str(error)
+                if isinstance(error, PublishError)
+                else f"{type(error).__name__}: {error}"
+            )
             (root / FAILURE_FILE).write_text(message + "\n")
             logger.error(
                 "Publishing failed, the published files are unchanged: %s", message

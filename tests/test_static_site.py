@@ -183,7 +183,8 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
     assert shown[0].endswith("approved and published.")
     assert shown[1] == (
         "The published files could not be rebuilt, so they still show the previous "
-        "version: PublishError: /side-effects/bloating/ answered 500, not 200. "
+        "version: /side-effects/bloating/ could not be rendered (it answered 500, not "
+        "200). "
         "Nothing was half-written. Please tell the site's maintainer "
         "(manage.py publish_site)."
     )
@@ -196,7 +197,7 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
         "the half-built tree was left behind"
     )
     assert static_site.failure() == (
-        "PublishError: /side-effects/bloating/ answered 500, not 200."
+        "/side-effects/bloating/ could not be rendered (it answered 500, not 200)."
     )
     with pytest.raises(CommandError, match="Nothing was changed"):
         call_command("publish_site", verbosity=0)
