@@ -309,7 +309,13 @@ def publish(kinds=ALL_KINDS, progress=None):
         (root / FAILURE_FILE).unlink(missing_ok=True)
         prune(root)
     for mirror in settings.PUBLISH_MIRRORS:
-        push(build, Path(mirror))
+        try:
+            push(build, Path(mirror))
+        except OSError as error:
+            message = f"Published here, but not copied to {mirror}: {error}"
+            (root / FAILURE_FILE).write_text(message + "\n")
+            logger.error(message)
+            raise PublishError(message) from error
     return outcome
 
 
@@ -351,7 +357,8 @@ def rebuild_after_commit(kind):
     if getattr(_pending, "kinds", None) is None:
         _pending.kinds = set()
     _pending.kinds.add(kind)
-    transaction.on_commit(_rebuild_pending)
+    # robust: whatever goes wrong is logged, and the approval stands.
+    transaction.on_commit(_rebuild_pending, robust=True)
 
 
 def _rebuild_pending():

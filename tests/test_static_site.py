@@ -273,3 +273,23 @@ def test_dry_run_lists_the_pages_and_writes_nothing(
     ]
     assert len(lines) == 32
     assert not publish_dir.exists()
+
+
+def test_each_build_is_copied_to_the_mirrors_and_a_failed_copy_is_reported(
+    published_site, publish_dir, settings, tmp_path
+):
+    edge = tmp_path / "edge"
+    settings.PUBLISH_MIRRORS = [str(edge)]
+    outcome = static_site.publish()
+    assert (edge / "current").resolve().name == outcome.build.name
+    assert files_of(edge / "current").keys() == files_of(current(publish_dir)).keys()
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings.PUBLISH_MIRRORS = [str(edge), str(blocked)]
+    with pytest.raises(static_site.PublishError):
+        static_site.publish({"glossary"})
+    assert (edge / "current").resolve().name == current(publish_dir).name
+    assert static_site.failure().startswith(
+        f"Published here, but not copied to {blocked}:"
+    )
