@@ -41,6 +41,8 @@ from django.utils.http import parse_http_date_safe
 from django_distill.request import generate_filename, generate_uri, get_uri_values
 from django_distill.urls import get_distilled_urls
 
+from netguide.middleware import outage_response
+
 logger = logging.getLogger("netguide.static_site")
 
 BUILDS_KEPT = 3
@@ -129,7 +131,6 @@ class Renderer:
             response = handler(self.request("/404/"), None)
             expected = 404
         elif page.url == "503":
-            from netguide.middleware import outage_response
             from treatments.models import SiteSettings
 
             response = outage_response(SiteSettings.public())
