@@ -11,6 +11,7 @@ import gzip
 import re
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -246,37 +247,12 @@ def test_an_approval_is_read_at_once_from_both_nginx_servers(site):
     glossary_etag = origin.get("/glossary/").headers["ETag"]
 
     # Through the origin's nginx, as editors reach the admin.
-    editor = Browser()
-    editor.login(origin.base_url, "demo-editor")
-    change_url = f"{origin.base_url}/admin/treatments/treatment/{surgery_id}/change/"
-    data = form_values(editor.open(change_url).text, "treatment_form")
-    data.update(summary=NEW_SUMMARY, _save="Save")
-    assert editor.open(change_url, data).status == 302, gunicorn.log()[-3000:]
-    submit_url = f"{origin.base_url}/admin/treatments/treatment/{surgery_id}/submit/"
-    submitted = editor.open(
-        submit_url,
-        {
-            "csrfmiddlewaretoken": csrf_token(editor.open(submit_url).text),
-            "change_summary": "Clearer summary.",
-            "reading_level_reason": "Medical words are needed here.",
-        },
+    editor, reviewer = (
+        signed_in(origin, "demo-editor"),
+        signed_in(origin, "demo-reviewer"),
     )
-    assert submitted.status == 302, gunicorn.log()[-3000:]
-    reviewer = Browser()
-    reviewer.login(origin.base_url, "demo-reviewer")
-    review_url = f"{origin.base_url}/admin/treatments/treatment/{surgery_id}/review/"
-    page = reviewer.open(review_url)
-    approved = reviewer.open(
-        review_url,
-        {
-            "csrfmiddlewaretoken": csrf_token(page.text),
-            "content_hash": re.search(
-                r'name="content_hash" value="([0-9a-f]{64})"', page.text
-            ).group(1),
-            "note": "",
-            "decision": "approve",
-        },
-    )
+    submit_change(origin, editor, "treatment", surgery_id, summary=NEW_SUMMARY)
+    approved = approve(origin, reviewer, "treatment", surgery_id)
     assert approved.status == 302, gunicorn.log()[-3000:]
 
     # The build is switched before the approval answers; nginx keeps open files for
@@ -290,6 +266,108 @@ def test_an_approval_is_read_at_once_from_both_nginx_servers(site):
     # A page that shows no treatment kept its file: the same ETag.
     assert origin.get("/glossary/").headers["ETag"] == glossary_etag
     assert "Publishing failed" not in gunicorn.log()
+
+
+def test_two_approvals_at_once_are_both_published(site):
+    """Two workers rebuild at the same moment, for two kinds: one waits for the
+    other's build and starts from it, so neither change is lost."""
+    origin, gunicorn = site["origin"], site["gunicorn"]
+    database = site["database"]
+    changes = {
+        "sideeffect": (
+            servers.query(
+                database, "SELECT id FROM treatments_sideeffect WHERE slug = 'fatigue'"
+            )[0][0],
+            {"description": "Feeling very tired, approved at the same moment."},
+            "/side-effects/fatigue/",
+        ),
+        "glossaryterm": (
+            servers.query(
+                database, "SELECT id FROM treatments_glossaryterm ORDER BY slug LIMIT 1"
+            )[0][0],
+            {"definition": "A plain meaning, approved at the same moment."},
+            "/glossary/",
+        ),
+    }
+    editor = signed_in(origin, "demo-editor")
+    for model, (pk, fields, _) in changes.items():
+        submit_change(origin, editor, model, pk, **fields)
+    reviewers = {model: signed_in(origin, "demo-reviewer") for model in changes}
+    review_pages = {
+        model: reviewers[model].open(review_url(origin, model, pk))
+        for model, (pk, _, _) in changes.items()
+    }
+    answers = {}
+
+    def decide(model):
+        answers[model] = approve(
+            origin, reviewers[model], model, changes[model][0], review_pages[model]
+        )
+
+    threads = [threading.Thread(target=decide, args=(model,)) for model in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [answers[model].status for model in changes] == [302, 302], gunicorn.log()[
+        -3000:
+    ]
+
+    time.sleep(1.5)  # nginx's open_file_cache_valid
+    for model, (_, fields, path) in changes.items():
+        (text,) = fields.values()
+        page = origin.get(path)
+        assert "X-Page-Cache" not in page.headers, path
+        assert text in page.text, f"the {model} change was lost from the files"
+    assert "Publishing failed" not in gunicorn.log()
+
+
+def signed_in(server, username):
+    browser = Browser()
+    browser.login(server.base_url, username)
+    return browser
+
+
+def admin_url(server, model, pk, view):
+    return f"{server.base_url}/admin/treatments/{model}/{pk}/{view}/"
+
+
+def review_url(server, model, pk):
+    return admin_url(server, model, pk, "review")
+
+
+def submit_change(server, editor, model, pk, **changes):
+    """The editor saves the change form with `changes` and submits it for review."""
+    change_url = admin_url(server, model, pk, "change")
+    data = form_values(editor.open(change_url).text, f"{model}_form")
+    data.update(changes, _save="Save")
+    assert editor.open(change_url, data).status == 302, (model, pk, "save")
+    submit_url = admin_url(server, model, pk, "submit")
+    submitted = editor.open(
+        submit_url,
+        {
+            "csrfmiddlewaretoken": csrf_token(editor.open(submit_url).text),
+            "change_summary": "Clearer words.",
+            "reading_level_reason": "Medical words are needed here.",
+        },
+    )
+    assert submitted.status == 302, (model, pk, "submit")
+
+
+def approve(server, reviewer, model, pk, page=None):
+    """The reviewer approves what the review screen (`page`, fetched if not given) showed."""
+    page = page or reviewer.open(review_url(server, model, pk))
+    return reviewer.open(
+        review_url(server, model, pk),
+        {
+            "csrfmiddlewaretoken": csrf_token(page.text),
+            "content_hash": re.search(
+                r'name="content_hash" value="([0-9a-f]{64})"', page.text
+            ).group(1),
+            "note": "",
+            "decision": "approve",
+        },
+    )
 
 
 def read_until(server, path, text, seconds):
