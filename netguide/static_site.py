@@ -253,8 +253,9 @@ def publish(kinds=ALL_KINDS, progress=None):
     with locked(root):
         previous = current_build(root)
         old = read_manifest(previous)
-        if not old:
-            kinds = ALL_KINDS  # nothing to keep: build everything
+        if not old or (root / FAILURE_FILE).exists():
+            # Nothing to keep, or pages a failed build left stale: build everything.
+            kinds = ALL_KINDS
         build = new_build_dir(root)
         outcome = Outcome([], [], build)
         try:

@@ -154,6 +154,7 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
     broken = tmp_path / "broken-templates" / "treatments"
     broken.mkdir(parents=True)
     (broken / "side_effect_page.html").write_text("{% url 'no-such-page' %}")
+    original_templates = settings.TEMPLATES
     settings.TEMPLATES = [
         {
             **settings.TEMPLATES[0],
@@ -202,6 +203,14 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
     with pytest.raises(CommandError, match="Nothing was changed"):
         call_command("publish_site", verbosity=0)
     assert current(publish_dir) == before
+
+    # Fixed: the next build, whatever its kind, renders everything the failure left.
+    settings.TEMPLATES = original_templates
+    static_site.publish({"glossary"})
+    assert static_site.failure() is None
+    assert NEW_DESCRIPTION in published_text(
+        publish_dir, "site/side-effects/nausea/index.html"
+    )
 
 
 def test_check_passes_on_a_fresh_build_and_catches_a_tampered_file(
