@@ -33,6 +33,16 @@ def server_names(allowed_hosts):
     return " ".join(names) if names else "localhost"
 
 
+def hsts(environ=os.environ):
+    """The Strict-Transport-Security value netguide/settings.py gives (production)."""
+    seconds = int(environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    if not seconds:
+        return ""
+    preload = environ.get("DJANGO_HSTS_PRELOAD", "").strip().lower()
+    suffix = "; preload" if preload in {"1", "true", "yes", "on"} else ""
+    return f"max-age={seconds}; includeSubDomains{suffix}"
+
+
 def fill(
     listen,
     upstream,
@@ -50,6 +60,7 @@ def fill(
         "PREFIX": str(prefix),
         "ACCESS_LOG": f"{prefix}/access.log" if access_log else "off",
         "ALLOW_PLAIN_HTTP": "1" if allow_plain_http else "0",
+        "HSTS": hsts(),
         "UPSTREAM": upstream,
         "LISTEN": listen,
         "SERVER_NAMES": server_names(allowed_hosts),

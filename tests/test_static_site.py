@@ -302,3 +302,13 @@ def test_each_build_is_copied_to_the_mirrors_and_a_failed_copy_is_reported(
     assert static_site.failure().startswith(
         f"Published here, but not copied to {blocked}:"
     )
+
+
+def test_nginx_sends_the_hsts_the_settings_give():
+    from deploy.nginx import hsts
+
+    assert hsts({}) == "max-age=31536000; includeSubDomains"
+    assert hsts({"DJANGO_HSTS_SECONDS": "600", "DJANGO_HSTS_PRELOAD": "1"}) == (
+        "max-age=600; includeSubDomains; preload"
+    )
+    assert hsts({"DJANGO_HSTS_SECONDS": "0"}) == ""
