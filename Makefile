@@ -9,8 +9,8 @@ DEBUG_ENV := DJANGO_DEBUG=1
 help:
 	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://127.0.0.1:8000/"
 	@echo "make test  - install dev dependencies and run the whole test suite"
-	@echo "make serve - production stack locally: gunicorn, PostgreSQL, Redis, DEBUG off"
-	@echo "make bench - load-test the production stack with wrk (see docs/benchmarks.md)"
+	@echo "make serve - production stack locally: nginx with the published pages, gunicorn, PostgreSQL, Redis"
+	@echo "make bench - load-test published files and gunicorn against nginx's ceiling (docs/benchmarks.md)"
 	@echo "make audit - Lighthouse scores for the home page and a treatment page"
 
 $(VENV)/.installed: pyproject.toml scripts/install-venv
