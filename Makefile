@@ -11,8 +11,8 @@ help:
 	@echo "make test  - install dev dependencies and run the whole test suite"
 	@echo "make test-fast - everything but the browser and server tests"
 	@echo "make test-slow - the browser and server tests (Chromium, PostgreSQL, Redis)"
-	@echo "make serve - production stack locally: gunicorn, PostgreSQL, Redis, DEBUG off"
-	@echo "make bench - load-test the production stack with wrk (see docs/benchmarks.md)"
+	@echo "make serve - production stack locally: nginx with the published pages, gunicorn, PostgreSQL, Redis"
+	@echo "make bench - load-test published files and gunicorn against nginx's ceiling (docs/benchmarks.md)"
 	@echo "make audit - Lighthouse scores for the home page and a treatment page"
 
 $(VENV)/.installed: pyproject.toml scripts/install-venv

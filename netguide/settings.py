@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_distill",
     "markdownx",
     "treatments",
     "appointments",
@@ -61,6 +62,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "netguide.middleware.RequestSizeLimitMiddleware",
     "netguide.middleware.FormCharsetMiddleware",
+    # Compresses every HTML answer, cached ones too; its random padding (Heal The
+    # Breach) and CSRF's per-response token mask keep BREACH away from the forms.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
@@ -258,6 +262,11 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 SITE_URL = os.environ.get("NETGUIDE_SITE_URL", "http://127.0.0.1:8000")
 
 CONTENT_DIR = BASE_DIR / "content"
+
+# Published files (netguide/static_site.py): where approved public pages are written for
+# nginx, and other trees (another edge or region) each build is copied to. Unset: off.
+PUBLISH_DIR = os.environ.get("NETGUIDE_PUBLISH_DIR", "")
+PUBLISH_MIRRORS = env_list("NETGUIDE_PUBLISH_MIRRORS")
 
 # Appointment requests: who is told, how often one address may ask, how long we keep them.
 APPOINTMENTS_NOTIFY_EMAIL = os.environ.get(

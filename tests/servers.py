@@ -17,6 +17,7 @@ import http.cookiejar
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -466,6 +467,49 @@ class GunicornServer:
 
     def get(self, path, headers=None, timeout=10):
         return self.request("GET", path, headers=headers, timeout=timeout)
+
+
+def require_nginx():
+    """nginx tests need Debian's nginx: fail under CI, skip elsewhere."""
+    from deploy.nginx import NGINX
+
+    if not Path(NGINX).exists():
+        message = f"nginx is not installed ({NGINX}): apt-get install nginx-light"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+class NginxServer:
+    """deploy/nginx.conf on a free port: a publish directory's files, and everything
+    else passed to the gunicorn server on `upstream_port`. Stopped by its PID."""
+
+    def __init__(self, publish_dir, upstream_port, allow_plain_http=True):
+        from deploy.nginx import Nginx
+
+        self.port = free_port()
+        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.nginx = Nginx(
+            self.prefix,
+            listen=f"127.0.0.1:{self.port}",
+            upstream=f"127.0.0.1:{upstream_port}",
+            publish_dir=publish_dir,
+            static_root=ROOT / "staticfiles",
+            allowed_hosts=["127.0.0.1", "localhost"],
+            allow_plain_http=allow_plain_http,
+        )
+
+    base_url = GunicornServer.base_url
+    request = GunicornServer.request
+    get = GunicornServer.get
+
+    def start(self):
+        self.nginx.start()
+        return self
+
+    def stop(self):
+        self.nginx.stop()
+        shutil.rmtree(self.prefix, ignore_errors=True)
 
 
 def stop_all(*running):
