@@ -23,6 +23,8 @@ from tests.html_forms import form_values
 from . import servers
 from .servers import PHONE_TEXT, Browser, GunicornServer, NginxServer, TCPProxy
 
+pytestmark = pytest.mark.server
+
 NEW_SUMMARY = "An operation to take the tumor out, in words approved for the files."
 # Headers that describe the bytes or the connection, not the page's protection.
 TRANSPORT_HEADERS = {
