@@ -196,6 +196,8 @@ def test_results_come_first_with_a_summary_of_the_answers(site, client):
 # Every combination of answers, on the rendered page -------------------------------
 
 
+# The sweep does not depend on the database: CI runs it in one lane (see .ci/run).
+@pytest.mark.exhaustive
 def test_every_one_of_the_4096_sets_of_answers_gets_an_honest_page(site, client):
     """Each set of answers, as a patient submits it: a message for none or for answers
     that contradict each other; otherwise every offer has a reason, every reason rests
