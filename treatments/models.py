@@ -18,7 +18,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from netguide import static_site
-from netguide.page_cache import content_changed
+from netguide.page_cache import content_changed, remembered
 
 from .explore import validate_fit_rules
 from .glossary import Term, link_terms
@@ -209,11 +209,17 @@ class SiteSettings(Content):
 
     @classmethod
     def public(cls):
-        """What every page shows: the approved settings, else the built-in defaults."""
-        approved = cls.objects.published().filter(pk=1).first()
+        """What every page shows: the approved settings, else the built-in defaults.
+        Kept in the cache until settings are published: every page render reads them."""
+        approved = remembered("site-settings", [cls.cache_kind], cls.approved_snapshot)
         if approved is not None:
-            return cls.keep_offline_copy(approved.published_content().content)
+            return cls.keep_offline_copy(approved)
         return cls(pk=1).snapshot()
+
+    @classmethod
+    def approved_snapshot(cls):
+        approved = cls.objects.published().filter(pk=1).first()
+        return approved.published_content().content if approved else None
 
     # The outage page shows the approved phone number without a query: the cache holds
     # the approved copy for every process, and each process keeps the one it last read
