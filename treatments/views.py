@@ -139,7 +139,7 @@ def explore_query(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
-    pages = Treatment.objects.published_contents()
+    pages = published_treatments()
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers())
@@ -151,6 +151,14 @@ def explore(request):
             offered_slugs=[m.page.content["slug"] for m in matches],
         )
     return render(request, "treatments/explore.html", context)
+
+
+def published_treatments():
+    """The published treatment pages in home-page order, kept in the cache until a
+    treatment is published: each new set of answers on /explore/ reads them all."""
+    return remembered(
+        "published-treatments", ["treatments"], Treatment.objects.published_contents
+    )
 
 
 def published_treatment_order():
