@@ -254,6 +254,19 @@ class SituationForm(forms.Form):
     def question_fields(self):
         return [self[name] for name in QUESTIONS]
 
+    def questions_with_radios(self):
+        """Each question's field and its radio buttons, (id, value, label, checked),
+        worked out here: in the template they were most of the page's render time."""
+        for bound in self.question_fields():
+            chosen = bound.value()
+            yield (
+                bound,
+                [
+                    (f"{bound.auto_id}_{n}", value, label, value == chosen)
+                    for n, (value, label) in enumerate(bound.field.choices)
+                ],
+            )
+
     def clean(self):
         cleaned = super().clean()
         given = self.given_answers(cleaned)
