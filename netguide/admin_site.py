@@ -6,22 +6,16 @@ import logging
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import UsernameField
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from treatments.models import LoginFailure
+from treatments.review import reviewable_models, revision_permission
+
+from .client import client_address
 
 logger = logging.getLogger("netguide.security")
-
-
-def client_address(request):
-    # Behind the TLS proxy the client is the last X-Forwarded-For hop the proxy added.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (
-        forwarded.split(",")[-1].strip()
-        if forwarded
-        else request.META.get("REMOTE_ADDR", "")
-    )
 
 
 class LoginThrottle:
@@ -43,6 +37,19 @@ class LoginThrottle:
 
     def reset(self):
         LoginFailure.objects.forgive(self.keys)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is evidence: nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class NetGuideAdminSite(admin.AdminSite):
@@ -72,9 +79,62 @@ class NetGuideAdminSite(admin.AdminSite):
         return response
 
     def get_urls(self):
-        from treatments.admin_views import review_dashboard
-
         return [
-            path("review/", self.admin_view(review_dashboard), name="review-dashboard"),
+            path(
+                "review/",
+                self.admin_view(self.review_dashboard),
+                name="review-dashboard",
+            ),
             *super().get_urls(),
         ]
+
+    def review_dashboard(self, request):
+        """The review workload: waiting, overdue and due soon, with links."""
+        if not request.user.has_perm(revision_permission("view_revision")):
+            raise PermissionDenied
+        profile = getattr(request.user, "reviewer_profile", None)
+        my_specialties = set(profile.specialties) if profile else set()
+
+        def rows(queryset):
+            found = []
+            for record in queryset:
+                opts = record._meta
+                found.append(
+                    {
+                        "record": record,
+                        "kind": opts.verbose_name,
+                        "mine": record.review_specialty in my_specialties,
+                        "review_url": reverse(
+                            f"admin:{opts.app_label}_{opts.model_name}_review",
+                            args=[record.pk],
+                        ),
+                        "change_url": reverse(
+                            f"admin:{opts.app_label}_{opts.model_name}_change",
+                            args=[record.pk],
+                        ),
+                    }
+                )
+            return found
+
+        waiting, overdue, due_soon = [], [], []
+        for model in reviewable_models():
+            waiting += rows(
+                model.objects.awaiting_review().select_related("latest_revision")
+            )
+            overdue += rows(model.objects.overdue())
+            due_soon += rows(model.objects.due_for_review())
+        # A reviewer's own specialties first, then the rest.
+        waiting.sort(key=lambda row: (not row["mine"], str(row["record"])))
+        return TemplateResponse(
+            request,
+            "admin/treatments/dashboard.html",
+            {
+                **self.each_context(request),
+                "title": "Medical review dashboard",
+                "waiting": waiting,
+                "overdue": overdue,
+                "due_soon": sorted(
+                    due_soon, key=lambda row: row["record"].next_review_due
+                ),
+            },
+        )

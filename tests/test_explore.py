@@ -443,7 +443,9 @@ def test_a_changed_fit_rule_shows_in_the_review_diff(site):
         "fits": [{**before["fits"][0], "when": ["extent=spread"]}, *before["fits"][1:]],
     }
     changed = [
-        (kind, line) for kind, line in diff_snapshots(before, after) if kind != "same"
+        (kind, line)
+        for kind, line in diff_snapshots(before, after, Treatment.field_labels)
+        if kind != "same"
     ]
     assert changed == [
         (

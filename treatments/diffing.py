@@ -4,22 +4,6 @@ import difflib
 
 from .explore import QUESTIONS
 
-LABELS = {
-    "title": "Title",
-    "name": "Name",
-    "summary": "Summary",
-    "description": "Description",
-    "site_name": "Site name",
-    "phone_number": "Phone number",
-    "cta_heading": "Call-to-action heading",
-    "cta_text": "Call-to-action text",
-    "order": "Position",
-    "aims": "What it aims to do",
-    "how_given": "How it is given",
-    "hospital_stay": "Hospital stay",
-    "also_ask": "Worth asking about for everyone",
-}
-
 
 def fit_lines(label, fits):
     """Fit rules as a reviewer reads them: the answers, then what the patient is told."""
@@ -38,14 +22,17 @@ def said(item):
     return answer.said if answer else item
 
 
-def snapshot_lines(snapshot) -> list[str]:
-    """Flatten a snapshot into labelled lines a reviewer can read."""
+def snapshot_lines(snapshot, labels) -> list[str]:
+    """Flatten a snapshot into labelled lines a reviewer can read; `labels` names
+    the plain fields (the model's `field_labels`)."""
     if not snapshot:
         return []
     lines = []
-    for key, label in LABELS.items():
+    for key, label in labels.items():
         if key in snapshot:
-            lines.append(f"{label}: {snapshot[key]}")
+            value = snapshot[key]
+            shown = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"{label}: {shown}")
     for line in (snapshot.get("body") or "").splitlines():
         if line.strip():
             lines.append(f"Text: {line}")
@@ -67,10 +54,10 @@ def snapshot_lines(snapshot) -> list[str]:
     return lines
 
 
-def diff_snapshots(old, new) -> list[tuple[str, str]]:
+def diff_snapshots(old, new, labels) -> list[tuple[str, str]]:
     """(kind, line) pairs where kind is 'same', 'added' or 'removed'."""
     rows = []
-    old_lines, new_lines = snapshot_lines(old), snapshot_lines(new)
+    old_lines, new_lines = snapshot_lines(old, labels), snapshot_lines(new, labels)
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
