@@ -33,7 +33,6 @@ from .models import (
 )
 from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent
-from .readability import TARGET_GRADE
 from .review import (
     DECISIONS,
     Action,
@@ -339,8 +338,7 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "title": f"Submit {record} for medical review",
                 "form": form,
                 "revision": revision,
-                "grade": revision.reading_grade() if revision else None,
-                "target_grade": TARGET_GRADE,
+                "level": revision.reading_level() if revision else None,
             },
         )
 
@@ -425,8 +423,7 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "steps": [step for step in DECISIONS if step in steps],
                 "withdrawal": withdrawal,
                 "submission": submission,
-                "grade": revision.reading_grade(),
-                "target_grade": TARGET_GRADE,
+                "level": revision.reading_level(),
                 "own_revision": revision.contributed(request.user),
                 "preview": PublishedContent(record, revision, is_draft=pending),
                 "preview_template": record.preview_template,

@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from netguide.page_cache import public_page
 
@@ -10,17 +11,17 @@ app_name = "treatments"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("treatments/<slug:slug>/", views.treatment_detail, name="treatment"),
-    path("side-effects/", views.side_effect_list, name="side-effects"),
-    path("side-effects/<slug:slug>/", views.side_effect_detail, name="side-effect"),
-    path("medical-and-editorial-policy/", views.policy, name="policy"),
-    path("privacy/", views.privacy, name="privacy"),
-    path("explore/", views.explore, name="explore"),
-    path("compare/", views.compare, name="compare"),
-    path("glossary/", views.glossary, name="glossary"),
-    path("my-questions/", views.my_questions, name="my-questions"),
-    path("my-questions/print/", views.my_questions_print, name="my-questions-print"),
-    path("search/", views.search_view, name="search"),
+    path(_("treatments/<slug:slug>/"), views.treatment_detail, name="treatment"),
+    path(_("side-effects/"), views.side_effect_list, name="side-effects"),
+    path(_("side-effects/<slug:slug>/"), views.side_effect_detail, name="side-effect"),
+    path(_("medical-and-editorial-policy/"), views.policy, name="policy"),
+    path(_("privacy/"), views.privacy, name="privacy"),
+    path(_("explore/"), views.explore, name="explore"),
+    path(_("compare/"), views.compare, name="compare"),
+    path(_("glossary/"), views.glossary, name="glossary"),
+    path(_("my-questions/"), views.my_questions, name="my-questions"),
+    path(_("my-questions/print/"), views.my_questions_print, name="my-questions-print"),
+    path(_("search/"), views.search_view, name="search"),
     path(
         "sitemap.xml",
         public_page("treatments", "side-effects", "pages", "glossary")(sitemap),
