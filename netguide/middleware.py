@@ -104,7 +104,9 @@ class DatabaseUnavailableMiddleware:
         from treatments.models import SiteSettings
 
         site = SiteSettings.offline()  # the approved copy kept aside: no query
-        html = render_to_string("503.html", {"site": site})
+        html = render_to_string(
+            "503.html", {"site": site, "LANGUAGE_CODE": get_language()}
+        )
         response = HttpResponse(html, status=503)
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"

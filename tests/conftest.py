@@ -27,10 +27,10 @@ def empty_cache():
     from treatments.models import SiteSettings
 
     cache.clear()
-    SiteSettings.offline_copy = None  # the outage page's copy of the settings, too
+    SiteSettings.offline_copies.clear()  # the outage page's copies of the settings
     yield
     cache.clear()
-    SiteSettings.offline_copy = None
+    SiteSettings.offline_copies.clear()
 
 
 class Clock:
@@ -127,6 +127,7 @@ def reviewer(django_user_model):
         credentials="MD",
         title="Test medical oncologist",
         specialties=["medical-oncology"],
+        languages=["en", "es"],
     )
     return user
 
@@ -159,6 +160,7 @@ def published_once(django_db_setup, django_db_blocker):
             display_name="Test Reviewer",
             credentials="MD",
             title="Medical reviewer",
+            languages=["en", "es"],
         )
         call_command("import_content", str(CONTENT_DIR), verbosity=0)
         LoadDemo().publish_drafts(editor, reviewer)

@@ -12,12 +12,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import (
-    get_language,
-    get_supported_language_variant,
     gettext,
     override,
 )
@@ -28,6 +27,7 @@ from netguide.page_cache import content_changed
 
 from .explore import validate_fit_rules
 from .glossary import Term, link_terms
+from .languages import current_language, language_in_sentence
 from .markdown import html_text, render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
@@ -38,14 +38,6 @@ from .review import (  # noqa: F401  (models Django must see)
 )
 from .structured_data import canonical_url, medical_web_page, treatment_page
 from .validators import PlainTextMixin, normalize_phone_number, phone_href
-
-
-def current_language():
-    """The active language as one of settings.LANGUAGES ("en", "es")."""
-    try:
-        return get_supported_language_variant(get_language() or settings.LANGUAGE_CODE)
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def language_field():
@@ -160,6 +152,18 @@ class Content(PlainTextMixin, Reviewable):
         return source_live is not None and (
             made_from is None or source_live > made_from
         )
+
+    def source_update_notice(self):
+        """What the patient is told when the source was updated after this
+        translation: where to read it ({code, language_name, url}); else None."""
+        if not self.is_out_of_date:
+            return None
+        source = self.translation_of
+        return {
+            "code": source.language,
+            "language_name": language_in_sentence(source.language),
+            "url": source.get_absolute_url(),
+        }
 
     def translation_in(self, language):
         """This record in `language` (itself, its source or a sibling translation)."""
@@ -414,6 +418,24 @@ class SiteSettings(Content):
         }
 
 
+class PageQuerySet(ContentQuerySet):
+    def published_page(self, role, language=None):
+        """The published overview, policy or privacy page in a language (default:
+        the active one), or 404. A translation is found by its source's slug."""
+        language = language or current_language()
+        if language == settings.LANGUAGE_CODE:
+            return self.in_language(language).published_by_slug(role)
+        record = (
+            self.in_language(language)
+            .published()
+            .filter(translation_of__slug=role)
+            .first()
+        )
+        if record is None:
+            raise Http404("No such page")
+        return record.published_content()
+
+
 class Page(Content):
     """A standalone text page: the home page overview, the policy and privacy pages."""
 
@@ -436,6 +458,8 @@ class Page(Content):
         validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
+
+    objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
