@@ -62,6 +62,10 @@ def translation_of_field():
 
 
 class ContentQuerySet(ReviewableQuerySet):
+    def published(self):
+        # A translation's page links to its source and says when it is behind it.
+        return super().published().select_related("translation_of")
+
     def in_language(self, language=None):
         """Records written in this language (default: the active one)."""
         return self.filter(language=language or current_language())
@@ -173,7 +177,10 @@ class Content(PlainTextMixin, Reviewable):
         if source.language == language:
             return source
         return (
-            type(self).objects.filter(translation_of=source, language=language).first()
+            type(self)
+            .objects.filter(translation_of=source, language=language)
+            .select_related("live_revision", "translation_of__live_revision")
+            .first()
         )
 
     def months_between_reviews(self):
@@ -335,18 +342,28 @@ class SiteSettings(Content):
         language = language or settings.LANGUAGE_CODE
         return cls.objects.filter(language=language).first() or cls(language=language)
 
+    # What every language shows the same: one phone number, whatever the page's language.
+    SHARED_KEYS = ("site_name", "phone_number", "phone_href")
+
     @classmethod
     def public(cls, language=None):
-        """What every page shows: the approved settings in the page's language, else
-        the source language's, else the built-in defaults."""
+        """What every page shows: the approved settings in the page's language (its
+        name and phone number always the source language's), else the source
+        language's, else the built-in defaults."""
         language = language or current_language()
-        for code in dict.fromkeys([language, settings.LANGUAGE_CODE]):
-            approved = cls.objects.published().filter(language=code).first()
-            if approved is not None:
-                return cls.keep_offline_copy(
-                    approved.published_content().content, language
-                )
-        return cls().snapshot()
+        approved = {
+            record.language: record.published_content().content
+            for record in cls.objects.published().filter(
+                language__in={language, settings.LANGUAGE_CODE}
+            )
+        }
+        source = approved.get(settings.LANGUAGE_CODE)
+        if language not in approved and source is None:
+            return cls().snapshot()
+        shown = dict(approved.get(language) or source)
+        if source is not None:
+            shown.update({key: source[key] for key in cls.SHARED_KEYS})
+        return cls.keep_offline_copy(shown, language)
 
     # The outage page shows the approved phone number without a query: the cache holds
     # the approved copy for every process, and each process keeps the one it last read

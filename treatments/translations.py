@@ -5,17 +5,29 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import override
 
+from netguide.page_cache import remembered
+
 from .models import Treatment, current_language
 
 
 def treatment_slugs(language, other):
-    """{published slug in `language`: published slug in `other`} for treatments."""
-    mapping = {}
-    for record in Treatment.objects.in_language(language).published():
-        counterpart = record.translation_in(other)
-        if counterpart is not None and counterpart.live_revision_id is not None:
-            mapping[record.public_slug] = counterpart.public_slug
-    return mapping
+    """{published slug in `language`: published slug in `other`} for treatments,
+    kept in the cache until a treatment is published."""
+
+    def compute():
+        by_source = {}
+        for record in Treatment.objects.published().filter(
+            language__in=[language, other]
+        ):
+            source = record.translation_of_id or record.pk
+            by_source.setdefault(source, {})[record.language] = record.public_slug
+        return {
+            slugs[language]: slugs[other]
+            for slugs in by_source.values()
+            if language in slugs and other in slugs
+        }
+
+    return remembered(f"treatment-slugs:{language}:{other}", ["treatments"], compute)
 
 
 def address_in(request, page, language):
