@@ -5,6 +5,7 @@ from django.contrib.sessions import middleware as sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 logger = logging.getLogger("netguide")
 

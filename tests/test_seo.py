@@ -75,7 +75,12 @@ def public_urls():
 
 
 # The same tools in the Spanish edition.
-SPANISH_TOOL_PAGES = ["/es/opciones/", "/es/glosario/", "/es/mis-preguntas/", "/es/buscar/"]
+SPANISH_TOOL_PAGES = [
+    "/es/opciones/",
+    "/es/glosario/",
+    "/es/mis-preguntas/",
+    "/es/buscar/",
+]
 EDITIONS = ("", "es")  # content/ holds English at the top and Spanish in es/
 
 

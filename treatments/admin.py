@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -43,6 +43,29 @@ from .review import (
 )
 from .sharing import PREVIEW_MAX_AGE, preview_url
 
+
+def out_of_date_message(record, model_admin):
+    """The change form's banner for a translation whose source was updated since."""
+    source = record.translation_of
+    made_from = Revision.objects.filter(pk=record.published_source_revision_id).first()
+    live = source.live_revision
+    return format_html(
+        "This translation is out of date: “{}” had revision {} approved{}, after the "
+        "revision {} this translation was made from. Patients reading it are told so "
+        'and pointed to the newer page. <a href="{}">See what changed</a>; when the '
+        "translation says the same again, set “Translated from revision” to revision "
+        "{} and submit it for review.",
+        source,
+        live.number,
+        f" on {timezone.localtime(source.content_updated_at):%B %d, %Y}"
+        if source.content_updated_at
+        else "",
+        made_from.number if made_from else "(none)",
+        model_admin.url("source_changes", record),
+        live.number,
+    )
+
+
 # Optimistic locking --------------------------------------------------------------
 
 
@@ -55,9 +78,38 @@ class ReviewableForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["base_revision"] = self.instance.latest_revision_id or ""
+        if "source_revision" in self.fields:
+            self.fields["source_revision"] = SourceRevisionField(self.instance)
+            if not self.is_bound and self.instance.source_revision_id is None:
+                source = self.instance.translation_of
+                self.initial["source_revision"] = source and source.live_revision_id
+
+    def clean_source_revision(self):
+        """A translation says which revision of its source it says the same as."""
+        revision = self.cleaned_data.get("source_revision")
+        source = self.cleaned_data.get("translation_of")
+        if source is None:
+            return None
+        if revision is None:
+            return source.live_revision
+        if revision.content_type_id != source.content_type.pk or (
+            revision.object_id != source.pk
+        ):
+            raise forms.ValidationError(
+                f"Choose one of the revisions of “{source}”, the page this translates."
+            )
+        return revision
 
     def clean(self):
         cleaned = super().clean()
+        source, language = cleaned.get("translation_of"), cleaned.get("language")
+        if source is not None and (
+            source.language != settings.LANGUAGE_CODE or language == source.language
+        ):
+            raise forms.ValidationError(
+                "A translation translates a page in the source language "
+                f"({settings.LANGUAGE_CODE}) into another language."
+            )
         if self.instance.pk:
             current = (
                 type(self.instance)
@@ -76,6 +128,28 @@ class ReviewableForm(forms.ModelForm):
                     "Copy your changes, reload the page, and apply them to the newer version."
                 )
         return cleaned
+
+
+class SourceRevisionField(forms.ModelChoiceField):
+    """The source page's revisions, newest first, for a translation to name the one
+    it was translated from."""
+
+    def __init__(self, record):
+        source = record.translation_of if record.pk else None
+        super().__init__(
+            queryset=source.revisions() if source else Revision.objects.none(),
+            required=False,
+            label="Translated from revision",
+            help_text="The revision of the source page this translation says the same "
+            "as. When you bring the translation up to date, choose the source's "
+            "published revision. Left empty: the source's published revision.",
+        )
+        self.live_revision_id = source.live_revision_id if source else None
+
+    def label_from_instance(self, revision):
+        when = timezone.localtime(revision.created_at)
+        live = " (published)" if revision.pk == self.live_revision_id else ""
+        return f"Revision {revision.number}, {when:%B %d, %Y}{live}"
 
 
 # Workflow forms ------------------------------------------------------------------
@@ -107,6 +181,9 @@ class DecisionForm(forms.Form):
 # The shared admin for every reviewable model ----------------------------------------
 
 
+TRANSLATION_FIELDS = ("language", "translation_of", "source_revision")
+
+
 class ReviewableAdmin(admin.ModelAdmin):
     form = ReviewableForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
@@ -129,21 +206,30 @@ class ReviewableAdmin(admin.ModelAdmin):
             )
             for name, opts in fieldsets
         ]
+        if getattr(self.model, "translatable", False):
+            fieldsets.append(("Language", {"fields": list(TRANSLATION_FIELDS)}))
         fieldsets.append(
             ("Medical review", {"fields": ["base_revision", *self.review_fields]})
         )
         return fieldsets
 
     def get_list_display(self, request):
+        languages = ("language", "up_to_date") if self.model.translatable else ()
         return (
             *super().get_list_display(request),
+            *languages,
             "review_state",
             "is_live",
             "next_review_due",
         )
 
     def get_list_filter(self, request):
-        return (*super().get_list_filter(request), "review_state")
+        languages = ("language",) if self.model.translatable else ()
+        return (*super().get_list_filter(request), *languages, "review_state")
+
+    @admin.display(boolean=True, description="up to date with its source")
+    def up_to_date(self, obj):
+        return None if not obj.is_translation else not obj.is_out_of_date
 
     @admin.display(boolean=True, description="public")
     def is_live(self, obj):
@@ -162,6 +248,8 @@ class ReviewableAdmin(admin.ModelAdmin):
             parts.append("not public yet")
         if obj.is_overdue:
             parts.append("REVIEW OVERDUE")
+        if getattr(obj, "is_out_of_date", False):
+            parts.append("TRANSLATION OUT OF DATE")
         comment = obj.audit_entries().filter(action=Action.CHANGES_REQUESTED).first()
         text = "; ".join(parts)
         if obj.review_state == ReviewState.CHANGES_REQUESTED and comment:
@@ -230,6 +318,8 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "This page is waiting for medical review. Saving a change withdraws "
                 "it from review: the reviewer is told, and you submit it again.",
             )
+        if request.method == "GET" and getattr(record, "is_out_of_date", False):
+            messages.warning(request, out_of_date_message(record, self))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
@@ -263,6 +353,11 @@ class ReviewableAdmin(admin.ModelAdmin):
             ),
             path("<int:pk>/review/", wrap(self.review_view), name=f"{name}_review"),
             path("<int:pk>/share/", wrap(self.share_view), name=f"{name}_share"),
+            path(
+                "<int:pk>/source-changes/",
+                wrap(self.source_changes_view),
+                name=f"{name}_source_changes",
+            ),
             *super().get_urls(),
         ]
 
@@ -435,6 +530,34 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "live_revision": record.live_revision,
                 "full_preview_url": reverse(
                     "treatments:draft-preview", args=[record.preview_kind, record.pk]
+                ),
+            },
+        )
+
+    def source_changes_view(self, request, pk):
+        """For a translator: what changed in the source page between the revision
+        the translation was made from and the source's published revision."""
+        record = self.get_record(request, pk, f"view_{self.opts.model_name}")
+        source = record.translation_of
+        if source is None:
+            raise Http404("This page is not a translation.")
+        made_from = Revision.objects.filter(
+            pk=record.published_source_revision_id or record.source_revision_id
+        ).first()
+        live = source.live_revision
+        return self.render_step(
+            request,
+            record,
+            "source_changes.html",
+            {
+                "title": f"What changed in “{source}” since this translation",
+                "source": source,
+                "made_from": made_from,
+                "source_live": live,
+                "diff": diff_snapshots(
+                    made_from.snapshot if made_from else None,
+                    live.snapshot if live else None,
+                    source.field_labels,
                 ),
             },
         )

@@ -97,6 +97,8 @@ class Content(PlainTextMixin, Reviewable):
     preview_kind = None
     preview_template = None
     template_name = None
+    # Written in several languages: editors see its language and source.
+    translatable = True
 
     language = language_field()
     translation_of = translation_of_field()
@@ -1005,6 +1007,7 @@ class ReviewerProfile(Content):
     preview_template = "treatments/includes/reviewer_content.html"
     template_name = "treatments/reviewer_preview.html"
     checks_reading_level = False  # names and credentials, not prose
+    translatable = False  # one profile per reviewer; `languages` says what they read
     field_labels = {
         "name": "Name",
         "credentials": "Credentials",

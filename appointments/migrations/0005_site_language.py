@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0004_roles'),
+        ("appointments", "0004_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appointmentrequest',
-            name='site_language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default='en', editable=False, help_text='The language of the pages the patient sent the form from.', max_length=8, verbose_name='language of the site'),
+            model_name="appointmentrequest",
+            name="site_language",
+            field=models.CharField(
+                choices=[("en", "English"), ("es", "Español")],
+                default="en",
+                editable=False,
+                help_text="The language of the pages the patient sent the form from.",
+                max_length=8,
+                verbose_name="language of the site",
+            ),
         ),
     ]
