@@ -107,6 +107,7 @@ class AppointmentRequestForm(forms.ModelForm):
         labels = {
             "name": _("Your name"),
             "email": _("Email (optional)"),
+            "requester": _("Who is asking"),
             "language": _("Which language should we speak?"),
             "interpreter": _("I would like a medical interpreter on the call."),
         }

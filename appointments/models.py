@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger("netguide.appointments")
@@ -458,7 +459,8 @@ class Notification(models.Model):
 
     def body(self):
         link = settings.SITE_URL.rstrip("/") + self.request.get_admin_url()
-        site_language = dict(settings.LANGUAGES).get(self.request.site_language, "")
+        # The team reads English: the language's English name ("Spanish").
+        site_language = get_language_info(self.request.site_language)["name"]
         return (
             f"Appointment request #{self.request_id} is waiting for a call back.\n"
             f"The patient used the site in {site_language}.\n\n"

@@ -46,8 +46,6 @@ def page_in_languages(context):
     """This page in every language of the site: [{code, name, url, current}], each
     url absolute, None where the page has no published version in that language."""
     from django.conf import settings
-    from django.utils.translation import get_language_info
-
     from treatments.models import current_language
     from treatments.translations import address_in
 
@@ -59,12 +57,12 @@ def page_in_languages(context):
         return []
     here = current_language()
     found = []
-    for code, _name in settings.LANGUAGES:
+    for code, name in settings.LANGUAGES:
         path = address_in(request, page, code) if code != here else request.path
         found.append(
             {
                 "code": code,
-                "name": get_language_info(code)["name_local"],
+                "name": name,  # in its own language, as settings.LANGUAGES has it
                 "url": settings.SITE_URL.rstrip("/") + path if path else None,
                 "path": path,
                 "current": code == here,
