@@ -46,6 +46,7 @@ def page_in_languages(context):
     """This page in every language of the site: [{code, name, url, current}], each
     url absolute, None where the page has no published version in that language."""
     from django.conf import settings
+
     from treatments.models import current_language
     from treatments.translations import address_in
 
