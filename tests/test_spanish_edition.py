@@ -188,7 +188,9 @@ def test_no_english_interface_words_on_any_spanish_page(site, client):
     pages = crawl_spanish(client)
     # The crawl reached every treatment, side effect and tool page from the links.
     assert set(SPANISH_PAGES) <= set(pages)
-    assert len([url for url in pages if url.startswith("/es/efectos-secundarios/")]) == 13
+    assert (
+        len([url for url in pages if url.startswith("/es/efectos-secundarios/")]) == 13
+    )
     _, csrf, token = open_form(Client(enforce_csrf_checks=True), "/es/citas/solicitar/")
     pages["form with mistakes"] = Client().post(
         "/es/citas/solicitar/", {"submission_token": token, "phone": "12"}
