@@ -798,7 +798,8 @@ class SharedRecordAdmin(admin.ModelAdmin):
 
 @admin.register(Drug)
 class DrugAdmin(SharedRecordAdmin):
-    list_display = ("brand_name", "generic_name", "how_given")
+    list_display = ("brand_name", "generic_name", "how_given", "language")
+    list_filter = ("language",)
     search_fields = ("brand_name", "generic_name")
     prepopulated_fields = {"slug": ("generic_name",)}
 
@@ -813,6 +814,12 @@ class ReviewerProfileForm(ReviewableForm):
     specialties = forms.MultipleChoiceField(
         choices=Specialty.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        label="Languages they review in",
+        help_text="Only a reviewer who reads a page's language may sign it off.",
+    )
 
     class Meta:
         model = ReviewerProfile
@@ -822,6 +829,7 @@ class ReviewerProfileForm(ReviewableForm):
             "credentials",
             "title",
             "specialties",
+            "languages",
             "conflict_of_interest",
         )
 
@@ -843,6 +851,7 @@ class ReviewerProfileAdmin(ReviewableAdmin):
                     "credentials",
                     "title",
                     "specialties",
+                    "languages",
                     "conflict_of_interest",
                 )
             },
