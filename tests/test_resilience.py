@@ -512,7 +512,7 @@ def allow_new_revisions():
 def test_a_failed_admin_save_leaves_nothing_half_written(
     client, published_site, editor
 ):
-    surgery = Treatment.objects.get(slug="surgery")
+    surgery = Treatment.objects.in_language("en").get(slug="surgery")
     before = {
         "title": surgery.title,
         "summary": surgery.summary,

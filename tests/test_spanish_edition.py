@@ -392,3 +392,15 @@ def test_the_outage_page_is_in_the_language_of_the_address(site, client):
     assert (
         "Si quiere hablar con alguien ahora, llámenos al (888) 552-6760." in page.text
     )
+
+
+def test_spanish_pages_link_their_hard_words_to_the_spanish_glossary(site, client):
+    page = client.get("/es/tratamientos/terapia-hormonal/").content.decode()
+    assert re.search(
+        r'<a class="term" href="/es/glosario/#term-somatostatin" '
+        r'aria-describedby="define-somatostatin">somatostatina</a>',
+        page,
+    )
+    assert '<dfn id="define-somatostatin-term">Somatostatina</dfn>' in page
+    glossary = client.get("/es/glosario/").content.decode()
+    assert '<dt id="term-somatostatin"><dfn>Somatostatina</dfn></dt>' in glossary
