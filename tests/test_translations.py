@@ -220,6 +220,11 @@ def test_an_english_update_flags_the_spanish_page_until_its_translation_is_appro
         {"change_summary": "Resumen más corto, como en inglés."},
     )
     cirugia.refresh_from_db()
+    screen = reviewer_client.get(
+        reverse("admin:treatments_treatment_review", args=[cirugia.pk])
+    ).content.decode()
+    assert "This is the Español translation of “Surgery”, and it is behind it" in screen
+    assert source_changes_url(cirugia) in screen
     decide(reviewer_client, cirugia, cirugia.latest_revision.content_hash)
     cirugia.refresh_from_db()
     assert cirugia.live_revision.snapshot["source_revision"] == surgery.live_revision_id

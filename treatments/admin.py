@@ -398,6 +398,9 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "original": record,
                 "title": context.pop("title"),
                 "change_url": self.url("change", record),
+                "source_changes_url": self.url("source_changes", record)
+                if getattr(record, "is_translation", False)
+                else None,
                 **context,
             },
         )
@@ -760,7 +763,15 @@ class SiteSettingsAdmin(ReviewableAdmin):
     )
 
     def has_add_permission(self, request):
+        # One row per language: content import makes them.
         return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Patients see the source language's name, phone number and review schedule
+        # on every language's pages: a translation edits its own words only.
+        shared = ("site_name", "phone_number", "review_interval_months")
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, *shared) if obj and obj.is_translation else readonly
 
 
 class SharedRecordAdmin(admin.ModelAdmin):
