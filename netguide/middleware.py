@@ -104,11 +104,15 @@ class DatabaseUnavailableMiddleware:
         )
         from treatments.models import SiteSettings
 
-        site = SiteSettings.offline()  # the approved copy kept aside: no query
-        html = render_to_string(
-            "503.html", {"site": site, "LANGUAGE_CODE": get_language()}
-        )
-        response = HttpResponse(html, status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        # The approved copy kept aside: no query.
+        return outage_response(SiteSettings.offline())
+
+
+def outage_response(site):
+    """The calm 503 page in the active language (also published as a file for nginx:
+    netguide/static_site.py)."""
+    html = render_to_string("503.html", {"site": site, "LANGUAGE_CODE": get_language()})
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response

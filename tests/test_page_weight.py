@@ -16,21 +16,9 @@ from django.contrib.staticfiles import finders
 
 from treatments.models import SideEffect
 
-BUDGET_BYTES = 40 * 1024
+from .conftest import TREATMENT_SLUGS
 
-TREATMENT_SLUGS = [
-    "active-surveillance",
-    "surgery",
-    "chemotherapy",
-    "targeted-therapy",
-    "hormone-therapy",
-    "radiation-therapy",
-    "interventional-radiology",
-    "gastroenterology",
-    "prrt",
-    "theranostics",
-    "clinical-trials",
-]
+BUDGET_BYTES = 40 * 1024
 
 
 def public_pages():
@@ -38,7 +26,7 @@ def public_pages():
     side_effects = list(
         SideEffect.objects.in_language("en").published().values_list("slug", flat=True)
     )
-    assert side_effects, "no published side effects: did published_site publish?"
+    assert side_effects, "no published side effects: did the site publish?"
     return [
         ("/", 200),
         *[(f"/treatments/{slug}/", 200) for slug in TREATMENT_SLUGS],
@@ -105,7 +93,7 @@ def load(client, path, status):
 
 
 @pytest.mark.django_db
-def test_every_public_page_is_under_the_weight_budget(client, published_site):
+def test_every_public_page_is_under_the_weight_budget(client, site):
     over, report = [], []
     for path, status in public_pages():
         html, resources = load(client, path, status)
@@ -126,7 +114,7 @@ def test_every_public_page_is_under_the_weight_budget(client, published_site):
 
 
 @pytest.mark.django_db
-def test_public_pages_need_no_javascript_and_one_stylesheet(client, published_site):
+def test_public_pages_need_no_javascript_and_one_stylesheet(client, site):
     problems = []
     for path, status in public_pages():
         _, resources = load(client, path, status)
@@ -144,7 +132,7 @@ def test_public_pages_need_no_javascript_and_one_stylesheet(client, published_si
 
 
 @pytest.mark.django_db
-def test_no_web_fonts_or_imports_in_public_stylesheets(client, published_site):
+def test_no_web_fonts_or_imports_in_public_stylesheets(client, site):
     stylesheets = set()
     for path, status in public_pages():
         stylesheets.update(load(client, path, status)[1].stylesheets)

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
+from netguide import static_site
 from netguide.admin_site import ReadOnlyAdmin
 
 from .diffing import diff_snapshots
@@ -320,6 +321,14 @@ class ReviewableAdmin(admin.ModelAdmin):
             )
         if request.method == "GET" and getattr(record, "is_out_of_date", False):
             messages.warning(request, out_of_date_message(record, self))
+        if request.method == "GET" and (problem := static_site.failure()):
+            # Shown until a build succeeds: patients reading the files see old content.
+            messages.error(
+                request,
+                "The published files could not be rebuilt, so they still show the "
+                f"previous version: {problem} Nothing was half-written. Please tell "
+                "the site's maintainer (manage.py publish_site).",
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):

@@ -23,6 +23,7 @@ from django.utils.translation import (
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
+from netguide import static_site
 from netguide.page_cache import content_changed
 
 from .explore import validate_fit_rules
@@ -122,6 +123,7 @@ class Content(PlainTextMixin, Reviewable):
     def after_publish(self):
         SearchEntry.objects.refresh(self)
         content_changed(self.cache_kind)
+        static_site.rebuild_after_commit(self.cache_kind)
 
     # Translations ------------------------------------------------------------
 
