@@ -183,7 +183,7 @@ def test_a_site_settings_approval_rebuilds_every_page(client, site, editor, revi
         client.get(url)
         assert page_state(client, url) == (200, "hit"), url
 
-    settings_record = SiteSettings.objects.get(pk=1)
+    settings_record = SiteSettings.objects.get(language="en")
     old_phone = settings_record.phone_number
     publish(settings_record, editor, reviewer, phone_number="(555) 010-0199")
 

@@ -9,12 +9,18 @@ from tests.html_forms import form_values
 from treatments.models import Drug, SiteSettings, Treatment
 
 pytestmark = pytest.mark.django_db
-CHANGE_URL = reverse("admin:treatments_sitesettings_change", args=[1])
+
+
+def change_url():
+    """The English settings' change form (one row per language)."""
+    english = SiteSettings.objects.get(language="en")
+    return reverse("admin:treatments_sitesettings_change", args=[english.pk])
 
 
 def save_settings(client, **changes):
-    data = form_values(client.get(CHANGE_URL).content.decode(), "sitesettings_form")
-    return client.post(CHANGE_URL, {**data, **changes, "_save": "Save"})
+    url = change_url()
+    data = form_values(client.get(url).content.decode(), "sitesettings_form")
+    return client.post(url, {**data, **changes, "_save": "Save"})
 
 
 @pytest.mark.parametrize(
@@ -93,7 +99,12 @@ def test_hidden_characters_are_refused_in_every_text_editors_write(
 def test_the_site_settings_preview_shows_the_draft_settings(client, site, editor):
     client.force_login(editor)
     save_settings(client, cta_heading="A draft heading", phone_number="(877) 555-0199")
-    preview = client.get(reverse("treatments:draft-preview", args=["site", 1]))
+    preview = client.get(
+        reverse(
+            "treatments:draft-preview",
+            args=["site", SiteSettings.objects.get(language="en").pk],
+        )
+    )
     text = preview.content.decode()
     assert "A draft heading" in text and "(877) 555-0199" in text
     assert 'href="tel:+18775550199"' in text
