@@ -63,6 +63,9 @@ class PublishedPage:
     kinds: tuple  # what it shows: an approval of one of these rebuilds it
     language: str = settings.LANGUAGE_CODE  # what the error pages are written in
 
+    def is_error(self, status):
+        return self.url == status or self.url == f"{self.language}/{status}"
+
 
 def enabled():
     return bool(settings.PUBLISH_DIR)
@@ -87,9 +90,17 @@ def published_pages():
                 if pattern.distill_file and not source:
                     continue  # sitemap.xml and robots.txt: one for every language
                 pages += distilled_pages(pattern, language)
-        errors = "errors" if source else f"errors/{language}"
-        pages.append(PublishedPage("404", f"{errors}/404.html", ("site",), language))
-        pages.append(PublishedPage("503", f"{errors}/503.html", ("site",), language))
+        # Named "404" and "503" in the source language, "es/404"… in the others.
+        prefix = "" if source else f"{language}/"
+        for status in ("404", "503"):
+            pages.append(
+                PublishedPage(
+                    prefix + status,
+                    f"errors/{prefix}{status}.html",
+                    ("site",),
+                    language,
+                )
+            )
     return pages
 
 
@@ -143,12 +154,12 @@ class Renderer:
     def render(self, page):
         """(body, Last-Modified as a timestamp or None), or None for an address where
         nothing is approved yet (404: Django answers it); PublishError otherwise."""
-        if page.url == "404":
+        if page.is_error("404"):
             handler = get_resolver().resolve_error_handler(404)
             with translation.override(page.language):
                 response = handler(self.request("/404/"), None)
             expected = 404
-        elif page.url == "503":
+        elif page.is_error("503"):
             from treatments.models import SiteSettings
 
             with translation.override(page.language):
