@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.sessions import middleware as sessions
+from django.middleware import locale
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -116,3 +117,14 @@ def outage_response(site):
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's, activating the language the address names (/es/… Spanish, anything
+    else the source language), without what it adds to responses: `Vary:
+    Accept-Language` (the language never comes from that header here, and the Vary
+    would split every shared cache by it) and `Content-Language` (each page says its
+    language in <html lang>; published files carry the same headers as Django's)."""
+
+    def process_response(self, request, response):
+        return response

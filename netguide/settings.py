@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "netguide.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the page cache: /es/ addresses resolve in the language they name.
-    "django.middleware.locale.LocaleMiddleware",
+    "netguide.middleware.LocaleMiddleware",
     "netguide.page_cache.PageCacheMiddleware",
     "netguide.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
