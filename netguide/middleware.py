@@ -2,9 +2,9 @@ import logging
 
 from django.conf import settings
 from django.contrib.sessions import middleware as sessions
-from django.middleware import locale
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.middleware import locale
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
