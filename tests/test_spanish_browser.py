@@ -6,23 +6,18 @@ Set NETGUIDE_SCREENSHOTS=1 to also write the screens to docs/screenshots/es-*.pn
 """
 
 import os
+from pathlib import Path
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+import pytest
 
-from pathlib import Path  # noqa: E402
+from appointments.models import AppointmentRequest
 
-import pytest  # noqa: E402
+from .test_appointments_browser import axe_violations
 
-from appointments.models import AppointmentRequest  # noqa: E402
-
-from .test_appointments_browser import (  # noqa: E402, F401  (fixtures)
-    appointment_browser,
-    axe_script,
-    axe_violations,
-    plain_http_cookies,
-)
-
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
@@ -36,7 +31,7 @@ def sideways(page):
 
 
 def test_a_spanish_reader_explores_compares_and_asks_for_an_appointment_on_a_phone(
-    appointment_browser, axe_script, live_server, published_site, plain_http_cookies
+    browser, axe_script, live_server, published_site, plain_http_cookies
 ):
     base = live_server.url
 
@@ -126,7 +121,7 @@ def test_a_spanish_reader_explores_compares_and_asks_for_an_appointment_on_a_pho
             page.close()
         return problems, seen
 
-    problems, seen = appointment_browser.run(walk)
+    problems, seen = walk(browser)
     assert problems == []
     assert seen["explore-results"].startswith("/es/opciones/?origin=gi&grade=low")
     assert seen["appointment-sent"] == "/es/citas/solicitar/enviada/"
