@@ -116,13 +116,15 @@ class NetGuideAdminSite(admin.AdminSite):
                 )
             return found
 
-        waiting, overdue, due_soon = [], [], []
+        waiting, overdue, due_soon, behind = [], [], [], []
         for model in reviewable_models():
             waiting += rows(
                 model.objects.awaiting_review().select_related("latest_revision")
             )
             overdue += rows(model.objects.overdue())
             due_soon += rows(model.objects.due_for_review())
+            if getattr(model, "translatable", False):
+                behind += rows(model.objects.out_of_date())
         # A reviewer's own specialties first, then the rest.
         waiting.sort(key=lambda row: (not row["mine"], str(row["record"])))
         return TemplateResponse(
@@ -133,6 +135,7 @@ class NetGuideAdminSite(admin.AdminSite):
                 "title": "Medical review dashboard",
                 "waiting": waiting,
                 "overdue": overdue,
+                "behind": behind,
                 "due_soon": sorted(
                     due_soon, key=lambda row: row["record"].next_review_due
                 ),

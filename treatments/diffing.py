@@ -19,7 +19,7 @@ def fit_lines(label, fits):
 def said(item):
     name, _, value = item.partition("=")
     answer = QUESTIONS[name].answer(value) if name in QUESTIONS else None
-    return answer.said if answer else item
+    return str(answer.said) if answer else item
 
 
 def snapshot_lines(snapshot, labels) -> list[str]:
