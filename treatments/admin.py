@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,7 +12,8 @@ from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from .diffing import diff_snapshots
+from .admin_desk import EditorialDeskMixin
+from .diffing import compare_snapshots
 from .explore import answer_references, fit_rules_as_text, fit_rules_from_text
 from .models import (
     AuditEntry,
@@ -33,7 +33,7 @@ from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE
 from .review import DECISIONS, Action, ReviewState, Step, WorkflowError
-from .sharing import PREVIEW_MAX_AGE, preview_url
+from .scheduling import cancel_schedule, schedule_approval
 
 # Optimistic locking --------------------------------------------------------------
 
@@ -94,12 +94,28 @@ class DecisionForm(forms.Form):
         label="Note or requested changes",
         help_text="Optional when approving; required when asking for changes.",
     )
+    go_live_at = forms.DateTimeField(
+        required=False,
+        label="Go live at",
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Only for “Approve to go live later”: the public page keeps the "
+        "current version until then.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("decision") == Step.SCHEDULE and not cleaned.get("go_live_at"):
+            self.add_error("go_live_at", "Choose when it should go live.")
+        return cleaned
 
 
 # The shared admin for every reviewable model ----------------------------------------
 
 
-class ReviewableAdmin(admin.ModelAdmin):
+class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
     form = ReviewableForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     review_fields = ("review_status", "review_actions")
@@ -223,13 +239,29 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "This page is waiting for medical review. Saving a change withdraws "
                 "it from review: the reviewer is told, and you submit it again.",
             )
+        if record is not None:
+            extra_context = {
+                **(extra_context or {}),
+                **self.desk_context(request, record),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         record = form.instance
         was_submitted = record.review_state == ReviewState.SUBMITTED
+        go_live_at = (
+            record.go_live_at if record.review_state == ReviewState.SCHEDULED else None
+        )
         revision = record.save_revision(request.user)
+        if go_live_at and record.review_state != ReviewState.SCHEDULED:
+            messages.warning(
+                request,
+                "It was approved to go live on "
+                f"{timezone.localtime(go_live_at):%B %d, %Y at %H:%M}. Your change "
+                "cancelled that: the public page stays as it is, and the new draft "
+                "needs review.",
+            )
         if was_submitted and record.review_state != ReviewState.SUBMITTED:
             messages.warning(
                 request,
@@ -256,6 +288,7 @@ class ReviewableAdmin(admin.ModelAdmin):
             ),
             path("<int:pk>/review/", wrap(self.review_view), name=f"{name}_review"),
             path("<int:pk>/share/", wrap(self.share_view), name=f"{name}_share"),
+            *self.desk_urls(name),
             *super().get_urls(),
         ]
 
@@ -366,8 +399,14 @@ class ReviewableAdmin(admin.ModelAdmin):
             )
         steps = record.available_steps(request.user)
         pending = record.review_state == ReviewState.SUBMITTED
-        withdrawal = None if pending else record.withdrawal_since_submission()
-        revision = record.latest_revision if pending else record.live_revision
+        scheduled = record.review_state == ReviewState.SCHEDULED
+        withdrawal = (
+            None if pending or scheduled else record.withdrawal_since_submission()
+        )
+        if scheduled:
+            revision = record.scheduled_revision
+        else:
+            revision = record.latest_revision if pending else record.live_revision
         if revision is None:
             messages.error(request, "There is nothing to review yet.")
             return HttpResponseRedirect(self.url("change", record))
@@ -388,6 +427,18 @@ class ReviewableAdmin(admin.ModelAdmin):
                 elif decision == Step.CONFIRM:
                     decided = record.confirm_still_accurate(request.user, note)
                     label = "confirmed still accurate"
+                elif decision == Step.SCHEDULE:
+                    go_live_at = form.cleaned_data["go_live_at"]
+                    decided = schedule_approval(
+                        record, request.user, expected, go_live_at, note
+                    )
+                    label = (
+                        "approved to go live on "
+                        f"{timezone.localtime(go_live_at):%B %d, %Y at %H:%M}"
+                    )
+                elif decision == Step.CANCEL_SCHEDULE:
+                    decided = cancel_schedule(record, request.user, note)
+                    label = "scheduled publishing cancelled; waiting for review again"
                 else:
                     raise WorkflowError("Choose approve, request changes or confirm.")
             except (WorkflowError, PermissionDenied) as error:
@@ -395,9 +446,10 @@ class ReviewableAdmin(admin.ModelAdmin):
                 # only the steps that apply to it (never the refused screen again).
                 messages.error(request, str(error) or "You are not allowed to do that.")
                 return HttpResponseRedirect(self.url("review", record))
-            transaction.on_commit(
-                lambda: notify_decision(record, decided, label), robust=True
-            )
+            if decision != Step.CANCEL_SCHEDULE:
+                transaction.on_commit(
+                    lambda: notify_decision(record, decided, label), robust=True
+                )
             messages.success(request, f"{decided.label}: {label}.")
             return HttpResponseRedirect(self.url("change", record))
         submission = (
@@ -414,7 +466,14 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "form": form,
                 "revision": revision,
                 "pending": pending,
+                "scheduled": scheduled,
+                "go_live_at": record.go_live_at,
                 "steps": [step for step in DECISIONS if step in steps],
+                "can_schedule": Step.SCHEDULE in steps,
+                "time_zone_name": timezone.get_current_timezone_name(),
+                "can_cancel_schedule": Step.CANCEL_SCHEDULE in steps,
+                "schedule_step": Step.SCHEDULE,
+                "cancel_schedule_step": Step.CANCEL_SCHEDULE,
                 "withdrawal": withdrawal,
                 "submission": submission,
                 "grade": revision.reading_grade(),
@@ -422,7 +481,7 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "own_revision": revision.contributed(request.user),
                 "preview": PublishedContent(record, revision, is_draft=pending),
                 "preview_template": self.preview_template,
-                "diff": diff_snapshots(
+                "diff": compare_snapshots(
                     record.live_revision.snapshot if record.live_revision_id else None,
                     revision.snapshot,
                 ),
@@ -430,25 +489,6 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "full_preview_url": reverse(
                     "treatments:draft-preview", args=[self.preview_kind, record.pk]
                 ),
-            },
-        )
-
-    def share_view(self, request, pk):
-        record = self.get_record(request, pk, f"change_{self.model._meta.model_name}")
-        revision = record.latest_revision
-        if revision is None:
-            messages.error(request, "Save the page first.")
-            return HttpResponseRedirect(self.url("change", record))
-        link = settings.SITE_URL.rstrip("/") + preview_url(revision)
-        return self.render_step(
-            request,
-            record,
-            "share.html",
-            {
-                "title": f"Share a preview of {record}",
-                "link": link,
-                "revision": revision,
-                "expires": timezone.now() + PREVIEW_MAX_AGE,
             },
         )
 

@@ -1,35 +1,55 @@
-"""A readable line diff of two content snapshots, structured parts included."""
+"""Compare two content snapshots field by field and part by part, word by word.
+
+A reviewer must see a changed number or drug name inside a long paragraph, so
+text is compared in words: changed words are marked with <ins>/<del>, each with
+a visually hidden "added:" / "removed:" for screen readers. Structured parts
+(procedures, drugs, side effects, questions, key points, fit rules) are matched
+item by item; unchanged fields are reported as such so screens can fold them.
+"""
 
 import difflib
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from .explore import QUESTIONS
 
+# Fields in the order a reviewer reads them; the label says what patients see.
 LABELS = {
     "title": "Title",
+    "term": "Word",
     "name": "Name",
+    "slug": "Page address",
     "summary": "Summary",
     "description": "Description",
+    "definition": "Meaning",
+    "also_matches": "Other forms of the word",
+    "credentials": "Credentials",
+    "job_title": "Job title",
+    "conflict_of_interest": "Conflict of interest",
     "site_name": "Site name",
     "phone_number": "Phone number",
     "cta_heading": "Call-to-action heading",
     "cta_text": "Call-to-action text",
     "order": "Position",
+    "key_points": "Key points",
+    "body": "Page text",
+    "fits": "When it may be used",
+    "also_ask": "Worth asking about for everyone",
     "aims": "What it aims to do",
     "how_given": "How it is given",
     "hospital_stay": "Hospital stay",
-    "also_ask": "Worth asking about for everyone",
+    "procedures": "Procedures and types",
+    "drugs": "Medicines",
+    "side_effects": "Possible side effects",
+    "questions": "Questions to ask",
 }
+# Derived from other fields (rendered HTML, the tel: link, the joined byline).
+HIDDEN = {"body_html", "phone_href", "byline"}
 
-
-def fit_lines(label, fits):
-    """Fit rules as a reviewer reads them: the answers, then what the patient is told."""
-    lines = []
-    for fit in fits:
-        when = " and ".join(said(item) for item in fit["when"])
-        unless = " or ".join(said(item) for item in fit.get("unless", []))
-        condition = f"if {when}" + (f", unless {unless}" if unless else "")
-        lines.append(f"{label} ({condition}): {fit['reason']}")
-    return lines
+WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def said(item):
@@ -38,44 +58,158 @@ def said(item):
     return answer.said if answer else item
 
 
-def snapshot_lines(snapshot) -> list[str]:
-    """Flatten a snapshot into labelled lines a reviewer can read."""
-    if not snapshot:
-        return []
-    lines = []
-    for key, label in LABELS.items():
-        if key in snapshot:
-            lines.append(f"{label}: {snapshot[key]}")
-    for line in (snapshot.get("body") or "").splitlines():
-        if line.strip():
-            lines.append(f"Text: {line}")
-    for point in snapshot.get("key_points", []):
-        lines.append(f"Key point: {point}")
-    lines.extend(fit_lines("When it may be used", snapshot.get("fits", [])))
-    for item in snapshot.get("procedures", []):
-        lines.append(f"Type: {item['name']}: {item['description']}")
-        lines.extend(fit_lines(f"{item['name']} may be used", item.get("fits", [])))
-    for item in snapshot.get("drugs", []):
-        how = f", {item['how_given']}" if item.get("how_given") else ""
-        lines.append(
-            f"Medicine: {item['brand_name']} ({item['generic_name']}){how}. {item['description']}"
+def fit_text(fit, label="When it may be used"):
+    """A fit rule as a reviewer reads it: the answers, then what the patient is told."""
+    when = " and ".join(said(item) for item in fit["when"])
+    unless = " or ".join(said(item) for item in fit.get("unless", []))
+    condition = f"if {when}" + (f", unless {unless}" if unless else "")
+    return f"{label} ({condition}): {fit['reason']}"
+
+
+def procedure_text(item):
+    lines = [f"{item['name']}: {item['description']}"]
+    lines += [fit_text(fit, f"{item['name']} may be used") for fit in item["fits"]]
+    return "\n".join(lines)
+
+
+def drug_text(item):
+    how = f", {item['how_given']}" if item.get("how_given") else ""
+    return f"{item['brand_name']} ({item['generic_name']}){how}. {item['description']}"
+
+
+def part_texts(key, value) -> list[str]:
+    """A list field as one readable text per item."""
+    if key == "fits":
+        return [fit_text(fit) for fit in value]
+    if key == "procedures":
+        return [procedure_text(item) for item in value]
+    if key == "drugs":
+        return [drug_text(item) for item in value]
+    if key == "side_effects":
+        return [item["name"] for item in value]
+    return [str(item) for item in value]
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """`new` with the words taken out of `old` in <del> and put in, in <ins>."""
+    a, b = WORDS.findall(old), WORDS.findall(new)
+    segments = []  # (old text, new text); equal when both are the same
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        segments.append(("".join(a[i1:i2]), "".join(b[j1:j2]), tag == "equal"))
+    # A lone space between two changes belongs to the change: "now and then" to
+    # "once a year" reads as one replacement, not three.
+    merged = []
+    for n, (old_part, new_part, equal) in enumerate(segments):
+        between_changes = (
+            equal
+            and not old_part.strip()
+            and 0 < n < len(segments) - 1
+            and not segments[n - 1][2]
+            and not segments[n + 1][2]
         )
-    for item in snapshot.get("side_effects", []):
-        lines.append(f"Side effect: {item['name']}")
-    for question in snapshot.get("questions", []):
-        lines.append(f"Question: {question}")
-    return lines
+        if between_changes:
+            equal = False
+        if merged and not equal and not merged[-1][2]:
+            last_old, last_new, _ = merged.pop()
+            old_part, new_part = last_old + old_part, last_new + new_part
+        merged.append((old_part, new_part, equal))
+    html = []
+    for old_part, new_part, equal in merged:
+        if equal:
+            html.append(escape(new_part))
+            continue
+        if old_part:
+            html.append(removed(old_part))
+        if new_part:
+            html.append(added(new_part))
+    return mark_safe("".join(html))
 
 
-def diff_snapshots(old, new) -> list[tuple[str, str]]:
-    """(kind, line) pairs where kind is 'same', 'added' or 'removed'."""
-    rows = []
-    old_lines, new_lines = snapshot_lines(old), snapshot_lines(new)
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+def added(text):
+    return format_html(
+        '<ins><span class="visually-hidden">added: </span>{}</ins>', text
+    )
+
+
+def removed(text):
+    return format_html(
+        '<del><span class="visually-hidden">removed: </span>{}</del>', text
+    )
+
+
+@dataclass
+class PartDiff:
+    """One item of a list field: 'same', 'changed', 'added' or 'removed'."""
+
+    status: str
+    html: SafeString
+
+
+@dataclass
+class FieldDiff:
+    key: str
+    label: str
+    changed: bool
+    html: SafeString = ""  # a text field, words marked
+    parts: list | None = None  # a list field, item by item
+
+    @property
+    def is_text(self):
+        return self.parts is None
+
+
+def diff_parts(old_items, new_items) -> list[PartDiff]:
+    """Align two lists of texts; a replaced item is compared word by word."""
+    parts = []
+    matcher = difflib.SequenceMatcher(a=old_items, b=new_items, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            rows.extend(("same", line) for line in old_lines[i1:i2])
+            parts += [PartDiff("same", escape(text)) for text in new_items[j1:j2]]
             continue
-        rows.extend(("removed", line) for line in old_lines[i1:i2])
-        rows.extend(("added", line) for line in new_lines[j1:j2])
-    return rows
+        olds, news = old_items[i1:i2], new_items[j1:j2]
+        paired = min(len(olds), len(news)) if tag == "replace" else 0
+        for old, new in zip(olds[:paired], news[:paired], strict=True):
+            parts.append(PartDiff("changed", word_diff(old, new)))
+        parts += [PartDiff("removed", removed(text)) for text in olds[paired:]]
+        parts += [PartDiff("added", added(text)) for text in news[paired:]]
+    return parts
+
+
+def ordered_keys(old, new):
+    keys = [key for key in LABELS if key in old or key in new]
+    extra = sorted((set(old) | set(new)) - set(LABELS) - HIDDEN)
+    return keys + extra
+
+
+def compare_snapshots(old, new) -> list[FieldDiff]:
+    """Every field the page shows, in reading order, with what changed marked.
+
+    `old` may be None (nothing to compare with): everything is then added.
+    """
+    old, new = old or {}, new or {}
+    fields = []
+    for key in ordered_keys(old, new):
+        label = LABELS.get(key, key.replace("_", " ").capitalize())
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, list) or isinstance(after, list):
+            parts = diff_parts(
+                part_texts(key, before or []), part_texts(key, after or [])
+            )
+            changed = any(part.status != "same" for part in parts)
+            fields.append(FieldDiff(key, label, changed, parts=parts))
+        else:
+            changed = before != after
+            html = word_diff(as_text(before), as_text(after))
+            fields.append(FieldDiff(key, label, changed, html=html))
+    return fields
+
+
+def changed_fields(old, new) -> list[FieldDiff]:
+    return [diff for diff in compare_snapshots(old, new) if diff.changed]

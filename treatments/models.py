@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from .collaboration import EditingMark  # noqa: F401  (a model Django must see)
 from .explore import validate_fit_rules
 from .markdown import render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
@@ -23,6 +24,7 @@ from .review import (  # noqa: F401  (models Django must see)
     Revision,
     Specialty,
 )
+from .sharing import ShareLink  # noqa: F401  (a model Django must see)
 from .validators import PlainTextMixin, normalize_phone_number, phone_href
 
 
@@ -417,6 +419,26 @@ class Treatment(PlainTextMixin, Reviewable):
 
     def get_absolute_url(self):
         return reverse("treatments:treatment", args=[self.public_slug])
+
+    def restore_related(self, snapshot):
+        self.drugs.set(
+            Drug.objects.filter(slug__in=[d["slug"] for d in snapshot["drugs"]])
+        )
+        self.side_effects.set(
+            SideEffect.objects.filter(
+                slug__in=[effect["slug"] for effect in snapshot["side_effects"]]
+            )
+        )
+        self.questions.all().delete()
+        Question.objects.bulk_create(
+            Question(treatment=self, text=text, order=n)
+            for n, text in enumerate(snapshot["questions"])
+        )
+        self.procedures.all().delete()
+        Procedure.objects.bulk_create(
+            Procedure(treatment=self, order=n, **item)
+            for n, item in enumerate(snapshot["procedures"])
+        )
 
     def snapshot(self):
         """Everything the public page displays, as plain JSON-ready data."""
