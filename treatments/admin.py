@@ -227,6 +227,15 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
         # Published history must stay: a reviewed page is never deleted outright.
         return False
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The revision check is how the form works, not something an editor changed.
+        message = super().construct_change_message(request, form, formsets, add)
+        for item in message:
+            fields = item.get("changed", {}).get("fields")
+            if fields and "base_revision" in fields:
+                fields.remove("base_revision")
+        return [item for item in message if item.get("changed", {}).get("fields") != []]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, object_id)
         if (
@@ -786,23 +795,100 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReviewableContentTypeFilter(admin.SimpleListFilter):
+    """Only the kinds of content that go through review, by their plain names."""
+
+    title = "kind of content"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.contenttypes.models import ContentType
+
+        from .review import reviewable_models
+
+        return [
+            (ContentType.objects.get_for_model(model).pk, model._meta.verbose_name)
+            for model in reviewable_models()
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(content_type_id=self.value())
+        return queryset
+
+
+def history_link(revision):
+    record = revision.content_object
+    if record is None:
+        return revision.label
+    opts = record._meta
+    return format_html(
+        '<a href="{}#revision-{}">{}</a>',
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk]),
+        revision.number,
+        revision.label,
+    )
+
+
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "author", "created_at", "content_hash")
-    list_filter = ("content_type",)
-    readonly_fields = (
-        "content_type",
-        "object_id",
-        "number",
-        "author",
-        "created_at",
-        "content_hash",
-        "snapshot",
-    )
+    """Every revision of every page, named by its title; the page's own History
+    screen compares, shows and restores them."""
+
+    list_display = ("revision", "kind", "author", "created_at")
+    list_filter = (ReviewableContentTypeFilter,)
+    list_select_related = ("content_type", "author")
+    fields = ("revision", "kind", "author", "contributors", "created_at", "shown")
+    readonly_fields = fields
+
+    @admin.display(description="revision")
+    def revision(self, obj):
+        return history_link(obj)
+
+    @admin.display(description="kind of content")
+    def kind(self, obj):
+        return obj.content_type.name
+
+    @admin.display(description="everyone who edited it since the last sign-off")
+    def contributors(self, obj):
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(pk__in=obj.contributor_ids)
+        return ", ".join(user.get_username() for user in users) or "-"
+
+    @admin.display(description="as patients see it")
+    def shown(self, obj):
+        record = obj.content_object
+        if record is None:
+            return "-"
+        opts = record._meta
+        return format_html(
+            '<a href="{}">View revision {}</a>',
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_revision",
+                args=[record.pk, obj.number],
+            ),
+            obj.number,
+        )
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "user", "revision", "note")
-    list_filter = ("action", "content_type")
+    list_display = ("created_at", "action", "user", "on_revision", "note")
+    list_filter = ("action", ReviewableContentTypeFilter)
+    list_select_related = ("user", "revision", "revision__content_type")
     search_fields = ("note",)
+    fields = (
+        "created_at",
+        "action",
+        "user",
+        "on_revision",
+        "reviewer_byline",
+        "note",
+        "reading_level_reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="revision")
+    def on_revision(self, obj):
+        return history_link(obj.revision)

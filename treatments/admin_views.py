@@ -30,57 +30,42 @@ def markdown_preview(request):
 
 
 def review_dashboard(request):
-    """Staff's view of the review workload: waiting, overdue and due soon, with links."""
+    """Everyone's queue: what waits for this user, what is due, what goes live when."""
     from django.contrib import admin
     from django.core.exceptions import PermissionDenied
     from django.template.response import TemplateResponse
-    from django.urls import reverse
 
+    from . import queues
     from .review import reviewable_models
+    from .scheduling import scheduled_records
 
-    if not request.user.has_perm("treatments.view_revision"):
+    user = request.user
+    if not user.has_perm("treatments.view_revision"):
         raise PermissionDenied
-    profile = getattr(request.user, "reviewer_profile", None)
-    my_specialties = set(profile.specialties) if profile else set()
-
-    def rows(queryset):
-        found = []
-        for record in queryset:
-            opts = record._meta
-            found.append(
-                {
-                    "record": record,
-                    "kind": opts.verbose_name,
-                    "mine": record.review_specialty in my_specialties,
-                    "review_url": reverse(
-                        f"admin:{opts.app_label}_{opts.model_name}_review",
-                        args=[record.pk],
-                    ),
-                    "change_url": reverse(
-                        f"admin:{opts.app_label}_{opts.model_name}_change",
-                        args=[record.pk],
-                    ),
-                }
-            )
-        return found
-
-    waiting, overdue, due_soon = [], [], []
+    is_reviewer = user.has_perm("treatments.approve_revision") or user.has_perm(
+        "treatments.request_changes"
+    )
+    is_editor = user.has_perm("treatments.submit_revision")
+    overdue, due_soon = [], []
     for model in reviewable_models():
-        waiting += rows(
-            model.objects.awaiting_review().select_related("latest_revision")
-        )
-        overdue += rows(model.objects.overdue())
-        due_soon += rows(model.objects.due_for_review())
-    # A reviewer's own specialties first, then the rest.
-    waiting.sort(key=lambda row: (not row["mine"], str(row["record"])))
+        overdue += [queues.QueueItem(record) for record in model.objects.overdue()]
+        due_soon += [
+            queues.QueueItem(record) for record in model.objects.due_for_review()
+        ]
     return TemplateResponse(
         request,
         "admin/treatments/dashboard.html",
         {
             **admin.site.each_context(request),
-            "title": "Medical review dashboard",
-            "waiting": waiting,
+            "title": "Editorial desk",
+            "is_reviewer": is_reviewer,
+            "is_editor": is_editor,
+            "waiting": queues.waiting_for(user) if is_reviewer else [],
+            "changes_requested": queues.changes_requested_of(user) if is_editor else [],
+            "my_drafts": queues.my_drafts(user) if is_editor else [],
+            "my_submissions": queues.my_submissions(user) if is_editor else [],
+            "scheduled": [queues.QueueItem(r) for r in scheduled_records()],
             "overdue": overdue,
-            "due_soon": sorted(due_soon, key=lambda row: row["record"].next_review_due),
+            "due_soon": sorted(due_soon, key=lambda row: row.record.next_review_due),
         },
     )

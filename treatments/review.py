@@ -172,7 +172,7 @@ class Revision(ImmutableModel):
         ]
 
     def __str__(self):
-        return f"{self.content_type.name} {self.object_id}, revision {self.number}"
+        return self.label
 
     @property
     def label(self):

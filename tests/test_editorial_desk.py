@@ -1,0 +1,585 @@
+"""The editorial desk: history, compare, restore, scheduled publishing, everyone's
+queue, share links and working together, through the real admin."""
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from treatments.diffing import compare_snapshots, word_diff
+from treatments.history import restore_revision
+from treatments.models import SearchEntry, Treatment
+from treatments.review import Action, ReviewState, Step, WorkflowError
+from treatments.scheduling import publish_if_due, schedule_approval
+
+from .conftest import make_user
+from .test_review import (
+    approve,
+    edit,
+    make_dual_role,
+    make_published,
+    make_second_reviewer,
+    make_treatment,
+    public_html,
+    submit,
+)
+from .test_review_admin import change_url, open_change_form, save_change_form
+
+SIX = "Most people get a scan every 6 months while they are being watched."
+THREE = "Most people get a scan every 3 months while they are being watched."
+
+
+def admin_url(record, view, *args):
+    return reverse(f"admin:treatments_treatment_{view}", args=[record.pk, *args])
+
+
+def three_revisions(editor, reviewer):
+    """Published revision 1 ("6 months"), then drafts 2 ("3 months") and 3."""
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    edit(record, editor, summary="A plan to watch a slow tumor closely.")
+    return record
+
+
+# Word-level comparison -----------------------------------------------------------
+
+
+def test_a_changed_number_inside_a_long_sentence_is_the_only_thing_marked():
+    html = word_diff(SIX, THREE)
+    assert html == (
+        "Most people get a scan every "
+        '<del><span class="visually-hidden">removed: </span>6</del>'
+        '<ins><span class="visually-hidden">added: </span>3</ins>'
+        " months while they are being watched."
+    )
+
+
+def test_text_is_escaped_in_the_comparison():
+    assert word_diff("a <b>", "a <i>") == (
+        "a &lt;"
+        '<del><span class="visually-hidden">removed: </span>b</del>'
+        '<ins><span class="visually-hidden">added: </span>i</ins>&gt;'
+    )
+
+
+def test_parts_are_compared_item_by_item_and_unchanged_fields_are_reported():
+    drug = {
+        "slug": "lanreotide",
+        "brand_name": "Somatuline",
+        "generic_name": "lanreotide",
+        "how_given": "",
+        "description": "",
+    }
+    old = {
+        "title": "Hormone therapy",
+        "drugs": [drug],
+        "questions": ["Will it hurt?", "How long does it take?"],
+        "body_html": "<p>derived</p>",
+    }
+    new = {
+        **old,
+        "drugs": [{**drug, "brand_name": "Somatuline Depot"}],
+        "questions": ["How long does it take?"],
+    }
+    fields = {field.key: field for field in compare_snapshots(old, new)}
+    assert "body_html" not in fields  # derived, never shown
+    assert fields["title"].changed is False
+    assert [(p.status, str(p.html)) for p in fields["drugs"].parts] == [
+        (
+            "changed",
+            'Somatuline<ins><span class="visually-hidden">added: </span> Depot</ins>'
+            " (lanreotide). ",
+        )
+    ]
+    assert [p.status for p in fields["questions"].parts] == ["removed", "same"]
+
+
+def test_any_two_old_revisions_are_compared_with_the_changed_word_marked(
+    db, client, editor, reviewer
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(reviewer)
+
+    response = client.get(admin_url(record, "compare") + "?r=2&r=1")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Compare revisions 1 and 2 of “Watchful waiting”</h1>" in html
+    assert (
+        '<del><span class="visually-hidden">removed: </span>6</del>'
+        '<ins><span class="visually-hidden">added: </span>3</ins> months' in html
+    )
+    assert "<summary>Summary (unchanged)</summary>" in html
+    assert "base_revision" not in html
+
+
+def test_comparing_needs_two_revisions_of_this_record(db, client, editor, reviewer):
+    record = three_revisions(editor, reviewer)
+    other = make_treatment(editor, slug="other", title="Other")
+    client.force_login(editor)
+    one = client.get(admin_url(record, "compare") + "?r=2", follow=True)
+    assert "Choose two revisions to compare." in one.content.decode()
+    assert client.get(admin_url(other, "compare") + "?r=1&r=3").status_code == 404
+
+
+# History ---------------------------------------------------------------------------
+
+
+def test_the_history_lists_every_revision_with_its_author_state_and_decisions(
+    db, client, editor, reviewer
+):
+    record = make_treatment(editor, body=SIX)
+    first = submit(record, editor, "First version.")
+    record.request_changes(reviewer, first.content_hash, "Say how often, please.")
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Said how often.")
+    approve(record, reviewer, "Matches our sources.")
+    client.force_login(editor)
+
+    response = client.get(admin_url(record, "history"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>History of “Watchful waiting”</h1>" in html
+    rows = html.split('<tr id="revision-')[1:]
+    assert [row.split('"', 1)[0] for row in rows] == ["2", "1"]
+    assert "<td>Public (latest)</td>" in rows[0]
+    assert "<td>Earlier draft</td>" in rows[1]
+    assert "<strong>Approved</strong> by reviewer" in rows[0]
+    assert "“Matches our sources.”" in rows[0]
+    assert "<strong>Changes requested</strong> by reviewer" in rows[1]
+    assert "“Say how often, please.”" in rows[1]
+    assert "<td>editor</td>" in rows[0]  # author and contributors
+    assert 'href="../revisions/1/"' in rows[1]
+    assert 'href="../revisions/1/restore/"' in rows[1]
+    assert "restore/" not in rows[0]  # the latest is not restored onto itself
+
+
+def test_any_revision_is_shown_as_the_patient_would_see_it(
+    db, client, editor, reviewer
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(reviewer)
+
+    old = client.get(admin_url(record, "revision", 1)).content.decode()
+    draft = client.get(admin_url(record, "revision", 2)).content.decode()
+
+    assert SIX in old and THREE not in old
+    assert THREE in draft and SIX not in draft
+    assert "not been medically reviewed" in draft.lower() or "draft" in draft.lower()
+    assert client.get(admin_url(record, "revision", 9)).status_code == 404
+
+
+def test_history_and_revision_screens_need_a_staff_login(db, client, editor, reviewer):
+    record = three_revisions(editor, reviewer)
+    for url in (admin_url(record, "history"), admin_url(record, "revision", 1)):
+        assert client.get(url).status_code == 302  # to the login page
+
+
+def test_the_change_history_no_longer_mentions_base_revision(db, client, editor):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    data = open_change_form(client, record)
+    save_change_form(client, record, data, body=THREE)
+    message = LogEntry.objects.get(object_id=str(record.pk)).get_change_message()
+    assert message == "Changed Body."
+
+
+def test_the_revision_list_names_pages_by_title_and_filters_reviewable_kinds(
+    db, client, editor, reviewer, superuser
+):
+    three_revisions(editor, reviewer)
+    client.force_login(superuser)
+    html = client.get(reverse("admin:treatments_revision_changelist")).content.decode()
+    assert "“Watchful waiting” revision 3" in html
+    assert "treatment 1, revision" not in html
+    assert "?kind=" in html and "drug</a>" not in html.lower()
+
+
+# Restore ---------------------------------------------------------------------------
+
+
+def test_restoring_makes_a_new_draft_in_the_restorers_name_and_the_page_stays(
+    db, client, editor, second_editor, reviewer
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(second_editor)
+
+    confirm = client.get(admin_url(record, "restore", 1)).content.decode()
+    assert "Restore revision 1 as a new draft" in confirm
+    done = client.post(admin_url(record, "restore", 1), follow=True)
+
+    assert "Revision 1 was restored as “Watchful waiting” revision 4" in (
+        done.content.decode()
+    )
+    record.refresh_from_db()
+    restored = record.latest_revision
+    assert (restored.number, restored.author) == (4, second_editor)
+    assert restored.content_hash == record.live_revision.content_hash  # revision 1
+    assert record.body == SIX and record.review_state == ReviewState.DRAFT
+    assert record.live_revision.number == 1
+    entry = record.audit_entries().filter(action=Action.RESTORED).get()
+    assert (entry.user, entry.note) == (second_editor, "Restored from revision 1.")
+
+
+def test_a_restored_revision_needs_a_second_person_before_patients_see_it(
+    db, client, django_user_model, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    approve(record, reviewer)
+    assert THREE in public_html(client, record)
+    dual = make_dual_role(django_user_model)
+
+    record, restored = restore_revision(record, record.revisions().last(), dual)
+    assert THREE in public_html(client, record)  # not yet
+    submit(record, dual, "Back to every 6 months.")
+    assert Step.APPROVE not in record.available_steps(dual)
+    with pytest.raises(PermissionDenied, match="cannot review it"):
+        approve(record, dual)
+
+    approve(record, make_second_reviewer(django_user_model))
+    html = public_html(Client(), record)
+    assert SIX in html and THREE not in html
+
+
+def test_only_editors_restore_and_never_onto_the_same_content(
+    db, client, editor, reviewer
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(reviewer)
+    refused = client.post(admin_url(record, "restore", 1))
+    assert refused.status_code == 403
+    assert "Only editors can restore" in refused.content.decode()
+    with pytest.raises(WorkflowError, match="nothing to restore"):
+        restore_revision(record, record.latest_revision, editor)
+    assert record.revisions().count() == 3
+
+
+def test_restoring_a_treatment_brings_back_its_questions_and_medicines(
+    db, editor, reviewer
+):
+    from treatments.models import Drug
+
+    record = make_published(editor, reviewer)
+    record.drugs.add(
+        Drug.objects.create(
+            slug="octreotide", brand_name="Sandostatin", generic_name="octreotide"
+        )
+    )
+    record.questions.create(text="Will it hurt?", order=5)
+    with_parts = record.save_revision(editor)
+    record.questions.all().delete()
+    record.drugs.clear()
+    record.save_revision(editor)
+
+    record, restored = restore_revision(record, with_parts, editor)
+
+    assert restored.content_hash == with_parts.content_hash
+    assert list(record.questions.values_list("text", flat=True)) == [
+        "How often will I get a scan?",
+        "Will it hurt?",
+    ]
+
+
+# Scheduled publishing --------------------------------------------------------------
+
+
+def schedule_through_the_admin(client, record, go_live_at, note=""):
+    return client.post(
+        admin_url(record, "review"),
+        {
+            "content_hash": record.latest_revision.content_hash,
+            "note": note,
+            "decision": "schedule",
+            "go_live_at": timezone.localtime(go_live_at).strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
+
+
+def publish_scheduled(*args):
+    out = StringIO()
+    call_command("publish_scheduled", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_scheduled_approval_goes_live_only_when_its_time_comes(
+    db, client, clock, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE, title="Watchful waiting, revised")
+    submit(record, editor, "Every 3 months.")
+    reviewer_client = Client()
+    reviewer_client.force_login(reviewer)
+    go_live = clock.now + timedelta(minutes=1)
+
+    done = schedule_through_the_admin(reviewer_client, record, go_live, "Fine.")
+
+    assert "approved to go live on June 10, 2026 at 10:01" in done.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.SCHEDULED
+    assert record.live_revision.number == 1
+    # Nothing published leaks: the page, search, the sitemap, the cache.
+    public = Client()
+    assert SIX in public_html(public, record)
+    assert SearchEntry.objects.get(object_id=record.pk).title == "Watchful waiting"
+    assert "revised" not in public.get("/sitemap.xml").content.decode()
+    dashboard = reviewer_client.get("/admin/review/").content.decode()
+    assert "goes live on <strong>June 10, 2026, 10:01</strong>" in dashboard
+
+    assert publish_scheduled() == "Nothing is due.\n"
+    assert SIX in public_html(public, record)
+
+    clock.advance(minutes=1)
+    assert "Would publish" in publish_scheduled("--dry-run")
+    assert SIX in public_html(public, record)
+    assert publish_scheduled() == (
+        "Published “Watchful waiting, revised” revision 2.\n"
+    )
+    assert publish_scheduled() == "Nothing is due.\n"  # idempotent
+
+    record.refresh_from_db()
+    assert (record.review_state, record.live_revision.number) == (
+        ReviewState.APPROVED,
+        2,
+    )
+    html = public_html(public, record)
+    assert THREE in html and SIX not in html
+    assert SearchEntry.objects.get(object_id=record.pk).title == (
+        "Watchful waiting, revised"
+    )
+    assert record.last_reviewed_by == reviewer
+    assert [a for a, _ in record.audit_entries().values_list("action", "user")][:3] == [
+        Action.PUBLISHED,
+        Action.APPROVED,
+        Action.SCHEDULED,
+    ]
+
+
+def test_a_time_in_the_past_is_refused_and_nothing_is_scheduled(
+    db, client, clock, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    client.force_login(reviewer)
+    done = schedule_through_the_admin(client, record, clock.now - timedelta(hours=1))
+    assert "Choose a time in the future" in done.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.SUBMITTED
+
+
+def test_the_author_cannot_schedule_their_own_revision(
+    db, django_user_model, clock, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    dual = make_dual_role(django_user_model)
+    edit(record, dual, body=THREE)
+    submit(record, dual, "Every 3 months.")
+    with pytest.raises(PermissionDenied, match="cannot review it"):
+        schedule_approval(
+            record,
+            dual,
+            record.latest_revision.content_hash,
+            clock.now + timedelta(hours=1),
+        )
+
+
+def test_a_later_edit_cancels_the_schedule_with_a_clear_notice(
+    db, client, clock, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    schedule_approval(
+        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
+    )
+    client.force_login(editor)
+    form = client.get(change_url(record)).content.decode()
+    assert "Approved to go live on <strong>June 11, 2026, 10:00</strong>" in form
+
+    data = open_change_form(client, record)
+    saved = save_change_form(client, record, data, body=THREE + " More.")
+
+    assert (
+        "It was approved to go live on June 11, 2026 at 10:00. Your change cancelled "
+        "that" in saved.content.decode()
+    )
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.DRAFT and record.go_live_at is None
+    assert record.audit_entries().filter(action=Action.SCHEDULE_CANCELLED).exists()
+    form = client.get(change_url(record)).content.decode()
+    assert "Scheduled publishing was cancelled by editor" in form
+    clock.advance(days=2)
+    assert publish_scheduled() == "Nothing is due.\n"
+    assert SIX in public_html(Client(), record)
+
+
+def test_publishing_twice_at_once_publishes_once(db, clock, editor, reviewer):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    schedule_approval(
+        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
+    )
+    clock.advance(days=1)
+    stale = Treatment.objects.get(pk=record.pk)
+    assert publish_if_due(record) is True
+    assert publish_if_due(stale) is False
+    assert record.audit_entries().filter(action=Action.PUBLISHED).count() == 2
+
+
+# Everyone's queue -----------------------------------------------------------------
+
+
+def test_an_editor_sees_the_requested_change_with_its_comment_first(
+    db, client, editor, reviewer
+):
+    record = make_treatment(editor, body=SIX)
+    first = submit(record, editor)
+    record.request_changes(reviewer, first.content_hash, "Say how often, please.")
+    make_treatment(editor, slug="draft", title="A draft of mine")
+    client.force_login(editor)
+
+    dashboard = client.get("/admin/review/").content.decode()
+    index = client.get("/admin/").content.decode()
+    form = client.get(change_url(record)).content.decode()
+
+    requested = dashboard.split("Changes requested of you (1)", 1)[1].split("</ul>")[0]
+    assert "Watchful waiting" in requested and "“Say how often, please.”" not in (
+        requested
+    )
+    assert "<q>Say how often, please.</q>" in requested
+    assert "A draft of mine" in dashboard.split("Your drafts, not yet submitted")[1]
+    assert "1 item needs your action" in index
+    # The comment is at the top of the change form, before the fields.
+    top = form.split('id="treatment_form"', 1)[0]
+    assert "Changes requested by reviewer" in top
+    assert "Say how often, please." in top
+
+
+def test_a_reviewer_sees_who_submitted_and_how_long_it_waited(
+    db, client, clock, editor, reviewer
+):
+    record = make_treatment(editor, body=SIX)
+    submit(record, editor)
+    clock.advance(hours=3)
+    client.force_login(reviewer)
+
+    dashboard = client.get("/admin/review/").content.decode()
+    index = client.get("/admin/").content.decode()
+
+    waiting = dashboard.split("Waiting for your review (1)", 1)[1].split("</ul>")[0]
+    assert "submitted by editor on June 10, 10:00" in waiting
+    assert "waiting 3\xa0hours" in waiting
+    assert "1 item needs your action" in index
+    assert "Changes requested of you" not in dashboard
+
+
+def test_nothing_waiting_says_so_on_the_admin_index(db, client, editor):
+    client.force_login(editor)
+    assert "nothing needs your action" in client.get("/admin/").content.decode()
+
+
+# Share links -------------------------------------------------------------------------
+
+
+def make_link(client, record):
+    html = client.post(admin_url(record, "share"), follow=True).content.decode()
+    return re.findall(r'class="share-link-url"[^>]* value="([^"]+)"', html)[0]
+
+
+def test_a_revoked_link_answers_like_an_expired_one(
+    db, client, editor, second_editor, superuser, settings
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    link = make_link(client, record).removeprefix(settings.SITE_URL)
+    assert Client().get(link).status_code == 200
+
+    other = Client()
+    other.force_login(second_editor)
+    listed = other.get(admin_url(record, "share")).content.decode()
+    assert "No links yet." in listed  # an editor lists their own links
+    link_id = record.latest_revision.share_links.get().pk
+    refused = other.post(admin_url(record, "revoke_link", link_id))
+    assert refused.status_code == 403
+    assert Client().get(link).status_code == 200
+
+    done = client.post(admin_url(record, "revoke_link", link_id), follow=True)
+    assert "is revoked" in done.content.decode()
+    assert "Revoked by editor" in done.content.decode()
+    gone = Client().get(link)
+    assert gone.status_code == 410
+    assert gone.content.decode() == Client().get(link).content.decode()
+
+
+def test_an_administrator_lists_and_revokes_anyones_links(
+    db, client, editor, superuser, settings
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    link = make_link(client, record).removeprefix(settings.SITE_URL)
+    admin_client = Client()
+    admin_client.force_login(superuser)
+    listed = admin_client.get(admin_url(record, "share")).content.decode()
+    assert "made by editor" in listed
+    link_id = record.latest_revision.share_links.get().pk
+    admin_client.post(admin_url(record, "revoke_link", link_id))
+    assert Client().get(link).status_code == 410
+
+
+# Working together -------------------------------------------------------------------
+
+
+def test_others_see_who_is_editing_and_until_when(
+    db, client, clock, editor, second_editor, reviewer
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    client.post(admin_url(record, "editing"), {"editing": "start"})
+
+    for user in (second_editor, reviewer):
+        other = Client()
+        other.force_login(user)
+        form = other.get(change_url(record))
+        assert form.status_code == 200  # never blocks reading
+        assert "<strong>editor</strong> is editing this page until 10:30" in (
+            form.content.decode()
+        )
+    clock.advance(minutes=31)
+    other = Client()
+    other.force_login(second_editor)
+    assert "is editing this page" not in other.get(change_url(record)).content.decode()
+
+
+def test_the_form_can_ask_whether_someone_saved_since_it_was_opened(
+    db, client, editor, second_editor
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    opened = open_change_form(client, record)
+    edit(record, second_editor, body=THREE)
+
+    latest = client.get(admin_url(record, "latest")).json()
+
+    assert latest["latest_revision"] != int(opened["base_revision"])
+    assert latest["message"].startswith(
+        "editor2 saved “Watchful waiting” revision 2 at"
+    )
+    assert latest["editing"] == ""
+
+
+def test_a_user_without_access_gets_no_revision_news(db, client, editor):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(make_user(type(editor), "nobody"))
+    assert client.get(admin_url(record, "latest")).status_code == 403
