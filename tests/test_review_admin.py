@@ -314,8 +314,9 @@ def test_the_review_screen_shows_the_changed_words_field_by_field(
         "Will the scan hurt?</ins></span></li>"
     ) in html
     assert '<h3 id="diff-questions">Questions to ask' in html
-    assert "<summary>Title (unchanged)</summary>" in html
-    assert "<summary>Page text (unchanged)</summary>" not in html
+    unchanged = re.search(r"<summary>Unchanged \(\d+\): ([^<]*)</summary>", html)
+    assert unchanged.group(1).split(", ")[:3] == ["Title", "Page address", "Summary"]
+    assert "Page text" not in unchanged.group(1)
     assert "How often will I get a scan?</ins>" not in html
     preview = html.split('<div class="patient-preview">', 1)[1].split(
         "<h2>Your decision</h2>", 1

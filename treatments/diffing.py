@@ -188,16 +188,31 @@ def ordered_keys(old, new):
     return keys + extra
 
 
-def compare_snapshots(old, new) -> list[FieldDiff]:
+class Comparison(list):
+    """The FieldDiffs of two snapshots, in reading order."""
+
+    @property
+    def changed(self):
+        return [diff for diff in self if diff.changed]
+
+    @property
+    def unchanged(self):
+        return [diff for diff in self if not diff.changed]
+
+
+def compare_snapshots(old, new) -> Comparison:
     """Every field the page shows, in reading order, with what changed marked.
 
-    `old` may be None (nothing to compare with): everything is then added.
+    `old` may be None (nothing to compare with): everything is then added. A field
+    empty in both is left out.
     """
     old, new = old or {}, new or {}
-    fields = []
+    fields = Comparison()
     for key in ordered_keys(old, new):
         label = LABELS.get(key, key.replace("_", " ").capitalize())
         before, after = old.get(key), new.get(key)
+        if before in (None, "", []) and after in (None, "", []):
+            continue
         if isinstance(before, list) or isinstance(after, list):
             parts = diff_parts(
                 part_texts(key, before or []), part_texts(key, after or [])
@@ -212,4 +227,4 @@ def compare_snapshots(old, new) -> list[FieldDiff]:
 
 
 def changed_fields(old, new) -> list[FieldDiff]:
-    return [diff for diff in compare_snapshots(old, new) if diff.changed]
+    return compare_snapshots(old, new).changed
