@@ -73,17 +73,17 @@ def axe_violations(page, axe_script, selector="#content"):
     ]
 
 
-def look_at(page, name, axe_script, selector="#content"):
+def look_at(page, name, axe_script, selector="#content", full_page=True):
     """Screenshots at 1280 and 375 px; axe at both widths. Returns the violations."""
     problems = []
     for width, suffix in ((1280, "desktop"), (375, "mobile")):
-        page.set_viewport_size({"width": width, "height": 900})
+        page.set_viewport_size({"width": width, "height": 900 if full_page else 700})
         problems += [
             f"{name} at {width}: {v}"
             for v in axe_violations(page, axe_script, selector)
         ]
         page.screenshot(
-            path=str(SCREENSHOTS / f"desk-{name}-{suffix}.png"), full_page=True
+            path=str(SCREENSHOTS / f"desk-{name}-{suffix}.png"), full_page=full_page
         )
     page.set_viewport_size({"width": 1280, "height": 900})
     return problems
@@ -246,13 +246,18 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
             banner.bounding_box()["y"]
             < page.locator("#treatment_form").bounding_box()["y"]
         )
-        problems += look_at(page, "change-form-requested", axe_script, ".desk-banner")
+        problems += look_at(
+            page, "change-form-requested", axe_script, ".desk-banner", False
+        )
 
         # Someone else saves meanwhile: the form says so before more is typed.
         edit(record, second_editor, body=THREE)
         page.evaluate("window.dispatchEvent(new Event('focus'))")
         expect(page.locator("#desk-freshness")).to_contain_text(
             "editor2 saved “Watchful waiting” revision 2"
+        )
+        problems += look_at(
+            page, "change-form-saved-since", axe_script, ".desk-banner", False
         )
         return problems
 
