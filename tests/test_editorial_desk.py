@@ -152,13 +152,14 @@ def test_the_history_lists_every_revision_with_its_author_state_and_decisions(
     assert "<h1>History of “Watchful waiting”</h1>" in html
     rows = html.split('<tr id="revision-')[1:]
     assert [row.split('"', 1)[0] for row in rows] == ["2", "1"]
-    assert "<td>Public (latest)</td>" in rows[0]
-    assert "<td>Earlier draft</td>" in rows[1]
+    assert '<td data-label="State">Public (latest)</td>' in rows[0]
+    assert '<td data-label="State">Earlier draft</td>' in rows[1]
     assert "<strong>Approved</strong> by reviewer" in rows[0]
     assert "“Matches our sources.”" in rows[0]
     assert "<strong>Changes requested</strong> by reviewer" in rows[1]
     assert "“Say how often, please.”" in rows[1]
-    assert "<td>editor</td>" in rows[0]  # author and contributors
+    assert '<td data-label="By">editor</td>' in rows[0]
+    assert '<td data-label="Contributors">editor</td>' in rows[0]
     assert 'href="../revisions/1/"' in rows[1]
     assert 'href="../revisions/1/restore/"' in rows[1]
     assert "restore/" not in rows[0]  # the latest is not restored onto itself
@@ -586,3 +587,35 @@ def test_a_user_without_access_gets_no_revision_news(db, client, editor):
     record = make_treatment(editor, body=SIX)
     client.force_login(make_user(type(editor), "nobody"))
     assert client.get(admin_url(record, "latest")).status_code == 403
+
+
+def test_a_reviewer_can_take_back_a_scheduled_approval(
+    db, client, clock, editor, reviewer
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    schedule_approval(
+        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
+    )
+    client.force_login(reviewer)
+    html = client.get(admin_url(record, "review")).content.decode()
+    assert "is approved to go live on <strong>June 11, 2026, 10:00</strong>" in html
+    assert 'value="cancel_schedule"' in html and 'value="approve"' not in html
+
+    done = client.post(
+        admin_url(record, "review"),
+        {
+            "content_hash": record.latest_revision.content_hash,
+            "decision": "cancel_schedule",
+        },
+        follow=True,
+    )
+
+    assert "scheduled publishing cancelled; waiting for review again" in (
+        done.content.decode()
+    )
+    record.refresh_from_db()
+    assert (record.review_state, record.go_live_at) == (ReviewState.SUBMITTED, None)
+    clock.advance(days=2)
+    assert publish_scheduled() == "Nothing is due.\n"
