@@ -82,13 +82,10 @@ def test_a_reviewer_approves_a_draft_on_the_review_screen_and_patients_see_it(
         expect(page).to_have_url(f"{live_server.url}{review_path}")
         heading = page.get_by_role("heading", name="Medical review: Watchful waiting")
         expect(heading).to_be_visible()
-        diff = page.locator("table.review-diff")
-        expect(
-            diff.locator("ins", has_text="Text: New words about scans.")
-        ).to_be_visible()
-        expect(
-            diff.locator("del", has_text="Text: Old words about scans.")
-        ).to_be_visible()
+        diff = page.locator("section.review-diff")
+        expect(diff.locator(".field-changed")).to_contain_text("New words about scans.")
+        expect(diff.locator("ins")).to_have_text("added: New")
+        expect(diff.locator("del")).to_have_text("removed: Old")
         preview = page.locator(".patient-preview")
         expect(preview).to_be_visible()
         expect(preview).to_contain_text("New words about scans.")
