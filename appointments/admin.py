@@ -4,8 +4,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from netguide.admin_site import ReadOnlyAdmin
+
 from .models import (
     FINISHED,
+    QUEUE_ORDER,
     AccessLogEntry,
     AppointmentRequest,
     CallAttempt,
@@ -127,6 +130,7 @@ class CallAttemptInline(admin.TabularInline):
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(admin.ModelAdmin):
     form = AppointmentRequestForm
+    ordering = QUEUE_ORDER
     inlines = (CallAttemptInline,)
     list_display = (
         "__str__",
@@ -221,9 +225,6 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_possible_duplicates()
-
-    def get_ordering(self, request):
-        return AppointmentRequest.objects.queue().query.order_by
 
     def has_add_permission(self, request):
         return False  # requests come from patients only
@@ -464,7 +465,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only, for administrators and the privacy role only."""
 
     list_display = ("at", "username", "request_id", "action", "detail")
@@ -481,12 +482,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -105,6 +105,20 @@ def phone_digits(text):
     return digits if len(digits) == 10 else ""
 
 
+QUEUE_ORDER = (
+    models.Case(
+        models.When(status=Status.NEW, then=0),
+        models.When(status=Status.CONTACTED, then=1),
+        default=2,
+    ),
+    models.Case(models.When(status__in=OPEN, then="due_at"), default=None).asc(
+        nulls_last=True
+    ),
+    models.F("closed_at").desc(nulls_last=True),
+    "pk",
+)
+
+
 class AppointmentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN)
@@ -131,19 +145,7 @@ class AppointmentRequestQuerySet(models.QuerySet):
     def queue(self):
         """New requests by the time they are due (overdue first), then contacted ones,
         then closed and expired ones, the most recently closed first."""
-        rank = models.Case(
-            models.When(status=Status.NEW, then=0),
-            models.When(status=Status.CONTACTED, then=1),
-            default=2,
-        )
-        return self.order_by(
-            rank,
-            models.Case(models.When(status__in=OPEN, then="due_at"), default=None).asc(
-                nulls_last=True
-            ),
-            models.F("closed_at").desc(nulls_last=True),
-            "pk",
-        )
+        return self.order_by(*QUEUE_ORDER)
 
     def with_possible_duplicates(self):
         """Flags requests from a phone number that asked again within a week."""

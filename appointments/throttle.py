@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from netguide.admin_site import client_address
+from netguide.client import client_address
 
 logger = logging.getLogger("netguide.appointments")
 WINDOW_SECONDS = 3600

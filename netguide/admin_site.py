@@ -6,22 +6,16 @@ import logging
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import UsernameField
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from treatments.models import LoginFailure
+from treatments.review import reviewable_models, revision_permission
+
+from .client import client_address
 
 logger = logging.getLogger("netguide.security")
-
-
-def client_address(request):
-    # Behind the TLS proxy the client is the last X-Forwarded-For hop the proxy added.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (
-        forwarded.split(",")[-1].strip()
-        if forwarded
-        else request.META.get("REMOTE_ADDR", "")
-    )
 
 
 class LoginThrottle:
@@ -43,6 +37,19 @@ class LoginThrottle:
 
     def reset(self):
         LoginFailure.objects.forgive(self.keys)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is evidence: nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class NetGuideAdminSite(admin.AdminSite):
@@ -72,9 +79,52 @@ class NetGuideAdminSite(admin.AdminSite):
         return response
 
     def get_urls(self):
-        from treatments.admin_views import review_dashboard
-
         return [
-            path("review/", self.admin_view(review_dashboard), name="review-dashboard"),
+            path(
+                "review/",
+                self.admin_view(self.review_dashboard),
+                name="review-dashboard",
+            ),
             *super().get_urls(),
         ]
+
+    def review_dashboard(self, request):
+        """Everyone's queue: what waits for this user, what is due, what goes live
+        when."""
+        from treatments import queues
+        from treatments.scheduling import scheduled_records
+
+        user = request.user
+        if not user.has_perm(revision_permission("view_revision")):
+            raise PermissionDenied
+        is_reviewer = user.has_perm(revision_permission("approve_revision")) or (
+            user.has_perm(revision_permission("request_changes"))
+        )
+        is_editor = user.has_perm(revision_permission("submit_revision"))
+        overdue, due_soon = [], []
+        for model in reviewable_models():
+            overdue += [queues.QueueItem(record) for record in model.objects.overdue()]
+            due_soon += [
+                queues.QueueItem(record) for record in model.objects.due_for_review()
+            ]
+        return TemplateResponse(
+            request,
+            "admin/treatments/dashboard.html",
+            {
+                **self.each_context(request),
+                "title": "Editorial desk",
+                "is_reviewer": is_reviewer,
+                "is_editor": is_editor,
+                "waiting": queues.waiting_for(user) if is_reviewer else [],
+                "changes_requested": (
+                    queues.changes_requested_of(user) if is_editor else []
+                ),
+                "my_drafts": queues.my_drafts(user) if is_editor else [],
+                "my_submissions": queues.my_submissions(user) if is_editor else [],
+                "scheduled": [queues.QueueItem(r) for r in scheduled_records()],
+                "overdue": overdue,
+                "due_soon": sorted(
+                    due_soon, key=lambda item: item.record.next_review_due
+                ),
+            },
+        )

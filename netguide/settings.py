@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "treatments.page_cache.PageCacheMiddleware",
+    "netguide.page_cache.PageCacheMiddleware",
     "netguide.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "netguide.middleware.SessionMiddleware",

@@ -24,5 +24,3 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("", include("treatments.urls")),
 ]
-
-handler404 = "treatments.errors.page_not_found"

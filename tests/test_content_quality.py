@@ -193,3 +193,19 @@ def test_the_seed_reviewer_and_date_appear_nowhere_in_the_project(phrase):
         if phrase.lower() in path.read_text(encoding="utf-8", errors="replace").lower()
     ]
     assert found == []
+
+
+# Sentences that once said more than the seed does; the seed supports none of them.
+CLAIMS_BEYOND_THE_SEED = [
+    "controls the sugar in your blood",  # the seed names insulin, not what it does
+    "not just the tumor",  # the seed says support is key to well-being, no more
+    "ablative treatments, used in minimally invasive ways",  # only the looking is
+]
+
+
+@pytest.mark.parametrize("claim", CLAIMS_BEYOND_THE_SEED)
+def test_no_content_says_more_than_the_seed(claim):
+    saying_it = [
+        content_id(path) for path in CONTENT_FILES if claim in path.read_text()
+    ]
+    assert saying_it == []

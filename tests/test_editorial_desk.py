@@ -89,7 +89,8 @@ def test_parts_are_compared_item_by_item_and_unchanged_fields_are_reported():
         "drugs": [{**drug, "brand_name": "Somatuline Depot"}],
         "questions": ["How long does it take?"],
     }
-    fields = {field.key: field for field in compare_snapshots(old, new)}
+    labels = {"title": "Title", "also_ask": "Worth asking"}
+    fields = {field.key: field for field in compare_snapshots(old, new, labels)}
     assert "body_html" not in fields  # derived, never shown
     assert fields["title"].changed is False
     assert "also_ask" not in fields  # empty in both
@@ -118,7 +119,7 @@ def test_any_two_old_revisions_are_compared_with_the_changed_word_marked(
         '<del><span class="visually-hidden">removed: </span>6</del>'
         '<ins><span class="visually-hidden">added: </span>3</ins> months' in html
     )
-    assert re.search(r"<summary>Unchanged \(\d+\): Title, Page address, Summary,", html)
+    assert re.search(r"<summary>Unchanged \(\d+\): Title, Summary, Position,", html)
     assert "base_revision" not in html
 
 

@@ -442,7 +442,7 @@ def test_a_changed_fit_rule_shows_in_the_review_diff(site):
         **before,
         "fits": [{**before["fits"][0], "when": ["extent=spread"]}, *before["fits"][1:]],
     }
-    changed = changed_fields(before, after)
+    changed = changed_fields(before, after, Treatment.field_labels)
     assert [field.label for field in changed] == ["When it may be used"]
     assert [(part.status, str(part.html)) for part in changed[0].parts][0] == (
         "changed",

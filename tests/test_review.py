@@ -146,7 +146,7 @@ def test_a_draft_is_published_once_submitted_and_approved(db, editor, reviewer):
     assert record.review_state == ReviewState.APPROVED
     assert record.live_revision == record.latest_revision == approved
     assert record.last_reviewed_by == reviewer
-    assert not record.has_unpublished_changes
+    assert record.latest_revision_id == record.live_revision_id
 
 
 def test_requested_changes_keep_the_comment_and_the_next_edit_is_a_new_draft(

@@ -315,7 +315,7 @@ def test_the_review_screen_shows_the_changed_words_field_by_field(
     ) in html
     assert '<h3 id="diff-questions">Questions to ask' in html
     unchanged = re.search(r"<summary>Unchanged \(\d+\): ([^<]*)</summary>", html)
-    assert unchanged.group(1).split(", ")[:3] == ["Title", "Page address", "Summary"]
+    assert unchanged.group(1).split(", ")[:3] == ["Title", "Summary", "Position"]
     assert "Page text" not in unchanged.group(1)
     assert "How often will I get a scan?</ins>" not in html
     preview = html.split('<div class="patient-preview">', 1)[1].split(
@@ -604,7 +604,10 @@ def test_a_drug_a_page_shows_is_not_deleted_and_an_edit_to_it_binds_its_author(
     assert "is shown on “Watchful waiting”" in bulk.content.decode()
     assert Drug.objects.filter(pk=drug.pk).exists()
     record.refresh_from_db()
-    assert record.latest_revision.number == 2 and not record.has_unpublished_changes
+    assert (
+        record.latest_revision.number == 2
+        and record.latest_revision_id == record.live_revision_id
+    )
 
     # Renaming it is a change to the page, in the superuser's name: not theirs to approve.
     data = form_values(

@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
+
+from netguide.admin_site import ReadOnlyAdmin
 
 from .admin_desk import EditorialDeskMixin
 from .diffing import compare_snapshots
@@ -32,7 +34,14 @@ from .models import (
 from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE
-from .review import DECISIONS, Action, ReviewState, Step, WorkflowError
+from .review import (
+    DECISIONS,
+    Action,
+    ReviewState,
+    Step,
+    WorkflowError,
+    revision_permission,
+)
 from .scheduling import cancel_schedule, schedule_approval
 
 # Optimistic locking --------------------------------------------------------------
@@ -187,7 +196,7 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
         links = [
             (
                 "Preview draft",
-                reverse("treatments:draft-preview", args=[self.preview_kind, obj.pk]),
+                reverse("treatments:draft-preview", args=[obj.preview_kind, obj.pk]),
             ),
             *[
                 (step.label, self.url(step.value, obj))
@@ -207,9 +216,8 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 ),
             ),
         ]
-        return format_html(
-            " · ".join(['<a href="{}">{}</a>'] * len(links)),
-            *[item for label, url in links for item in (url, label)],
+        return format_html_join(
+            " · ", '<a href="{}">{}</a>', ((url, label) for label, url in links)
         )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -303,7 +311,7 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
 
     def get_record(self, request, pk, permission):
         record = get_object_or_404(self.model, pk=pk)
-        if not request.user.has_perm(f"treatments.{permission}"):
+        if not request.user.has_perm(f"{self.opts.app_label}.{permission}"):
             raise PermissionDenied
         return record
 
@@ -400,8 +408,8 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
     def review_view(self, request, pk):
         record = get_object_or_404(self.model, pk=pk)
         if not (
-            request.user.has_perm("treatments.approve_revision")
-            or request.user.has_perm("treatments.request_changes")
+            request.user.has_perm(revision_permission("approve_revision"))
+            or request.user.has_perm(revision_permission("request_changes"))
         ):
             return self.refused(
                 request, record, "Only medical reviewers can sign off content."
@@ -489,14 +497,15 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "target_grade": TARGET_GRADE,
                 "own_revision": revision.contributed(request.user),
                 "preview": PublishedContent(record, revision, is_draft=pending),
-                "preview_template": self.preview_template,
+                "preview_template": record.preview_template,
                 "diff": compare_snapshots(
                     record.live_revision.snapshot if record.live_revision_id else None,
                     revision.snapshot,
+                    record.field_labels,
                 ),
                 "live_revision": record.live_revision,
                 "full_preview_url": reverse(
-                    "treatments:draft-preview", args=[self.preview_kind, record.pk]
+                    "treatments:draft-preview", args=[record.preview_kind, record.pk]
                 ),
             },
         )
@@ -604,8 +613,6 @@ class QuestionInline(admin.TabularInline):
 @admin.register(Treatment)
 class TreatmentAdmin(ReviewableAdmin):
     form = TreatmentForm
-    preview_kind = "treatment"
-    preview_template = "treatments/includes/treatment_content.html"
     list_display = ("title", "slug", "order", "review_specialty")
     list_filter = ("review_specialty",)
     search_fields = (
@@ -629,8 +636,6 @@ class TreatmentAdmin(ReviewableAdmin):
 
 @admin.register(SideEffect)
 class SideEffectAdmin(ReviewableAdmin):
-    preview_kind = "side-effect"
-    preview_template = "treatments/includes/side_effect_content.html"
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -647,8 +652,6 @@ class SideEffectAdmin(ReviewableAdmin):
 
 @admin.register(Page)
 class PageAdmin(ReviewableAdmin):
-    preview_kind = "page"
-    preview_template = "treatments/includes/page_content.html"
     list_display = ("title", "slug")
     search_fields = ("title", "body")
     fieldsets = (
@@ -671,8 +674,6 @@ class GlossaryTermForm(ReviewableForm):
 @admin.register(GlossaryTerm)
 class GlossaryTermAdmin(ReviewableAdmin):
     form = GlossaryTermForm
-    preview_kind = "glossary"
-    preview_template = "treatments/includes/glossary_content.html"
     list_display = ("term", "slug")
     search_fields = ("term", "definition")
     prepopulated_fields = {"slug": ("term",)}
@@ -681,8 +682,6 @@ class GlossaryTermAdmin(ReviewableAdmin):
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(ReviewableAdmin):
-    preview_kind = "site"
-    preview_template = "treatments/includes/site_content.html"
     list_display = ("site_name", "phone_number")
     fieldsets = (
         (None, {"fields": ("site_name", "phone_number", "cta_heading", "cta_text")}),
@@ -761,8 +760,6 @@ class ReviewerProfileAdmin(ReviewableAdmin):
     """What patients read about a reviewer goes through medical review like a page."""
 
     form = ReviewerProfileForm
-    preview_kind = "reviewer"
-    preview_template = "treatments/includes/reviewer_content.html"
     list_display = ("display_name", "credentials", "title", "user")
     search_fields = ("display_name", "user__username")
     fieldsets = (
@@ -780,19 +777,6 @@ class ReviewerProfileAdmin(ReviewableAdmin):
             },
         ),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is evidence: nobody adds, changes or deletes it here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReviewableContentTypeFilter(admin.SimpleListFilter):

@@ -89,11 +89,9 @@ class EditorialDeskMixin:
 
     def revision_view(self, request, pk, number):
         """One revision exactly as the patient would see it (marked if not public)."""
-        from .views import render_content
-
         record = self.viewable_record(request, pk)
         revision = self.revision_of(record, number)
-        response = render_content(
+        response = record.serve(
             request,
             PublishedContent(
                 record, revision, is_draft=revision.pk != record.live_revision_id
@@ -120,7 +118,9 @@ class EditorialDeskMixin:
                 "title": f"Compare revisions {old.number} and {new.number} of “{record}”",
                 "old": old,
                 "new": new,
-                "diff": compare_snapshots(old.snapshot, new.snapshot),
+                "diff": compare_snapshots(
+                    old.snapshot, new.snapshot, record.field_labels
+                ),
                 "history_url": self.url("history", record),
             },
         )
@@ -151,7 +151,9 @@ class EditorialDeskMixin:
             {
                 "title": f"Restore revision {revision.number} of “{record}”",
                 "revision": revision,
-                "diff": compare_snapshots(latest.snapshot, revision.snapshot),
+                "diff": compare_snapshots(
+                    latest.snapshot, revision.snapshot, record.field_labels
+                ),
                 "latest": latest,
             },
         )

@@ -16,38 +16,18 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .explore import QUESTIONS
 
-# Fields in the order a reviewer reads them; the label says what patients see.
-LABELS = {
-    "title": "Title",
-    "term": "Word",
-    "name": "Name",
-    "slug": "Page address",
-    "summary": "Summary",
-    "description": "Description",
-    "definition": "Meaning",
-    "also_matches": "Other forms of the word",
-    "credentials": "Credentials",
-    "job_title": "Job title",
-    "conflict_of_interest": "Conflict of interest",
-    "site_name": "Site name",
-    "phone_number": "Phone number",
-    "cta_heading": "Call-to-action heading",
-    "cta_text": "Call-to-action text",
-    "order": "Position",
+# The structured parts every type may have, after its plain fields (which each
+# model names in `field_labels`). Keys named by neither are derived (rendered
+# HTML, the tel: link, the joined byline) or not shown, and are not compared.
+PART_LABELS = {
     "key_points": "Key points",
     "body": "Page text",
     "fits": "When it may be used",
-    "also_ask": "Worth asking about for everyone",
-    "aims": "What it aims to do",
-    "how_given": "How it is given",
-    "hospital_stay": "Hospital stay",
     "procedures": "Procedures and types",
     "drugs": "Medicines",
     "side_effects": "Possible side effects",
     "questions": "Questions to ask",
 }
-# Derived from other fields (rendered HTML, the tel: link, the joined byline).
-HIDDEN = {"body_html", "phone_href", "byline"}
 
 WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -182,12 +162,6 @@ def diff_parts(old_items, new_items) -> list[PartDiff]:
     return parts
 
 
-def ordered_keys(old, new):
-    keys = [key for key in LABELS if key in old or key in new]
-    extra = sorted((set(old) | set(new)) - set(LABELS) - HIDDEN)
-    return keys + extra
-
-
 class Comparison(list):
     """The FieldDiffs of two snapshots, in reading order."""
 
@@ -200,16 +174,18 @@ class Comparison(list):
         return [diff for diff in self if not diff.changed]
 
 
-def compare_snapshots(old, new) -> Comparison:
+def compare_snapshots(old, new, field_labels) -> Comparison:
     """Every field the page shows, in reading order, with what changed marked.
 
+    `field_labels` names the type's plain fields (its model's `field_labels`).
     `old` may be None (nothing to compare with): everything is then added. A field
     empty in both is left out.
     """
     old, new = old or {}, new or {}
     fields = Comparison()
-    for key in ordered_keys(old, new):
-        label = LABELS.get(key, key.replace("_", " ").capitalize())
+    for key, label in {**field_labels, **PART_LABELS}.items():
+        if key not in old and key not in new:
+            continue
         before, after = old.get(key), new.get(key)
         if before in (None, "", []) and after in (None, "", []):
             continue
@@ -226,5 +202,5 @@ def compare_snapshots(old, new) -> Comparison:
     return fields
 
 
-def changed_fields(old, new) -> list[FieldDiff]:
-    return compare_snapshots(old, new).changed
+def changed_fields(old, new, field_labels) -> list[FieldDiff]:
+    return compare_snapshots(old, new, field_labels).changed

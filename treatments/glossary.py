@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.urls import reverse
+
 # Text inside these elements is never linked: headings stay plain, links stay single.
 SKIP_INSIDE = {"a", "h1", "h2", "h3", "h4", "dfn", "code", "pre"}
 TAG = re.compile(r"(<[^>]+>)")
@@ -16,6 +18,11 @@ class Term:
     term: str
     definition: str
     forms: tuple
+
+    @staticmethod
+    def url_of(slug):
+        """The term's entry on the glossary page."""
+        return f"{reverse('treatments:glossary')}#term-{slug}"
 
     @classmethod
     def from_snapshot(cls, snapshot):
@@ -74,7 +81,7 @@ def link_terms(html: str, terms) -> tuple[str, list]:
         seen.add(term.slug)
         used.append(term)
         return (
-            f'<a class="term" href="/glossary/#term-{term.slug}" '
+            f'<a class="term" href="{Term.url_of(term.slug)}" '
             f'aria-describedby="define-{term.slug}">{match.group(0)}</a>'
         )
 

@@ -74,7 +74,8 @@ def restore_revision(record, revision, user):
     ):
         raise WorkflowError("That revision belongs to another page.")
     record.check_step(user, Step.RESTORE)
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record).objects.get(pk=record.pk)
+    record.lock()
     if revision.content_hash == record.latest_revision.content_hash:
         raise WorkflowError(
             f"The latest revision already has the content of revision "

@@ -6,6 +6,7 @@ import re
 import markdown
 import nh3
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from markdown.extensions.toc import TocExtension, slugify
 
 ALLOWED_TAGS = {
@@ -111,6 +112,13 @@ def only_section_ids(tag, attribute, value):
     if attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
         return None
     return value
+
+
+def html_text(html):
+    """Rendered Markdown as plain sentences: a heading ends with a full stop, so a
+    snippet never runs "What it is" into the sentence after it."""
+    html = re.sub(r"(?<![.?!:])\s*</h([1-6])>", r".</h\1>", html)
+    return " ".join(html_lib.unescape(strip_tags(html)).split())
 
 
 def words_of(html):

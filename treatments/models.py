@@ -1,31 +1,91 @@
 """The treatment guide's content: what editors write and patients read.
 
-Every public page reads its content through `published_content()` on the
-record it shows (the one seam the medical review workflow hooks into).
+Every public page reads its content through the published seam
+(`published_contents()`, `published_by_slug()`, `published_content()`), which hands
+views the approved revision only. Each content type says here how it is shown,
+previewed, cached, searched and compared; the review workflow needs nothing else.
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from netguide.page_cache import content_changed
+
 from .collaboration import EditingMark  # noqa: F401  (a model Django must see)
 from .explore import validate_fit_rules
-from .markdown import render_markdown, validate_markdown
+from .glossary import Term, link_terms
+from .markdown import html_text, render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
     Reviewable,
     ReviewableQuerySet,
-    ReviewerProfile,
     Revision,
     Specialty,
 )
 from .sharing import ShareLink  # noqa: F401  (a model Django must see)
+from .structured_data import canonical_url, medical_web_page, treatment_page
 from .validators import PlainTextMixin, normalize_phone_number, phone_href
+
+
+class Content(PlainTextMixin, Reviewable):
+    """Reviewed content that public pages show.
+
+    A type says which page-cache kind its pages declare (`cache_kind`), its
+    segment in the staff preview address and the review screen's include
+    (`preview_kind`, `preview_template`), how a revision is shown
+    (`page_template`, `page_context`) and what search knows of it
+    (`search_document`).
+    """
+
+    cache_kind = None
+    preview_kind = None
+    preview_template = None
+    template_name = None
+
+    class Meta:
+        abstract = True
+
+    def after_publish(self):
+        SearchEntry.objects.refresh(self)
+        content_changed(self.cache_kind)
+
+    def months_between_reviews(self):
+        return SiteSettings.load().review_interval_months
+
+    def reviewer_byline(self, user):
+        return ReviewerProfile.objects.byline_of(user)
+
+    def search_document(self, content):
+        """What search knows of this published content ({kind_label, title,
+        keywords, text}), or None when the type is not searched."""
+        return None
+
+    def page_template(self, content):
+        return self.template_name
+
+    def page_context(self, request, page):
+        return {"page": page}
+
+    def serve(self, request, page):
+        """Any revision's content (`page`) exactly as its public page shows it."""
+        return render(
+            request, self.page_template(page.content), self.page_context(request, page)
+        )
+
+
+def published_terms():
+    return [
+        Term.from_snapshot(page.content)
+        for page in GlossaryTerm.objects.published_contents()
+    ]
 
 
 class SharedRecordQuerySet(models.QuerySet):
@@ -91,8 +151,19 @@ def fit_rules_field():
     )
 
 
-class SiteSettings(PlainTextMixin, Reviewable):
+class SiteSettings(Content):
     """Site-wide text: there is exactly one row (pk=1)."""
+
+    cache_kind = "site"
+    preview_kind = "site"
+    preview_template = "treatments/includes/site_content.html"
+    prose_keys = ("cta_heading", "cta_text")
+    field_labels = {
+        "site_name": "Site name",
+        "phone_number": "Phone number",
+        "cta_heading": "Call-to-action heading",
+        "cta_text": "Call-to-action text",
+    }
 
     site_name = models.CharField(max_length=80, default="NET Guide")
     phone_number = models.CharField(
@@ -115,15 +186,16 @@ class SiteSettings(PlainTextMixin, Reviewable):
         default=12,
         help_text="How long after a medical review each page is due for its next one.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         verbose_name = "site settings"
         verbose_name_plural = "site settings"
 
     def __str__(self):
+        return "Site settings"
+
+    @classmethod
+    def title_of(cls, snapshot):
         return "Site settings"
 
     def save(self, *args, **kwargs):
@@ -138,9 +210,9 @@ class SiteSettings(PlainTextMixin, Reviewable):
     @classmethod
     def public(cls):
         """What every page shows: the approved settings, else the built-in defaults."""
-        settings = cls.objects.published().filter(pk=1).first()
-        if settings is not None:
-            return cls.keep_offline_copy(settings.live_revision.snapshot)
+        approved = cls.objects.published().filter(pk=1).first()
+        if approved is not None:
+            return cls.keep_offline_copy(approved.published_content().content)
         return cls(pk=1).snapshot()
 
     # The outage page shows the approved phone number without a query: the cache holds
@@ -170,11 +242,18 @@ class SiteSettings(PlainTextMixin, Reviewable):
 
     def after_publish(self):
         super().after_publish()
-        snapshot = self.live_revision.snapshot
+        snapshot = self.published_content().content
         transaction.on_commit(lambda: self.keep_offline_copy(snapshot, always=True))
 
     def get_absolute_url(self):
         return reverse("treatments:home")
+
+    def page_template(self, content):
+        return Page.HOME_TEMPLATE
+
+    def page_context(self, request, page):
+        # A settings preview shows the home page with these settings, not the live ones.
+        return {**Page.home_context(request, None), "site": page.content}
 
     def clean(self):
         super().clean()
@@ -197,8 +276,17 @@ class SiteSettings(PlainTextMixin, Reviewable):
         }
 
 
-class Page(PlainTextMixin, Reviewable):
-    """A standalone text page: the home page overview and the policy page."""
+class Page(Content):
+    """A standalone text page: the home page overview, the policy and privacy pages."""
+
+    cache_kind = "pages"
+    preview_kind = "page"
+    preview_template = "treatments/includes/page_content.html"
+    prose_keys = ("title", "summary", "body")
+    field_labels = {"title": "Title", "summary": "Summary"}
+    HOME_TEMPLATE = "treatments/home.html"
+    # Pages about how we work, shown at their own address rather than on the home page.
+    POLICY_SLUGS = ("policy", "privacy")
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=120)
@@ -210,9 +298,6 @@ class Page(PlainTextMixin, Reviewable):
         validators=[validate_markdown],
     )
     body_html = models.TextField(editable=False, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -227,14 +312,63 @@ class Page(PlainTextMixin, Reviewable):
     @property
     def reviewed_by_label(self):
         # The policy and privacy pages say how we work, not what medicine says.
-        if self.public_slug in ("policy", "privacy"):
+        if self.public_slug in self.POLICY_SLUGS:
             return "Reviewed for accuracy by"
         return super().reviewed_by_label
 
     def get_absolute_url(self):
-        if self.public_slug in ("policy", "privacy"):
+        if self.public_slug in self.POLICY_SLUGS:
             return reverse(f"treatments:{self.public_slug}")
         return reverse("treatments:home")
+
+    def search_document(self, content):
+        return {
+            "kind_label": "Page",
+            "title": content["title"],
+            "keywords": "",
+            "text": content["summary"] + " " + html_text(content["body_html"]),
+        }
+
+    def page_template(self, content):
+        if content["slug"] in self.POLICY_SLUGS:
+            return "treatments/policy_page.html"
+        return self.HOME_TEMPLATE
+
+    def page_context(self, request, page):
+        if page.content["slug"] not in self.POLICY_SLUGS:
+            return self.home_context(request, page)
+        reviewers = []
+        if page.content["slug"] == "policy":
+            reviewers = [
+                reviewer
+                for reviewer in ReviewerProfile.objects.published_contents()
+                if reviewer.content["conflict_of_interest"]
+            ]
+        jsonld = medical_web_page(
+            page, canonical_url(request), page.content["title"], page.content["summary"]
+        )
+        return {"page": page, "reviewers": reviewers, "jsonld": jsonld}
+
+    @staticmethod
+    def home_context(request, overview):
+        """The home page: the overview (None before one is approved) and the options."""
+        linked_body, terms = (
+            link_terms(overview.content["body_html"], published_terms())
+            if overview
+            else ("", [])
+        )
+        return {
+            "page": overview,
+            "treatments": Treatment.objects.published_contents(),
+            "linked_body": linked_body,
+            "page_terms": terms,
+            "jsonld": medical_web_page(
+                overview,
+                canonical_url(request),
+                overview.content["title"] if overview else "NET Guide",
+                overview.content["summary"] if overview else "",
+            ),
+        }
 
     def snapshot(self):
         return {
@@ -246,15 +380,20 @@ class Page(PlainTextMixin, Reviewable):
         }
 
 
-class SideEffect(SharedRecord, Reviewable):
+class SideEffect(SharedRecord, Content):
     """A possible side effect, shared by every treatment that can cause it."""
+
+    cache_kind = "side-effects"
+    preview_kind = "side-effect"
+    preview_template = "treatments/includes/side_effect_content.html"
+    template_name = "treatments/side_effect_page.html"
+    prose_keys = ("name", "description")
+    field_labels = {"name": "Name", "description": "Description"}
+    published_order = ("name",)
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     description = models.TextField(help_text="What it means, in everyday words.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -271,9 +410,47 @@ class SideEffect(SharedRecord, Reviewable):
     def snapshot(self):
         return {"slug": self.slug, "name": self.name, "description": self.description}
 
+    def search_document(self, content):
+        return {
+            "kind_label": "Side effect",
+            "title": content["name"],
+            "keywords": "",
+            "text": content["description"],
+        }
 
-class GlossaryTerm(PlainTextMixin, Reviewable):
+    def page_context(self, request, page):
+        slug = page.content["slug"]
+        return {
+            "page": page,
+            "treatments": [
+                treatment
+                for treatment in Treatment.objects.published_contents()
+                if any(
+                    item["slug"] == slug for item in treatment.content["side_effects"]
+                )
+            ],
+            "jsonld": medical_web_page(
+                page,
+                canonical_url(request),
+                page.content["name"],
+                page.content["description"],
+            ),
+        }
+
+
+class GlossaryTerm(Content):
     """A hard word our pages use, with a plain definition."""
+
+    cache_kind = "glossary"
+    preview_kind = "glossary"
+    preview_template = "treatments/includes/glossary_content.html"
+    template_name = "treatments/glossary_preview.html"
+    field_labels = {
+        "term": "Word",
+        "also_matches": "Other forms",
+        "definition": "Meaning",
+    }
+    published_order = ("term",)
 
     slug = models.SlugField(unique=True)
     term = models.CharField(max_length=80)
@@ -283,9 +460,6 @@ class GlossaryTerm(PlainTextMixin, Reviewable):
         help_text="Other forms of the word that should link here, e.g. “metastatic”.",
     )
     definition = models.TextField(help_text="One or two plain sentences.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ReviewableQuerySet.as_manager()
 
     class Meta:
         ordering = ["term"]
@@ -293,8 +467,12 @@ class GlossaryTerm(PlainTextMixin, Reviewable):
     def __str__(self):
         return self.term
 
+    @classmethod
+    def title_of(cls, snapshot):
+        return snapshot["term"]
+
     def get_absolute_url(self):
-        return reverse("treatments:glossary") + f"#term-{self.public_slug}"
+        return Term.url_of(self.public_slug)
 
     def snapshot(self):
         return {
@@ -302,6 +480,14 @@ class GlossaryTerm(PlainTextMixin, Reviewable):
             "term": self.term,
             "also_matches": list(self.also_matches),
             "definition": self.definition,
+        }
+
+    def search_document(self, content):
+        return {
+            "kind_label": "Word meaning",
+            "title": content["term"],
+            "keywords": " ".join(content["also_matches"]),
+            "text": content["definition"],
         }
 
 
@@ -348,11 +534,41 @@ class TreatmentQuerySet(ReviewableQuerySet):
         )
 
 
-class Treatment(PlainTextMixin, Reviewable):
+class Treatment(Content):
     """One treatment option, e.g. surgery or hormone therapy."""
 
+    cache_kind = "treatments"
+    preview_kind = "treatment"
+    preview_template = "treatments/includes/treatment_content.html"
+    template_name = "treatments/treatment_page.html"
+    prose_keys = (
+        "title",
+        "summary",
+        "body",
+        "key_points",
+        "aims",
+        "how_given",
+        "hospital_stay",
+        "also_ask",
+        "questions",
+        # procedures, drugs and side effects, and the reasons of fit rules
+        "name",
+        "description",
+        "reason",
+    )
+    field_labels = {
+        "title": "Title",
+        "summary": "Summary",
+        "order": "Position",
+        "aims": "What it aims to do",
+        "how_given": "How it is given",
+        "hospital_stay": "Hospital stay",
+        "also_ask": "Worth asking about for everyone",
+    }
+    published_order = ("order", "title")
+
     slug = models.SlugField(
-        unique=True, help_text="The page address: /treatments/<slug>/."
+        unique=True, help_text="The page address: /treatments/your-slug/."
     )
     title = models.CharField(max_length=120)
     summary = models.CharField(
@@ -401,7 +617,6 @@ class Treatment(PlainTextMixin, Reviewable):
     side_effects = models.ManyToManyField(
         SideEffect, blank=True, related_name="treatments"
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = TreatmentQuerySet.as_manager()
 
@@ -464,6 +679,49 @@ class Treatment(PlainTextMixin, Reviewable):
             ],
         }
 
+    def search_document(self, content):
+        drugs = [f"{d['brand_name']} {d['generic_name']}" for d in content["drugs"]]
+        procedures = [p["name"] for p in content["procedures"]]
+        side_effects = [effect["name"] for effect in content["side_effects"]]
+        return {
+            "kind_label": "Treatment",
+            "title": content["title"],
+            "keywords": " ".join(drugs + procedures),
+            "text": " ".join(
+                [content["summary"], *content.get("key_points", [])]
+                + [html_text(content["body_html"])]
+                + [f"{p['name']}: {p['description']}" for p in content["procedures"]]
+                + [
+                    f"{d['brand_name']} ({d['generic_name']}): {d['description']}"
+                    for d in content["drugs"]
+                ]
+                + (
+                    [f"Possible side effects: {', '.join(side_effects)}."]
+                    if side_effects
+                    else []
+                )
+            ),
+        }
+
+    def page_context(self, request, page):
+        treatments = Treatment.objects.published_contents()
+        ids = [treatment.record.pk for treatment in treatments]
+        index = ids.index(page.record.pk) if page.record.pk in ids else None
+        neighbours = {"previous": None, "next": None}
+        if index is not None:
+            if index > 0:
+                neighbours["previous"] = treatments[index - 1]
+            if index + 1 < len(treatments):
+                neighbours["next"] = treatments[index + 1]
+        linked_body, terms = link_terms(page.content["body_html"], published_terms())
+        return {
+            "page": page,
+            "linked_body": linked_body,
+            "page_terms": terms,
+            "jsonld": treatment_page(page, canonical_url(request)),
+            **neighbours,
+        }
+
 
 class Procedure(PlainTextMixin, models.Model):
     """A named procedure or type within a treatment, e.g. enucleation under surgery."""
@@ -506,9 +764,107 @@ class Question(PlainTextMixin, models.Model):
         return self.text
 
 
+class ReviewerProfileQuerySet(ReviewableQuerySet):
+    def byline_of(self, user):
+        """The reviewer's name as patients may read it: their approved profile's byline."""
+        profile = self.published().filter(user=user).first()
+        if profile is not None:
+            return profile.published_content().content["byline"]
+        return user.get_full_name() or user.get_username()
+
+
+class ReviewerProfile(Content):
+    """How a medical reviewer is named on public pages, and what they review.
+
+    What patients read about a reviewer (name, credentials, conflicts of interest)
+    is reviewed content like any other: a change reaches the policy page and the
+    bylines only once a second person signs it off.
+    """
+
+    cache_kind = "pages"  # the policy page lists reviewers
+    preview_kind = "reviewer"
+    preview_template = "treatments/includes/reviewer_content.html"
+    template_name = "treatments/reviewer_preview.html"
+    checks_reading_level = False  # names and credentials, not prose
+    field_labels = {
+        "name": "Name",
+        "credentials": "Credentials",
+        "job_title": "Title",
+        "conflict_of_interest": "Conflicts of interest",
+    }
+    published_order = ("name",)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewer_profile",
+    )
+    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
+    credentials = models.CharField(
+        max_length=60, help_text="For example “MD” or “MD, PhD”."
+    )
+    title = models.CharField(
+        max_length=160, blank=True, help_text="For example “Medical oncologist”."
+    )
+    specialties = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
+    )
+    conflict_of_interest = models.TextField(
+        blank=True, help_text="Shown on the medical and editorial policy page."
+    )
+
+    objects = ReviewerProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.byline
+
+    def get_absolute_url(self):
+        return reverse("treatments:policy")
+
+    @property
+    def byline(self):
+        return ", ".join(
+            part for part in (self.display_name, self.credentials, self.title) if part
+        )
+
+    def restore_fields(self, snapshot):
+        self.display_name = snapshot["name"]
+        self.credentials = snapshot["credentials"]
+        self.title = snapshot["job_title"]
+        self.conflict_of_interest = snapshot["conflict_of_interest"]
+
+    def snapshot(self):
+        # The specialties only order the review queue: patients never see them.
+        return {
+            "name": self.display_name,
+            "credentials": self.credentials,
+            "job_title": self.title,
+            "byline": self.byline,
+            "conflict_of_interest": self.conflict_of_interest,
+        }
+
+
 class SearchEntryQuerySet(models.QuerySet):
     def for_record(self, record):
         return self.filter(kind=record._meta.model_name, object_id=record.pk)
+
+    def refresh(self, record):
+        """Make the record's entry say what its published content says (or remove it)."""
+        page = record.published_content()
+        document = record.search_document(page.content) if page else None
+        if document is None:
+            self.for_record(record).delete()
+            return
+        self.update_or_create(
+            kind=record._meta.model_name,
+            object_id=record.pk,
+            defaults={**document, "url": record.get_absolute_url()},
+        )
 
 
 class SearchEntry(models.Model):

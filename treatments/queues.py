@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .review import Action, ReviewState, Step, reviewable_models
+from .review import (
+    Action,
+    ReviewState,
+    Step,
+    reviewable_models,
+    revision_permission,
+)
 
 
 @dataclass
@@ -133,10 +139,10 @@ def my_submissions(user):
 def needs_action_count(user):
     """Items waiting for this user: sign-offs they may give, changes asked of them."""
     count = 0
-    if user.has_perm("treatments.approve_revision") or user.has_perm(
-        "treatments.request_changes"
+    if user.has_perm(revision_permission("approve_revision")) or user.has_perm(
+        revision_permission("request_changes")
     ):
         count += len(waiting_for(user))
-    if user.has_perm("treatments.submit_revision"):
+    if user.has_perm(revision_permission("submit_revision")):
         count += len(changes_requested_of(user))
     return count

@@ -5,22 +5,6 @@ import warnings
 from functools import cache
 
 TARGET_GRADE = 8.0
-PROSE_KEYS = {
-    "title",
-    "summary",
-    "body",
-    "description",
-    "label",
-    "text",
-    "name",
-    "cta_heading",
-    "cta_text",
-    "aims",
-    "how_given",
-    "hospital_stay",
-    "also_ask",
-    "reason",
-}
 
 
 def plain_text(markdown_source: str) -> str:
@@ -35,21 +19,22 @@ def plain_text(markdown_source: str) -> str:
     return " ".join(lines)
 
 
-def prose_of(snapshot) -> str:
-    """All the words of a content snapshot that a patient reads."""
+def prose_of(snapshot, prose_keys) -> str:
+    """All the words of a content snapshot that a patient reads: the strings and
+    lists of strings under `prose_keys`, at any depth."""
     parts = []
     if isinstance(snapshot, dict):
         for key, value in snapshot.items():
-            if key == "body" and isinstance(value, str):
+            if key in prose_keys and isinstance(value, str):
                 parts.append(plain_text(value))
-            elif key in PROSE_KEYS and isinstance(value, str):
-                parts.append(plain_text(value))
-            elif key in ("questions", "key_points") and isinstance(value, list):
-                parts.extend(plain_text(q) for q in value)
+            elif key in prose_keys and isinstance(value, list):
+                parts.extend(
+                    plain_text(item) for item in value if isinstance(item, str)
+                )
             elif isinstance(value, (list, dict)):
-                parts.append(prose_of(value))
+                parts.append(prose_of(value, prose_keys))
     elif isinstance(snapshot, list):
-        parts.extend(prose_of(item) for item in snapshot)
+        parts.extend(prose_of(item, prose_keys) for item in snapshot)
     return " ".join(part for part in parts if part)
 
 

@@ -11,16 +11,17 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from .publishing import PublishedContent
 from .readability import TARGET_GRADE, prose_of, reading_grade
-from .validators import PlainTextMixin
 
 
 class Specialty(models.TextChoices):
@@ -67,6 +68,7 @@ class Step(models.TextChoices):
 
 
 DECISIONS = (Step.APPROVE, Step.REQUEST_CHANGES, Step.CONFIRM)
+DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 
 
 EDITED_WHILE_SUBMITTED = "Edited while waiting for review, so withdrawn from review."
@@ -176,13 +178,15 @@ class Revision(ImmutableModel):
 
     @property
     def label(self):
-        title = (
-            self.snapshot.get("title") or self.snapshot.get("name") or "Site settings"
-        )
-        return f"“{title}” revision {self.number}"
+        return f"“{self.record_type.title_of(self.snapshot)}” revision {self.number}"
+
+    @property
+    def record_type(self):
+        """The reviewable model this is a revision of (content types are cached)."""
+        return ContentType.objects.get_for_id(self.content_type_id).model_class()
 
     def reading_grade(self):
-        return reading_grade(prose_of(self.snapshot))
+        return reading_grade(prose_of(self.snapshot, self.record_type.prose_keys))
 
     def contributed(self, user):
         return user is not None and user.pk in self.contributor_ids
@@ -217,6 +221,12 @@ class AuditEntry(ImmutableModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "audit entries"
+        # Every public page reads its record's entries (byline, change history).
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id"], name="auditentry_record_idx"
+            )
+        ]
 
     def __str__(self):
         who = self.user.get_username() if self.user else "content import"
@@ -227,29 +237,31 @@ def sort_value(value):
     return value.casefold() if isinstance(value, str) else value
 
 
+def revision_permission(codename):
+    """A workflow permission's full name, in whichever app holds Revision."""
+    return f"{Revision._meta.app_label}.{codename}"
+
+
 class ReviewableQuerySet(models.QuerySet):
     def published(self):
         """Records with an approved revision: the only ones a patient may see."""
         return self.filter(live_revision__isnull=False).select_related("live_revision")
 
-    def published_contents(self, *sort_keys):
-        """The published versions, sorted by their published (not draft) fields."""
+    def published_contents(self):
+        """The published versions, in the model's `published_order` of their
+        published (not draft) fields."""
+        keys = self.model.published_order
         pages = [record.published_content() for record in self.published()]
         return sorted(
-            pages,
-            key=lambda page: tuple(sort_value(page.content[k]) for k in sort_keys),
-        )
-
-    def published_snapshots(self):
-        """Only the published content, without loading the records (one light query)."""
-        live = self.filter(live_revision__isnull=False).values("live_revision_id")
-        return list(
-            Revision.objects.filter(pk__in=live).values_list("snapshot", flat=True)
+            pages, key=lambda page: tuple(sort_value(page.content[k]) for k in keys)
         )
 
     def published_by_slug(self, slug):
-        """The record whose published version lives at this slug (a draft may rename it)."""
-        return self.published().filter(live_revision__snapshot__slug=slug).first()
+        """The published content at this slug (a draft may rename it), or 404."""
+        record = self.published().filter(live_revision__snapshot__slug=slug).first()
+        if record is None:
+            raise Http404("No such page")
+        return record.published_content()
 
     def awaiting_review(self):
         return self.filter(review_state=ReviewState.SUBMITTED)
@@ -276,10 +288,20 @@ class ReviewableQuerySet(models.QuerySet):
 
 
 class Reviewable(models.Model):
-    """Content that reaches patients only after a second person's medical sign-off."""
+    """Content that reaches patients only after a second person's medical sign-off.
+
+    Each reviewable type says what it is through the class attributes and methods
+    below (its snapshot, title, prose, labels); the workflow needs nothing else.
+    """
 
     # How the public page names the sign-off it had.
     reviewed_by_label = "Medically reviewed by"
+    # The snapshot's keys a patient reads as sentences: held to the reading level.
+    prose_keys = ()
+    # How the diff names the snapshot's plain fields, in the order it shows them.
+    field_labels = {}
+    # The snapshot fields its published list is sorted by.
+    published_order = ()
 
     review_state = models.CharField(
         max_length=20,
@@ -331,6 +353,9 @@ class Reviewable(models.Model):
         editable=False,
     )
     go_live_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewableQuerySet.as_manager()
 
     # Patient-facing prose is held to the reading-level target when submitted.
     checks_reading_level = True
@@ -352,6 +377,25 @@ class Reviewable(models.Model):
     # Each reviewable model says what its page displays.
     def snapshot(self) -> dict:
         raise NotImplementedError
+
+    @classmethod
+    def title_of(cls, snapshot):
+        """How editors and reviewers name one revision of this type."""
+        return (
+            snapshot.get("title") or snapshot.get("name") or str(cls._meta.verbose_name)
+        )
+
+    def after_publish(self):
+        """Override to keep what derives from published content (search, caches)
+        in step; called inside the approval's transaction."""
+
+    def months_between_reviews(self):
+        """How long after a sign-off the next review falls due."""
+        return DEFAULT_REVIEW_INTERVAL_MONTHS
+
+    def reviewer_byline(self, user):
+        """The reviewer's name as patients read it on this page."""
+        return user.get_full_name() or user.get_username()
 
     @property
     def content_type(self):
@@ -383,10 +427,6 @@ class Reviewable(models.Model):
         return getattr(self, "slug", None)
 
     @property
-    def has_unpublished_changes(self):
-        return self.latest_revision_id != self.live_revision_id
-
-    @property
     def is_overdue(self):
         return bool(
             self.next_review_due and self.next_review_due < timezone.localdate()
@@ -397,8 +437,7 @@ class Reviewable(models.Model):
     @transaction.atomic
     def save_revision(self, user=None):
         """Snapshot the current draft; a new revision only when the content changed."""
-        type(self).objects.select_for_update().filter(pk=self.pk).first()
-        self.reload_review_fields()  # this copy may predate an approval
+        self.lock()
         latest = self.revisions().first()
         snapshot = self.snapshot()
         digest = content_hash(snapshot)
@@ -451,12 +490,14 @@ class Reviewable(models.Model):
         # Model.save, not the subclass's: only the workflow's own fields change here.
         models.Model.save(self, update_fields=self.REVIEW_FIELDS)
 
-    def reload_review_fields(self):
+    def lock(self):
+        """Lock this record's row for the transaction and reload the workflow's
+        fields: this copy may predate a step another request just took."""
+        type(self).objects.select_for_update().filter(pk=self.pk).first()
         self.refresh_from_db(fields=self.REVIEW_FIELDS)
 
     def _locked_latest(self):
-        type(self).objects.select_for_update().filter(pk=self.pk).first()
-        self.reload_review_fields()
+        self.lock()
         if self.latest_revision_id is None:
             raise WorkflowError("This content has no saved revision yet.")
         return Revision.objects.get(pk=self.latest_revision_id)
@@ -523,31 +564,31 @@ class Reviewable(models.Model):
         latest, live = self.latest_revision, self.live_revision
         steps = []
         if (
-            user.has_perm("treatments.submit_revision")
+            user.has_perm(revision_permission("submit_revision"))
             and latest is not None
             and not submitted
             and self.review_state != ReviewState.SCHEDULED
             and latest.pk != self.live_revision_id
         ):
             steps.append(Step.SUBMIT)
-        if submitted and user.has_perm("treatments.withdraw_revision"):
+        if submitted and user.has_perm(revision_permission("withdraw_revision")):
             steps.append(Step.WITHDRAW)
         if submitted and latest is not None and not latest.contributed(user):
-            if user.has_perm("treatments.approve_revision"):
+            if user.has_perm(revision_permission("approve_revision")):
                 steps.append(Step.APPROVE)
-            if user.has_perm("treatments.request_changes"):
+            if user.has_perm(revision_permission("request_changes")):
                 steps.append(Step.REQUEST_CHANGES)
         if (
             not submitted
             and live is not None
-            and user.has_perm("treatments.approve_revision")
+            and user.has_perm(revision_permission("approve_revision"))
             and not live.contributed(user)
         ):
             steps.append(Step.CONFIRM)
         if Step.APPROVE in steps:
             steps.append(Step.SCHEDULE)
         if self.review_state == ReviewState.SCHEDULED and user.has_perm(
-            "treatments.approve_revision"
+            revision_permission("approve_revision")
         ):
             steps.append(Step.CANCEL_SCHEDULE)
         if latest is not None and user.has_perm(self.change_permission):
@@ -579,13 +620,13 @@ class Reviewable(models.Model):
             raise PermissionDenied("Only editors can restore an earlier revision.")
         if step in (Step.SCHEDULE, Step.CANCEL_SCHEDULE):
             step = Step.APPROVE if step == Step.SCHEDULE else step
-            if not user.has_perm("treatments.approve_revision"):
+            if not user.has_perm(revision_permission("approve_revision")):
                 raise PermissionDenied("Only medical reviewers can sign off content.")
         if step in DECISIONS:
-            needed = (
-                "treatments.request_changes"
+            needed = revision_permission(
+                "request_changes"
                 if step == Step.REQUEST_CHANGES
-                else "treatments.approve_revision"
+                else "approve_revision"
             )
             if not user.has_perm(needed):
                 raise PermissionDenied("Only medical reviewers can sign off content.")
@@ -598,7 +639,7 @@ class Reviewable(models.Model):
                     "a second person must sign it off."
                 )
         elif step in (Step.SUBMIT, Step.WITHDRAW) and not user.has_perm(
-            f"treatments.{step}_revision"
+            revision_permission(f"{step}_revision")
         ):
             raise PermissionDenied("Your role does not include this step.")
         label = self.latest_revision.label if self.latest_revision else "This content"
@@ -638,19 +679,11 @@ class Reviewable(models.Model):
             revision,
             user,
             note=note.strip(),
-            reviewer_byline=byline_of(user),
+            reviewer_byline=self.reviewer_byline(user),
         )
         self.log(Action.PUBLISHED, revision, user)
         self.after_publish()
         return revision
-
-    def after_publish(self):
-        """Keep what is derived from published content (the search index) in step."""
-        from .page_cache import content_changed
-        from .search import refresh_search_entry
-
-        refresh_search_entry(self)
-        content_changed(self._meta.model_name)
 
     @transaction.atomic
     def request_changes(self, user, expected_hash, comment):
@@ -670,8 +703,7 @@ class Reviewable(models.Model):
     @transaction.atomic
     def confirm_still_accurate(self, user, note=""):
         """A periodic review of the published page that finds it still right."""
-        type(self).objects.select_for_update().filter(pk=self.pk).first()
-        self.reload_review_fields()
+        self.lock()
         if self.live_revision_id is None:
             raise WorkflowError("Only published content can be confirmed.")
         revision = Revision.objects.get(pk=self.live_revision_id)
@@ -682,17 +714,15 @@ class Reviewable(models.Model):
             revision,
             user,
             note=note.strip(),
-            reviewer_byline=byline_of(user),
+            reviewer_byline=self.reviewer_byline(user),
         )
         self.after_publish()
         return revision
 
     def mark_reviewed(self, user, when):
-        from .models import SiteSettings
-
         self.last_reviewed_at = when
         self.last_reviewed_by = user
-        months = SiteSettings.load().review_interval_months
+        months = self.months_between_reviews()
         self.next_review_due = add_months(timezone.localtime(when), months).date()
         self.save_review_fields()
 
@@ -745,86 +775,6 @@ class Reviewable(models.Model):
         ]
 
 
-class ReviewerProfile(PlainTextMixin, Reviewable):
-    """How a medical reviewer is named on public pages, and what they review.
-
-    What patients read about a reviewer (name, credentials, conflicts of interest)
-    is reviewed content like any other: a change reaches the policy page and the
-    bylines only once a second person signs it off.
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="reviewer_profile",
-    )
-    display_name = models.CharField(max_length=120, help_text="As shown to patients.")
-    credentials = models.CharField(
-        max_length=60, help_text="For example “MD” or “MD, PhD”."
-    )
-    title = models.CharField(
-        max_length=160, blank=True, help_text="For example “Medical oncologist”."
-    )
-    specialties = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="Specialties this reviewer covers; pages needing them come first in the queue.",
-    )
-    conflict_of_interest = models.TextField(
-        blank=True, help_text="Shown on the medical and editorial policy page."
-    )
-
-    objects = ReviewableQuerySet.as_manager()
-    checks_reading_level = False  # names and credentials, not prose
-
-    class Meta:
-        ordering = ["display_name"]
-
-    def __str__(self):
-        return self.byline
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("treatments:policy")
-
-    @property
-    def byline(self):
-        return ", ".join(
-            part for part in (self.display_name, self.credentials, self.title) if part
-        )
-
-    def restore_fields(self, snapshot):
-        self.display_name = snapshot["name"]
-        self.credentials = snapshot["credentials"]
-        self.title = snapshot["job_title"]
-        self.conflict_of_interest = snapshot["conflict_of_interest"]
-
-    def snapshot(self):
-        # The specialties only order the review queue: patients never see them.
-        return {
-            "name": self.display_name,
-            "credentials": self.credentials,
-            "job_title": self.title,
-            "byline": self.byline,
-            "conflict_of_interest": self.conflict_of_interest,
-        }
-
-
-def byline_of(user):
-    """The reviewer's name as patients may read it: their approved profile's byline."""
-    profile = ReviewerProfile.objects.published().filter(user=user).first()
-    if profile is not None:
-        return profile.live_revision.snapshot["byline"]
-    return user.get_full_name() or user.get_username()
-
-
 def reviewable_models():
     """Every concrete model that goes through medical review."""
-    from django.apps import apps
-
-    return [
-        model
-        for model in apps.get_app_config("treatments").get_models()
-        if issubclass(model, Reviewable)
-    ]
+    return [model for model in apps.get_models() if issubclass(model, Reviewable)]

@@ -15,7 +15,6 @@ from .review import (
     Revision,
     Step,
     WorkflowError,
-    byline_of,
     reviewable_models,
 )
 
@@ -42,7 +41,7 @@ def schedule_approval(record, user, expected_hash, go_live_at, note=""):
         revision,
         user,
         note=" ".join(part for part in (note.strip(), f"Goes live {when}.") if part),
-        reviewer_byline=byline_of(user),
+        reviewer_byline=record.reviewer_byline(user),
     )
     return revision
 
@@ -73,8 +72,7 @@ def publish_if_due(record, now=None):
     alone (under a row lock, so two runs at once publish it once).
     """
     now = now or timezone.now()
-    type(record).objects.select_for_update().filter(pk=record.pk).first()
-    record.reload_review_fields()
+    record.lock()
     if (
         record.review_state != ReviewState.SCHEDULED
         or record.go_live_at is None

@@ -7,87 +7,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryTerm, Page, SearchEntry, SideEffect, Treatment
+from .models import SearchEntry
 
 MAX_WORDS = 8
 MIN_TRIGRAM_SIMILARITY = 0.45
 SNIPPET_CHARS = 180
-
-
-def search_document(record) -> dict | None:
-    """What search knows of a published record, or None when it is not public."""
-    if record.live_revision_id is None:
-        return None
-    content = record.live_revision.snapshot
-    if isinstance(record, Treatment):
-        drugs = [f"{d['brand_name']} {d['generic_name']}" for d in content["drugs"]]
-        procedures = [p["name"] for p in content["procedures"]]
-        side_effects = [effect["name"] for effect in content["side_effects"]]
-        return {
-            "kind_label": "Treatment",
-            "title": content["title"],
-            "keywords": " ".join(drugs + procedures),
-            "text": " ".join(
-                [content["summary"], *content.get("key_points", [])]
-                + [html_text(content["body_html"])]
-                + [f"{p['name']}: {p['description']}" for p in content["procedures"]]
-                + [
-                    f"{d['brand_name']} ({d['generic_name']}): {d['description']}"
-                    for d in content["drugs"]
-                ]
-                + (
-                    [f"Possible side effects: {', '.join(side_effects)}."]
-                    if side_effects
-                    else []
-                )
-            ),
-            "url": record.get_absolute_url(),
-        }
-    if isinstance(record, SideEffect):
-        return {
-            "kind_label": "Side effect",
-            "title": content["name"],
-            "keywords": "",
-            "text": content["description"],
-            "url": record.get_absolute_url(),
-        }
-    if isinstance(record, GlossaryTerm):
-        return {
-            "kind_label": "Word meaning",
-            "title": content["term"],
-            "keywords": " ".join(content["also_matches"]),
-            "text": content["definition"],
-            "url": record.get_absolute_url(),
-        }
-    if isinstance(record, Page):
-        return {
-            "kind_label": "Page",
-            "title": content["title"],
-            "keywords": "",
-            "text": content["summary"] + " " + html_text(content["body_html"]),
-            "url": record.get_absolute_url(),
-        }
-    return None
-
-
-def html_text(html):
-    """Rendered Markdown as plain sentences: a heading ends with a full stop, so a
-    snippet never runs "What it is" into the sentence after it."""
-    html = re.sub(r"(?<![.?!:])\s*</h([1-6])>", r".</h\1>", html)
-    return " ".join(strip_tags(html).split())
-
-
-def refresh_search_entry(record):
-    document = search_document(record)
-    if document is None:
-        SearchEntry.objects.for_record(record).delete()
-        return
-    SearchEntry.objects.update_or_create(
-        kind=record._meta.model_name, object_id=record.pk, defaults=document
-    )
 
 
 def query_words(query: str) -> list[str]:

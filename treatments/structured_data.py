@@ -1,5 +1,6 @@
 """schema.org JSON-LD for public pages (MedicalWebPage, MedicalTherapy, Drug)."""
 
+from django.conf import settings
 from django.utils import timezone
 
 CONDITION = {
@@ -7,6 +8,11 @@ CONDITION = {
     "name": "Neuroendocrine tumor",
     "alternateName": "NET",
 }
+
+
+def canonical_url(request):
+    """This page's address on the configured site, whatever host the request named."""
+    return settings.SITE_URL.rstrip("/") + request.path
 
 
 def medical_web_page(page, url, name, description):

@@ -1,8 +1,9 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
+from netguide.page_cache import public_page
+
 from . import views
-from .page_cache import public_page
 from .sitemaps import SITEMAPS
 
 app_name = "treatments"

@@ -8,109 +8,36 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from netguide.page_cache import public_page, remembered, set_last_modified
+
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
-from .glossary import Term, link_terms
-from .models import GlossaryTerm, Page, SideEffect, SiteSettings, Treatment
-from .page_cache import public_page, remembered, set_last_modified
+from .models import GlossaryTerm, Page, SideEffect, Treatment
 from .publishing import PublishedContent
-from .review import ReviewerProfile
+from .review import reviewable_models
 from .search import query_words, search
 from .sharing import load_preview_token
-from .structured_data import medical_web_page, treatment_page
-
-PREVIEWABLE = {
-    "treatment": Treatment,
-    "side-effect": SideEffect,
-    "page": Page,
-    "site": SiteSettings,
-    "glossary": GlossaryTerm,
-    "reviewer": ReviewerProfile,
-}
 
 
-def canonical_url(request):
-    return settings.SITE_URL.rstrip("/") + request.path
-
-
-def published_terms():
-    return [
-        Term.from_snapshot(snapshot)
-        for snapshot in GlossaryTerm.objects.published_snapshots()
-    ]
+def serve_published(request, page):
+    """A published page; Last-Modified from what the patient reads."""
+    return set_last_modified(
+        page.record.serve(request, page), page.updated_at, page.reviewed_at
+    )
 
 
 @public_page("treatments", "pages", "glossary")
 def home(request):
-    overview = Page.objects.published_by_slug("overview")
-    return render_home(request, overview.published_content() if overview else None)
-
-
-def render_home(request, overview, site=None):
-    cards = Treatment.objects.published_contents("order", "title")
-    linked_body, terms = (
-        link_terms(overview.content["body_html"], published_terms())
-        if overview
-        else ("", [])
-    )
-    return render(
-        request,
-        "treatments/home.html",
-        {
-            "page": overview,
-            "treatments": cards,
-            "linked_body": linked_body,
-            "page_terms": terms,
-            "jsonld": medical_web_page(
-                overview,
-                canonical_url(request),
-                overview.content["title"] if overview else "NET Guide",
-                overview.content["summary"] if overview else "",
-            ),
-            # A site-settings preview shows the draft's settings, not the live ones.
-            **({"site": site} if site is not None else {}),
-        },
-    )
-
-
-def published_detail(request, model, slug, render_page):
-    """A published record's page, or 404; Last-Modified from what the patient reads."""
-    record = model.objects.published_by_slug(slug)
-    if record is None:
-        raise Http404("No such page")
-    page = record.published_content()
-    return set_last_modified(
-        render_page(request, page), page.updated_at, page.reviewed_at
-    )
+    try:
+        overview = Page.objects.published_by_slug("overview")
+    except Http404:
+        return render(request, Page.HOME_TEMPLATE, Page.home_context(request, None))
+    return serve_published(request, overview)
 
 
 @public_page("treatments", "glossary")
 def treatment_detail(request, slug):
-    return published_detail(request, Treatment, slug, render_treatment)
-
-
-def render_treatment(request, page):
-    treatments = Treatment.objects.published_contents("order", "title")
-    ids = [m.record.pk for m in treatments]
-    index = ids.index(page.record.pk) if page.record.pk in ids else None
-    neighbours = {"previous": None, "next": None}
-    if index is not None:
-        if index > 0:
-            neighbours["previous"] = treatments[index - 1]
-        if index + 1 < len(treatments):
-            neighbours["next"] = treatments[index + 1]
-    linked_body, terms = link_terms(page.content["body_html"], published_terms())
-    return render(
-        request,
-        "treatments/treatment_page.html",
-        {
-            "page": page,
-            "linked_body": linked_body,
-            "page_terms": terms,
-            "jsonld": treatment_page(page, canonical_url(request)),
-            **neighbours,
-        },
-    )
+    return serve_published(request, Treatment.objects.published_by_slug(slug))
 
 
 def listing_dates(pages):
@@ -125,7 +52,7 @@ def listing_dates(pages):
 
 @public_page("side-effects")
 def side_effect_list(request):
-    effects = SideEffect.objects.published_contents("name")
+    effects = SideEffect.objects.published_contents()
     return render(
         request,
         "treatments/side_effect_list.html",
@@ -135,83 +62,32 @@ def side_effect_list(request):
 
 @public_page("side-effects", "treatments")
 def side_effect_detail(request, slug):
-    return published_detail(request, SideEffect, slug, render_side_effect)
-
-
-def render_side_effect(request, page):
-    slug = page.content["slug"]
-    treatments = [
-        m
-        for m in Treatment.objects.published_contents("order", "title")
-        if any(item["slug"] == slug for item in m.content["side_effects"])
-    ]
-    jsonld = medical_web_page(
-        page, canonical_url(request), page.content["name"], page.content["description"]
-    )
-    return render(
-        request,
-        "treatments/side_effect_page.html",
-        {"page": page, "treatments": treatments, "jsonld": jsonld},
-    )
+    return serve_published(request, SideEffect.objects.published_by_slug(slug))
 
 
 @public_page("pages")
 def privacy(request):
-    return published_detail(request, Page, "privacy", render_policy)
+    return serve_published(request, Page.objects.published_by_slug("privacy"))
 
 
 @public_page("pages")
 def policy(request):
-    return published_detail(request, Page, "policy", render_policy)
-
-
-def render_policy(request, page):
-    reviewers = []
-    if page.content["slug"] == "policy":
-        reviewers = [
-            reviewer
-            for reviewer in ReviewerProfile.objects.published_contents("name")
-            if reviewer.content["conflict_of_interest"]
-        ]
-    jsonld = medical_web_page(
-        page, canonical_url(request), page.content["title"], page.content["summary"]
-    )
-    return render(
-        request,
-        "treatments/policy_page.html",
-        {"page": page, "reviewers": reviewers, "jsonld": jsonld},
-    )
-
-
-def render_content(request, page):
-    """Render any revision exactly as its public page would show it."""
-    record = page.record
-    if isinstance(record, Treatment):
-        return render_treatment(request, page)
-    if isinstance(record, SideEffect):
-        return render_side_effect(request, page)
-    if isinstance(record, Page) and record.slug in ("policy", "privacy"):
-        return render_policy(request, page)
-    if isinstance(record, GlossaryTerm):
-        return render(request, "treatments/glossary_preview.html", {"page": page})
-    if isinstance(record, ReviewerProfile):
-        return render(request, "treatments/reviewer_preview.html", {"page": page})
-    if isinstance(record, SiteSettings):
-        return render_home(request, None, site=page.content)
-    return render_home(request, page if isinstance(record, Page) else None)
+    return serve_published(request, Page.objects.published_by_slug("policy"))
 
 
 @require_GET
 @staff_member_required
 def draft_preview(request, kind, pk):
     """Staff see the latest draft exactly as the public page, marked as not reviewed."""
-    model = PREVIEWABLE.get(kind)
+    model = next((m for m in reviewable_models() if m.preview_kind == kind), None)
     if model is None:
         raise Http404("Unknown kind of content")
     record = get_object_or_404(model, pk=pk)
-    if not request.user.has_perm(f"treatments.view_{model._meta.model_name}"):
+    opts = model._meta
+    if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
         raise Http404("No such content")
-    return render_content(request, record.draft_content())
+    page = record.draft_content()
+    return record.serve(request, page)
 
 
 @require_GET
@@ -226,19 +102,17 @@ def shared_preview(request, token):
     record = revision.content_object
     if record is None:
         raise Http404("This content no longer exists")
-    response = render_content(
-        request,
-        PublishedContent(
-            record, revision, is_draft=revision.pk != record.live_revision_id
-        ),
+    page = PublishedContent(
+        record, revision, is_draft=revision.pk != record.live_revision_id
     )
+    response = record.serve(request, page)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
 @public_page("glossary")
 def glossary(request):
-    terms = GlossaryTerm.objects.published_contents("term")
+    terms = GlossaryTerm.objects.published_contents()
     return render(
         request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)}
     )
@@ -265,7 +139,7 @@ def explore_query(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
-    pages = Treatment.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents()
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers())
@@ -285,8 +159,7 @@ def published_treatment_order():
         "treatment-order",
         ["treatments"],
         lambda: [
-            page.content["slug"]
-            for page in Treatment.objects.published_contents("order", "title")
+            page.content["slug"] for page in Treatment.objects.published_contents()
         ],
     )
 
@@ -303,7 +176,7 @@ def compare_query(request):
 @public_page("treatments", query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
-    pages = Treatment.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents()
     selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
     return render(
         request,
@@ -323,7 +196,7 @@ def my_questions_query(request):
 
 def chosen_treatments(request):
     """All published treatments, and those the address picks (?t=…), in home order."""
-    pages = Treatment.objects.published_contents("order", "title")
+    pages = Treatment.objects.published_contents()
     wanted = set(chosen_treatment_slugs(request))
     return pages, [page for page in pages if page.content["slug"] in wanted]
 

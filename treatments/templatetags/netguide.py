@@ -2,10 +2,13 @@ import json
 import re
 
 from django import template
-from django.utils.html import _json_script_escapes, strip_tags
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# What json_script escapes, so that text in the data can never close the tag.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -14,7 +17,7 @@ def jsonld(data):
     if not data:
         return ""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(
-        _json_script_escapes
+        JSON_SCRIPT_ESCAPES
     )
     return mark_safe(f'<script type="application/ld+json">{text}</script>')
 

@@ -1,7 +1,7 @@
 """Rendered public pages in Django's cache, invalidated by what they show.
 
-Each page names the kinds of content it shows (`depends_on`). Every kind has a
-version in the cache; publishing a record of that kind bumps it, so exactly the
+Each page names the kinds of content it shows (`depends_on`); each content model
+names its kind (`cache_kind`). Every kind has a version in the cache; publishing a record of that kind bumps it, so exactly the
 pages that show that kind miss the cache next time. A cache hit costs no query.
 A cache outage is logged once and bypassed: pages then come from the database.
 """
@@ -25,14 +25,6 @@ from django.utils.http import http_date, parse_http_date_safe
 
 logger = logging.getLogger("netguide.cache")
 
-KIND_OF_MODEL = {
-    "treatment": "treatments",
-    "sideeffect": "side-effects",
-    "page": "pages",
-    "glossaryterm": "glossary",
-    "sitesettings": "site",
-    "reviewerprofile": "pages",
-}
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
 
 
@@ -102,15 +94,12 @@ def remembered(name, kinds, compute):
     return value
 
 
-def content_changed(model_name):
-    """Call when published content of this model changed: its pages are rebuilt.
+def content_changed(kind):
+    """Call when published content of this kind changed: its pages are rebuilt.
 
     The version moves now and again once the transaction commits: a page rendered
     in between (still from the old content) is then stale too.
     """
-    kind = KIND_OF_MODEL.get(model_name)
-    if kind is None:
-        return
     bump_version(kind)
     transaction.on_commit(lambda: bump_version(kind))
 
