@@ -620,3 +620,89 @@ def test_a_reviewer_can_take_back_a_scheduled_approval(
     assert (record.review_state, record.go_live_at) == (ReviewState.SUBMITTED, None)
     clock.advance(days=2)
     assert publish_scheduled() == "Nothing is due.\n"
+
+
+# Every reviewable type has the desk --------------------------------------------------
+
+
+def make_each_type(editor):
+    """One record of each reviewable type with a first revision, and a change to it."""
+    from treatments.models import GlossaryTerm, Page, ReviewerProfile, SideEffect
+    from treatments.models import SiteSettings
+
+    records = [
+        (make_treatment(editor, body=SIX), {"body": THREE}),
+        (
+            SideEffect.objects.create(
+                slug="tiredness", name="Tiredness", description="Feeling worn out."
+            ),
+            {"description": "Feeling very worn out."},
+        ),
+        (
+            Page.objects.create(
+                slug="overview", title="Overview", summary="About NETs.", body=SIX
+            ),
+            {"body": THREE},
+        ),
+        (
+            GlossaryTerm.objects.create(
+                slug="scan", term="scan", definition="A picture of the inside."
+            ),
+            {"definition": "A picture of the inside of the body."},
+        ),
+        (
+            ReviewerProfile.objects.create(
+                user=make_user(type(editor), "profiled"),
+                display_name="Demo Doctor",
+                credentials="MD",
+            ),
+            {"display_name": "Demo Doctor Example", "credentials": "MD, PhD"},
+        ),
+        (SiteSettings.load(), {"cta_heading": "Call us today"}),
+    ]
+    for record, _ in records:
+        record.save()
+        record.save_revision(editor)
+    return records
+
+
+def test_every_reviewable_type_restores_its_first_revision(db, editor, superuser):
+    for record, change in make_each_type(editor):
+        first = record.latest_revision
+        edit(record, editor, **change)
+        # Whoever may change the record (editors may not change reviewer profiles).
+        restored_record, restored = restore_revision(record, first, superuser)
+        assert restored.number == 3, record
+        assert restored.content_hash == first.content_hash, record
+        assert restored_record.review_state == ReviewState.DRAFT
+
+
+def test_every_reviewable_types_history_and_compare_open(db, client, editor, superuser):
+    client.force_login(superuser)
+    for record, change in make_each_type(editor):
+        edit(record, editor, **change)
+        opts = record._meta
+        name = f"admin:{opts.app_label}_{opts.model_name}"
+        history = client.get(reverse(f"{name}_history", args=[record.pk]))
+        assert history.status_code == 200, record
+        assert f"History of “{record}”" in history.content.decode()
+        compare = client.get(
+            reverse(f"{name}_compare", args=[record.pk]) + "?r=1&r=2"
+        ).content.decode()
+        assert "<ins>" in compare and "changed</span></h3>" in compare, record
+        shown = client.get(reverse(f"{name}_revision", args=[record.pk, 1]))
+        assert shown.status_code == 200, record
+
+
+def test_a_revision_opens_readably_in_the_revisions_list(
+    db, client, editor, reviewer, superuser
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(superuser)
+    revision = record.revisions().get(number=2)
+    html = client.get(
+        reverse("admin:treatments_revision_change", args=[revision.pk])
+    ).content.decode()
+    assert "“Watchful waiting” revision 2" in html
+    assert admin_url(record, "revision", 2) in html
+    assert "content_hash" not in html and '"body_html"' not in html
