@@ -15,7 +15,16 @@ from django.utils import timezone
 
 from treatments.diffing import compare_snapshots, word_diff
 from treatments.history import restore_revision
-from treatments.models import SearchEntry, Treatment
+from treatments.models import (
+    Drug,
+    GlossaryTerm,
+    Page,
+    ReviewerProfile,
+    SearchEntry,
+    SideEffect,
+    SiteSettings,
+    Treatment,
+)
 from treatments.review import Action, ReviewState, Step, WorkflowError
 from treatments.scheduling import publish_if_due, schedule_approval
 
@@ -272,8 +281,6 @@ def test_only_editors_restore_and_never_onto_the_same_content(
 def test_restoring_a_treatment_brings_back_its_questions_and_medicines(
     db, editor, reviewer
 ):
-    from treatments.models import Drug
-
     record = make_published(editor, reviewer)
     record.drugs.add(
         Drug.objects.create(
@@ -627,9 +634,6 @@ def test_a_reviewer_can_take_back_a_scheduled_approval(
 
 def make_each_type(editor):
     """One record of each reviewable type with a first revision, and a change to it."""
-    from treatments.models import GlossaryTerm, Page, ReviewerProfile, SideEffect
-    from treatments.models import SiteSettings
-
     records = [
         (make_treatment(editor, body=SIX), {"body": THREE}),
         (
