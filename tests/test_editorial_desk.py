@@ -710,3 +710,10 @@ def test_a_revision_opens_readably_in_the_revisions_list(
     assert "“Watchful waiting” revision 2" in html
     assert admin_url(record, "revision", 2) in html
     assert "content_hash" not in html and '"body_html"' not in html
+
+
+def test_a_made_up_record_id_in_the_history_address_is_not_found(db, client, editor):
+    client.force_login(editor)
+    for object_id in ("999", "abc", "1%2F2"):
+        url = f"/admin/treatments/treatment/{object_id}/history/"
+        assert client.get(url).status_code == 404, object_id

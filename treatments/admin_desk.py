@@ -2,6 +2,7 @@
 restore, share links and who is editing. Mixed into ReviewableAdmin."""
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -58,7 +59,10 @@ class EditorialDeskMixin:
         ]
 
     def viewable_record(self, request, pk):
-        record = get_object_or_404(self.model, pk=pk)
+        # History's address is Django's (any text as the id): a bad id is a 404.
+        record = self.get_object(request, unquote(str(pk)))
+        if record is None:
+            raise Http404("No such record")
         if not self.has_view_permission(request, record):
             raise PermissionDenied
         return record
