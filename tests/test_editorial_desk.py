@@ -2,6 +2,8 @@
 queue, share links and working together, through the real admin."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
 
@@ -9,6 +11,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -717,3 +720,37 @@ def test_a_made_up_record_id_in_the_history_address_is_not_found(db, client, edi
     for object_id in ("999", "abc", "1%2F2"):
         url = f"/admin/treatments/treatment/{object_id}/history/"
         assert client.get(url).status_code == 404, object_id
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's in-memory test database locks its tables under concurrent writes",
+)
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_cron_runs_publish_a_scheduled_approval_once(
+    clock, editor, reviewer
+):
+    """Eight publish_scheduled runs at the same moment, each with its own connection."""
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    schedule_approval(
+        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
+    )
+    clock.advance(days=1)
+    start = threading.Barrier(8)
+
+    def run(_):
+        start.wait()
+        try:
+            return publish_scheduled()
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outputs = list(pool.map(run, range(8)))
+
+    published = [out for out in outputs if out.startswith("Published")]
+    assert len(published) == 1, outputs
+    assert record.audit_entries().filter(action=Action.PUBLISHED).count() == 2
+    assert record.audit_entries().filter(action=Action.APPROVED).count() == 2
