@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from treatments.collaboration import EditingMark
 from treatments.diffing import compare_snapshots, word_diff
 from treatments.history import restore_revision
 from treatments.models import (
@@ -754,3 +755,40 @@ def test_overlapping_cron_runs_publish_a_scheduled_approval_once(
     assert len(published) == 1, outputs
     assert record.audit_entries().filter(action=Action.PUBLISHED).count() == 2
     assert record.audit_entries().filter(action=Action.APPROVED).count() == 2
+
+
+def test_someone_elses_editing_mark_is_not_taken_over_until_it_expires(
+    db, client, clock, editor, second_editor
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    client.post(admin_url(record, "editing"), {"editing": "start"})
+    other = Client()
+    other.force_login(second_editor)
+
+    refused = other.post(
+        admin_url(record, "editing"), {"editing": "start"}, follow=True
+    )
+    assert "Editor is already editing this page until 10:30" in (
+        refused.content.decode()
+    )
+    assert EditingMark.objects.current(record).user == editor
+    other.post(admin_url(record, "editing"), {"editing": "stop"})  # not theirs
+    assert EditingMark.objects.current(record).user == editor
+
+    client.post(admin_url(record, "editing"), {"editing": "start"})  # extends it
+    assert (
+        timezone.localtime(EditingMark.objects.current(record).expires_at).strftime(
+            "%H:%M"
+        )
+        == "10:30"
+    )
+    clock.advance(minutes=31)
+    other.force_login(second_editor)
+    other.post(admin_url(record, "editing"), {"editing": "start"})
+    assert EditingMark.objects.current(record).user == second_editor
+    client.force_login(editor)
+    client.post(admin_url(record, "editing"), {"editing": "stop"})
+    assert EditingMark.objects.current(record).user == second_editor
+    other.post(admin_url(record, "editing"), {"editing": "stop"})
+    assert EditingMark.objects.current(record) is None

@@ -231,11 +231,18 @@ class EditorialDeskMixin:
             messages.info(request, "Others no longer see you as editing this page.")
         else:
             mark = EditingMark.mark(record, request.user)
-            messages.info(
-                request,
-                "Others now see that you are editing this page until "
-                f"{timezone.localtime(mark.expires_at):%H:%M}.",
-            )
+            until = f"{timezone.localtime(mark.expires_at):%H:%M}"
+            if mark.user_id == request.user.pk:
+                messages.info(
+                    request,
+                    f"Others now see that you are editing this page until {until}.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"{mark.user.get_username()} is already editing this page until "
+                    f"{until}. You can still save; talk to them first.",
+                )
         return HttpResponseRedirect(self.url("change", record))
 
     def latest_revision_view(self, request, pk):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 EDITING_MARK_DURATION = timedelta(minutes=30)
@@ -57,16 +57,24 @@ class EditingMark(models.Model):
         return f"{self.user} until {self.expires_at:%H:%M}"
 
     @classmethod
+    @transaction.atomic
     def mark(cls, record, user, duration=EDITING_MARK_DURATION):
-        """Mark `record` as being edited by `user`, replacing any expired mark."""
+        """Mark `record` as being edited by `user` (or extend their mark).
+
+        Someone else's unexpired mark stays: it is returned, and nothing changes.
+        """
         content_type = ContentType.objects.get_for_model(
             record, for_concrete_model=False
         )
-        mark, _ = cls.objects.update_or_create(
+        now = timezone.now()
+        mark, created = cls.objects.select_for_update().get_or_create(
             content_type=content_type,
             object_id=record.pk,
-            defaults={"user": user, "expires_at": timezone.now() + duration},
+            defaults={"user": user, "expires_at": now + duration},
         )
+        if not created and (mark.user_id == user.pk or mark.expires_at <= now):
+            mark.user, mark.expires_at = user, now + duration
+            mark.save(update_fields=["user", "expires_at"])
         return mark
 
     @classmethod
