@@ -792,3 +792,45 @@ def test_someone_elses_editing_mark_is_not_taken_over_until_it_expires(
     assert EditingMark.objects.current(record).user == second_editor
     other.post(admin_url(record, "editing"), {"editing": "stop"})
     assert EditingMark.objects.current(record) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?r=abc", "?r=1&r=1", "?r=1&r=2&r=3", "?r=-1&r=2", "?r=1&r=99999999999999"],
+)
+def test_odd_comparisons_get_a_message_never_an_error(
+    db, client, editor, reviewer, query
+):
+    record = three_revisions(editor, reviewer)
+    client.force_login(editor)
+    response = client.get(admin_url(record, "compare") + query)
+    assert response.status_code in (302, 404), response.status_code
+
+
+@pytest.mark.parametrize(
+    "go_live_at, message",
+    [
+        ("soon", "Enter a valid date/time."),
+        ("", "Choose when it should go live."),
+        ("2026-11-01T01:30", "it may be ambiguous or it may not exist"),
+    ],
+)
+def test_a_bad_go_live_time_is_named_and_nothing_is_decided(
+    db, client, clock, editor, reviewer, go_live_at, message
+):
+    record = make_published(editor, reviewer, body=SIX)
+    edit(record, editor, body=THREE)
+    submit(record, editor, "Every 3 months.")
+    client.force_login(reviewer)
+    response = client.post(
+        admin_url(record, "review"),
+        {
+            "content_hash": record.latest_revision.content_hash,
+            "decision": "schedule",
+            "go_live_at": go_live_at,
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.SUBMITTED
