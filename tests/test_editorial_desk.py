@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from treatments.collaboration import EditingMark
-from treatments.diffing import compare_snapshots, word_diff
+from treatments.diffing import compare_snapshots, text_diff, word_diff
 from treatments.history import restore_revision
 from treatments.models import (
     Drug,
@@ -834,3 +834,28 @@ def test_a_bad_go_live_time_is_named_and_nothing_is_decided(
     assert message in response.content.decode()
     record.refresh_from_db()
     assert record.review_state == ReviewState.SUBMITTED
+
+
+def test_a_long_text_folds_the_unchanged_paragraphs_away_from_the_change():
+    paragraphs = [f"Paragraph {n} says something calm." for n in range(1, 9)]
+    changed = [*paragraphs]
+    changed[5] = "Paragraph 6 says something new."
+    html = text_diff("\n\n".join(paragraphs), "\n\n".join(changed))
+    assert html == "\n\n".join(
+        [
+            '<span class="diff-folded">[4 unchanged paragraphs]</span>',
+            "Paragraph 5 says something calm.",
+            "Paragraph 6 says something "
+            '<del><span class="visually-hidden">removed: </span>calm</del>'
+            '<ins><span class="visually-hidden">added: </span>new</ins>.',
+            "Paragraph 7 says something calm.",
+            "Paragraph 8 says something calm.",
+        ]
+    )
+
+
+def test_an_added_paragraph_is_marked_whole():
+    html = text_diff("One.\n\nTwo.", "One.\n\nTwo.\n\nThree.")
+    assert html == (
+        'One.\n\nTwo.\n\n<ins><span class="visually-hidden">added: </span>Three.</ins>'
+    )

@@ -112,6 +112,50 @@ def word_diff(old: str, new: str) -> SafeString:
     return mark_safe("".join(html))
 
 
+PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def text_diff(old: str, new: str) -> SafeString:
+    """Word diff of a text, paragraph by paragraph: long runs of unchanged
+    paragraphs between changes are folded to one line, so one changed word in a
+    long page is not lost among the rest."""
+    a, b = PARAGRAPHS.split(old.strip()), PARAGRAPHS.split(new.strip())
+    if len(a) < 2 and len(b) < 2:
+        return word_diff(old, new)
+    if a == b:
+        return mark_safe("\n\n".join(escape(paragraph) for paragraph in b))
+    pieces = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            same = [escape(paragraph) for paragraph in b[j1:j2]]
+            # Keep one paragraph of context next to each change; fold the rest.
+            keep_before = same[:1] if n > 0 else []
+            keep_after = same[-1:] if n < len(opcodes) - 1 else []
+            folded = len(same) - len(keep_before) - len(keep_after)
+            if folded > 1:
+                pieces += keep_before + [folded_paragraphs(folded)] + keep_after
+            else:
+                pieces += same
+            continue
+        olds, news = a[i1:i2], b[j1:j2]
+        paired = min(len(olds), len(news))
+        for old_paragraph, new_paragraph in zip(
+            olds[:paired], news[:paired], strict=True
+        ):
+            pieces.append(word_diff(old_paragraph, new_paragraph))
+        pieces += [removed(paragraph) for paragraph in olds[paired:]]
+        pieces += [added(paragraph) for paragraph in news[paired:]]
+    return mark_safe("\n\n".join(pieces))
+
+
+def folded_paragraphs(count):
+    return format_html(
+        '<span class="diff-folded">[{} unchanged paragraphs]</span>', count
+    )
+
+
 def added(text):
     return format_html(
         '<ins><span class="visually-hidden">added: </span>{}</ins>', text
@@ -197,7 +241,7 @@ def compare_snapshots(old, new, field_labels) -> Comparison:
             fields.append(FieldDiff(key, label, changed, parts=parts))
         else:
             changed = before != after
-            html = word_diff(as_text(before), as_text(after))
+            html = text_diff(as_text(before), as_text(after))
             fields.append(FieldDiff(key, label, changed, html=html))
     return fields
 
