@@ -727,7 +727,7 @@ def test_a_made_up_record_id_in_the_history_address_is_not_found(db, client, edi
     connection.vendor != "postgresql",
     reason="SQLite's in-memory test database locks its tables under concurrent writes",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_overlapping_cron_runs_publish_a_scheduled_approval_once(
     clock, editor, reviewer
 ):
