@@ -859,3 +859,27 @@ def test_an_added_paragraph_is_marked_whole():
     assert html == (
         'One.\n\nTwo.\n\n<ins><span class="visually-hidden">added: </span>Three.</ins>'
     )
+
+
+def test_an_administrator_revokes_links_from_the_list_of_every_link(
+    db, client, editor, superuser, settings
+):
+    record = make_treatment(editor, body=SIX)
+    client.force_login(editor)
+    link = make_link(client, record).removeprefix(settings.SITE_URL)
+    assert (
+        client.get(reverse("admin:treatments_sharelink_changelist")).status_code == 403
+    )
+    admin_client = Client()
+    admin_client.force_login(superuser)
+    changelist = reverse("admin:treatments_sharelink_changelist")
+    listed = admin_client.get(changelist).content.decode()
+    assert "Preview link to “Watchful waiting” revision 1" in listed
+    admin_client.post(
+        changelist,
+        {
+            "action": "revoke",
+            "_selected_action": [record.latest_revision.share_links.get().pk],
+        },
+    )
+    assert Client().get(link).status_code == 410

@@ -26,6 +26,7 @@ from .models import (
     Question,
     ReviewerProfile,
     Revision,
+    ShareLink,
     SideEffect,
     SiteSettings,
     Specialty,
@@ -876,3 +877,28 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="revision")
     def on_revision(self, obj):
         return history_link(obj.revision)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Every preview link, for administrators: who made it, to what, and revoking.
+    Editors list and revoke their own on each page's share screen."""
+
+    list_display = ("__str__", "created_by", "created_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    list_select_related = ("revision", "created_by")
+    fields = ("revision", "created_by", "created_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected links", permissions=("change",))
+    def revoke(self, request, queryset):
+        for link in queryset.filter(revoked_at__isnull=True):
+            link.revoke(request.user)
+        messages.success(request, "Revoked: they now answer like an expired link.")

@@ -14,7 +14,7 @@ from .collaboration import EditingMark
 from .diffing import compare_snapshots
 from .history import history_of, restore_revision
 from .publishing import PublishedContent
-from .review import Step, WorkflowError
+from .review import Action, ReviewState, Step, WorkflowError
 from .sharing import PREVIEW_MAX_AGE, ShareLink
 
 
@@ -273,8 +273,6 @@ class EditorialDeskMixin:
 
     def desk_context(self, request, record):
         """What the change form shows above the fields, before anyone types."""
-        from .review import Action, ReviewState
-
         context = {"desk_record": record}
         if record.review_state == ReviewState.CHANGES_REQUESTED:
             context["changes_requested"] = (
