@@ -259,6 +259,12 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
         problems += look_at(
             page, "change-form-saved-since", axe_script, ".desk-banner", False
         )
+        # Saving anyway is refused, and the reloaded form says why on load.
+        page.locator("input[name=_continue]").click()
+        expect(page.locator("#content")).to_contain_text(
+            "Not saved: this page changed after you opened it"
+        )
+        expect(page.locator("#desk-freshness")).to_be_visible()
         return problems
 
     assert in_browser(queue) == []
