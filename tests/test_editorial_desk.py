@@ -422,6 +422,7 @@ def test_a_later_edit_cancels_the_schedule_with_a_clear_notice(
     client.force_login(editor)
     form = client.get(change_url(record)).content.decode()
     assert "Approved to go live on <strong>June 11, 2026, 10:00</strong>" in form
+    assert "revision 2 goes live on June 11, 2026 at 10:00" in form
 
     data = open_change_form(client, record)
     saved = save_change_form(client, record, data, body=THREE + " More.")

@@ -178,6 +178,11 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
             parts.append(f"public revision {obj.live_revision.number}")
         else:
             parts.append("not public yet")
+        if obj.review_state == ReviewState.SCHEDULED and obj.go_live_at:
+            parts.append(
+                f"revision {obj.scheduled_revision.number} goes live on "
+                f"{timezone.localtime(obj.go_live_at):%B %d, %Y at %H:%M}"
+            )
         if obj.is_overdue:
             parts.append("REVIEW OVERDUE")
         comment = obj.audit_entries().filter(action=Action.CHANGES_REQUESTED).first()
