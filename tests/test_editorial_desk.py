@@ -884,3 +884,25 @@ def test_an_administrator_revokes_links_from_the_list_of_every_link(
         },
     )
     assert Client().get(link).status_code == 410
+
+
+def test_restoring_a_page_waiting_for_review_withdraws_it_and_says_so(
+    db,
+    client,
+    editor,
+    second_editor,
+    reviewer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    record = three_revisions(editor, reviewer)
+    submit(record, editor, "Every 3 months.")
+    client.force_login(second_editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(admin_url(record, "restore", 1), follow=True)
+    assert "It was waiting for review: it is withdrawn now" in done.content.decode()
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.DRAFT
+    assert [mail.subject for mail in mailoutbox] == [
+        "NET Guide: a page was withdrawn from review"
+    ]

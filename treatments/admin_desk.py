@@ -4,6 +4,7 @@ restore, share links and who is editing. Mixed into ReviewableAdmin."""
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from .collaboration import EditingMark
 from .diffing import compare_snapshots
 from .history import history_of, restore_revision
+from .notifications import notify_withdrawn
 from .publishing import PublishedContent
 from .review import Action, ReviewState, Step, WorkflowError
 from .sharing import PREVIEW_MAX_AGE, ShareLink
@@ -135,11 +137,26 @@ class EditorialDeskMixin:
         if refused := self.refuse_step(request, record, Step.RESTORE):
             return refused
         if request.method == "POST":
+            state_before = record.review_state
             try:
                 record, restored = restore_revision(record, revision, request.user)
             except WorkflowError as error:
                 messages.error(request, str(error))
                 return HttpResponseRedirect(self.url("history", record))
+            if state_before == ReviewState.SUBMITTED:
+                messages.warning(
+                    request,
+                    "It was waiting for review: it is withdrawn now, and the "
+                    "reviewers were told.",
+                )
+                transaction.on_commit(
+                    lambda: notify_withdrawn(record, request.user), robust=True
+                )
+            elif state_before == ReviewState.SCHEDULED:
+                messages.warning(
+                    request,
+                    "It was approved to go live later: restoring cancelled that.",
+                )
             messages.success(
                 request,
                 f"Revision {revision.number} was restored as {restored.label}, a "
