@@ -103,9 +103,14 @@ class DatabaseUnavailableMiddleware:
         )
         from treatments.models import SiteSettings
 
-        site = SiteSettings.offline()  # the approved copy kept aside: no query
-        html = render_to_string("503.html", {"site": site})
-        response = HttpResponse(html, status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        # The approved copy kept aside: no query.
+        return outage_response(SiteSettings.offline())
+
+
+def outage_response(site):
+    """The calm 503 page (also published as a file for nginx: netguide/static_site.py)."""
+    html = render_to_string("503.html", {"site": site})
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response

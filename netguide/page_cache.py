@@ -205,6 +205,9 @@ class PageCacheMiddleware:
         for header, value in cached["headers"].items():
             response[header] = value
         response["X-Page-Cache"] = "hit"
+        # Sent with its length, not chunked (CommonMiddleware, which would add it,
+        # comes after the cache).
+        response["Content-Length"] = str(len(response.content))
         return get_conditional_response(
             request,
             etag=response.get("ETag"),

@@ -1,4 +1,6 @@
+import os
 import shutil
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +20,18 @@ from treatments.models import ReviewerProfile
 from treatments.review import ReviewState
 
 CONTENT_DIR = Path(settings.CONTENT_DIR)
-SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seed"
+
+
+def content_treatments():
+    """(slug, title) of every treatment in content/treatments/, in their order."""
+    found = []
+    for path in (CONTENT_DIR / "treatments").glob("*.md"):
+        fields = tomllib.loads(path.read_text(encoding="utf-8").split("+++")[1])
+        found.append((fields["order"], fields["slug"], fields["title"]))
+    return [(slug, title) for _, slug, title in sorted(found)]
+
+
+TREATMENT_SLUGS = [slug for slug, _ in content_treatments()]
 
 
 @pytest.fixture(autouse=True)
@@ -96,18 +109,6 @@ def make_user(django_user_model, username, group=None, **extra):
     return user
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return make_user(
-        django_user_model, "editor", "Editors", first_name="Test", last_name="Editor"
-    )
-
-
-@pytest.fixture
-def second_editor(django_user_model):
-    return make_user(django_user_model, "editor2", "Editors")
-
-
 def make_reviewer_profile(user, **fields):
     """A reviewer's profile as patients see it: published, as if signed off before."""
     profile = ReviewerProfile.objects.create(user=user, **fields)
@@ -118,54 +119,100 @@ def make_reviewer_profile(user, **fields):
     return profile
 
 
-@pytest.fixture
-def reviewer(django_user_model):
-    user = make_user(django_user_model, "reviewer", "Medical reviewers")
-    make_reviewer_profile(
-        user=user,
-        display_name="Test Reviewer",
-        credentials="MD",
-        title="Test medical oncologist",
-        specialties=["medical-oncology"],
-    )
-    return user
+# The cast: one editor, one reviewer and one superuser, created the first time a test
+# (or the published site) asks for them, so that a test and its site share the people.
 
 
-@pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser(
-        username="root", password="pw-for-tests", email="root@example.invalid"
+def the_editor():
+    users = get_user_model()
+    return users.objects.filter(username="editor").first() or make_user(
+        users, "editor", "Editors", first_name="Test", last_name="Editor"
     )
 
 
-@pytest.fixture
-def published_site(imported, editor, reviewer):
-    """content/ imported, submitted by an editor and approved by a reviewer."""
-    LoadDemo().publish_drafts(editor, reviewer)
-
-
-@pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """content/ imported, submitted and approved once per module: (editor, reviewer).
-
-    For modules of read-only tests: each test runs in a savepoint and rolls back to it.
-    """
-    with django_db_blocker.unblock(), transaction.atomic():
-        users = get_user_model()
-        editor = make_user(users, "module-editor", "Editors")
-        reviewer = make_user(users, "module-reviewer", "Medical reviewers")
+def the_reviewer():
+    users = get_user_model()
+    reviewer = users.objects.filter(username="reviewer").first()
+    if reviewer is None:
+        reviewer = make_user(users, "reviewer", "Medical reviewers")
         make_reviewer_profile(
             user=reviewer,
             display_name="Test Reviewer",
             credentials="MD",
             title="Medical reviewer",
+            specialties=["medical-oncology"],
         )
+    return reviewer
+
+
+def the_superuser():
+    users = get_user_model()
+    return users.objects.filter(
+        username="root"
+    ).first() or users.objects.create_superuser(
+        username="root", password="pw-for-tests", email="root@example.invalid"
+    )
+
+
+@pytest.fixture
+def editor(db):
+    return the_editor()
+
+
+@pytest.fixture
+def second_editor(django_user_model):
+    return make_user(django_user_model, "editor2", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return the_reviewer()
+
+
+@pytest.fixture
+def superuser(db):
+    return the_superuser()
+
+
+# The published site ----------------------------------------------------------------
+
+
+def publish_site():
+    """content/ imported, submitted by the editor and approved by the reviewer.
+
+    In one transaction: in tests that commit (a live server), one commit instead of
+    hundreds saves about a second on PostgreSQL."""
+    with transaction.atomic():
         call_command("import_content", str(CONTENT_DIR), verbosity=0)
+        editor, reviewer = the_editor(), the_reviewer()
         LoadDemo().publish_drafts(editor, reviewer)
+    return editor, reviewer
+
+
+@pytest.fixture
+def published_site(db):
+    """The published site, built for this test alone: for tests that commit (a live
+    server) or publish under the test clock. Read-only tests use `site`."""
+    return publish_site()
+
+
+@pytest.fixture(scope="module")
+def published_once(django_db_setup, django_db_blocker):
+    """The published site, built once per module in a transaction that is rolled back
+    when the module ends. Each test still runs in its own rolled-back savepoint
+    (pytest-django's `db`), so tests cannot see each other's changes."""
+    with django_db_blocker.unblock(), transaction.atomic():
         try:
-            yield editor, reviewer
+            yield publish_site()
         finally:
             transaction.set_rollback(True)
+
+
+@pytest.fixture
+def site(published_once, db):
+    """The site of `published_once`, with an empty page cache: (editor, reviewer)."""
+    cache.clear()
+    return published_once
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +222,72 @@ def module_client():
 
 
 @pytest.fixture
-def site(published_once, db):
-    """The published site of `published_once`, with an empty page cache."""
-    cache.clear()
-    return published_once
+def plain_http_cookies(settings):
+    """The live server speaks plain http, and a browser never sends a Secure cookie back
+    over http: with the production flags the CSRF check would refuse every post. Only
+    tests against the live server relax the flags; tests/test_appointments.py checks
+    that they are set (Secure, HttpOnly, SameSite=Lax) everywhere else."""
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SESSION_COOKIE_SECURE = False
+
+
+# The browser: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium.
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright cannot download its own browser here: it drives Debian's Chromium.
+    Without it, browser tests fail under CI and are skipped elsewhere."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def serialized_test_databases():
+    """What serialized_rollback restores, as the test databases hold it now."""
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+@pytest.fixture(scope="session")
+def playwright(serialized_test_databases, playwright):
+    """Playwright's sync API keeps an event loop going in this thread for the rest of
+    the session. The ORM must still work in it (pytest-django's live_server and the
+    tests' own queries), and Django then keeps its connections in context-local
+    storage: new connection objects, which need the snapshot serialized_rollback
+    restores if the test databases were set up before."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    for alias, snapshot in serialized_test_databases.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = snapshot
+    return playwright
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core, from the axe-playwright-python package; tests inject it with
+    page.evaluate (a <script> tag would be blocked by the Content Security Policy)."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()

@@ -2,32 +2,49 @@
 
 from html.parser import HTMLParser
 
+VOID = set("area base br col embed hr img input link meta source track wbr".split())
+
 
 class Element:
     def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+        self.tag, self.parent, self.children = tag, parent, []
+        # A bare attribute (<input required>) reads as "", as in the DOM.
+        self.attrs = {name: value or "" for name, value in attrs}
 
     def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
+        """This element and every element under it, in document order."""
+        stack = [self]
+        while stack:
+            element = stack.pop()
+            yield element
+            stack.extend(
+                child
+                for child in reversed(element.children)
+                if isinstance(child, Element)
+            )
 
-    def find_all(self, tag, **attrs):
+    def find_all(self, tag=None, **attrs):
+        """Elements with this tag and these attributes; class_ matches one class."""
+        wanted_class = attrs.pop("class_", None)
         return [
             e
             for e in self.iter()
-            if e.tag == tag
-            and all(
-                v in (e.attrs.get("class") or "").split()
-                if k == "class_"
-                else e.attrs.get(k) == v
-                for k, v in attrs.items()
-            )
+            if (tag is None or e.tag == tag)
+            and (wanted_class is None or e.has_class(wanted_class))
+            and all(e.attrs.get(k) == v for k, v in attrs.items())
         ]
+
+    def find(self, tag=None, **attrs):
+        """The first such element; the test fails when there is none."""
+        found = self.find_all(tag, **attrs)
+        assert found, f"no <{tag or '*'} {attrs}> in the page"
+        return found[0]
 
     def by_id(self, element_id):
         return [e for e in self.iter() if e.attrs.get("id") == element_id]
+
+    def has_class(self, name):
+        return name in self.attrs.get("class", "").split()
 
     def ancestors(self):
         node = self.parent
@@ -37,6 +54,7 @@ class Element:
 
     @property
     def text(self):
+        """The visible words, whitespace collapsed as a browser does."""
         return " ".join(self.raw_text().split())
 
     def raw_text(self):
@@ -56,21 +74,6 @@ class Element:
 
 
 class TreeBuilder(HTMLParser):
-    VOID = {
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "wbr",
-    }
-
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.root = self.current = Element("#document", [])
@@ -78,8 +81,11 @@ class TreeBuilder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         element = Element(tag, attrs, self.current)
         self.current.children.append(element)
-        if tag not in self.VOID:
+        if tag not in VOID:
             self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, attrs, self.current))
 
     def handle_endtag(self, tag):
         node = self.current
@@ -97,3 +103,8 @@ def parse_html(html):
     builder.feed(html)
     builder.close()
     return builder.root
+
+
+def parse_response(response):
+    """The tree of a test client response's HTML."""
+    return parse_html(response.content.decode())

@@ -7,7 +7,6 @@
 - GunicornServer: gunicorn with netguide/gunicorn.conf.py and a production environment
   on a free port, its log captured; Browser: cookies + CSRF over real HTTP.
 - public_urls(): every public page, from the URL configuration.
-- published_site_once & co.: conftest's published site, built once per test module.
 
 Server tests need PostgreSQL and Redis: require_services() fails under CI=true and
 skips elsewhere when either is unreachable.
@@ -18,6 +17,7 @@ import http.cookiejar
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -469,6 +469,49 @@ class GunicornServer:
         return self.request("GET", path, headers=headers, timeout=timeout)
 
 
+def require_nginx():
+    """nginx tests need Debian's nginx: fail under CI, skip elsewhere."""
+    from deploy.nginx import NGINX
+
+    if not Path(NGINX).exists():
+        message = f"nginx is not installed ({NGINX}): apt-get install nginx-light"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+class NginxServer:
+    """deploy/nginx.conf on a free port: a publish directory's files, and everything
+    else passed to the gunicorn server on `upstream_port`. Stopped by its PID."""
+
+    def __init__(self, publish_dir, upstream_port, allow_plain_http=True):
+        from deploy.nginx import Nginx
+
+        self.port = free_port()
+        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.nginx = Nginx(
+            self.prefix,
+            listen=f"127.0.0.1:{self.port}",
+            upstream=f"127.0.0.1:{upstream_port}",
+            publish_dir=publish_dir,
+            static_root=ROOT / "staticfiles",
+            allowed_hosts=["127.0.0.1", "localhost"],
+            allow_plain_http=allow_plain_http,
+        )
+
+    base_url = GunicornServer.base_url
+    request = GunicornServer.request
+    get = GunicornServer.get
+
+    def start(self):
+        self.nginx.start()
+        return self
+
+    def stop(self):
+        self.nginx.stop()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
 def stop_all(*running):
     for server in running:
         server.terminate()
@@ -613,68 +656,3 @@ def public_urls(with_queries=True):
                     url + query for query in PUBLIC_QUERY_VARIANTS.get(name, [])
                 )
     return urls
-
-
-# The published demo site, built once per test module --------------------------------------
-
-
-@pytest.fixture(scope="module")
-def published_site_once(django_db_setup, django_db_blocker):
-    """conftest's published_site (content/ imported, submitted by "editor", approved by
-    "reviewer") plus its "root" superuser, built once per module inside a transaction
-    that is rolled back when the module ends. Each test still runs in its own
-    rolled-back savepoint (pytest-django's `db`), so tests cannot see each other's
-    changes; this only saves rebuilding the site for every test."""
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import transaction
-
-    from treatments.management.commands.load_demo import Command as LoadDemo
-
-    from .conftest import CONTENT_DIR, make_reviewer_profile, make_user
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            User = get_user_model()
-            call_command("import_content", str(CONTENT_DIR), verbosity=0)
-            editor = make_user(
-                User, "editor", "Editors", first_name="Test", last_name="Editor"
-            )
-            reviewer = make_user(User, "reviewer", "Medical reviewers")
-            make_reviewer_profile(
-                user=reviewer,
-                display_name="Test Reviewer",
-                credentials="MD",
-                title="Test medical oncologist",
-                specialties=["medical-oncology"],
-            )
-            User.objects.create_superuser(
-                username="root", password="pw-for-tests", email="root@example.invalid"
-            )
-            LoadDemo().publish_drafts(editor, reviewer)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def published_site(published_site_once, db):
-    return None
-
-
-@pytest.fixture
-def editor(published_site_once, db, django_user_model):
-    return django_user_model.objects.get(username="editor")
-
-
-@pytest.fixture
-def reviewer(published_site_once, db, django_user_model):
-    return django_user_model.objects.get(username="reviewer")
-
-
-@pytest.fixture
-def superuser(published_site_once, db, django_user_model):
-    return django_user_model.objects.get(username="root")

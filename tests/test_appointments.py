@@ -8,7 +8,6 @@ import logging
 import re
 import uuid
 from datetime import timedelta
-from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
@@ -21,6 +20,7 @@ from appointments.models import ANONYMISED, AppointmentRequest, Status
 
 from .conftest import make_user
 from .html_forms import form_values
+from .html_tree import parse_response
 
 FORM_URL = "/appointments/request/"
 SENT_URL = "/appointments/request/sent/"
@@ -47,85 +47,6 @@ def someone(number):
     return {**PATIENT, "name": f"Person {number}", "phone": f"555-300-{number:04d}"}
 
 
-# A small DOM from the standard library's parser ------------------------------------
-
-VOID = set("area base br col embed hr img input link meta source track wbr".split())
-
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.parent, self.children = tag, parent, []
-        self.attrs = {k: (v if v is not None else "") for k, v in attrs}
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag=None, **attrs):
-        return [
-            n
-            for n in self.iter()
-            if (tag is None or n.tag == tag)
-            and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
-        ]
-
-    def find(self, tag=None, **attrs):
-        found = self.find_all(tag, **attrs)
-        assert found, f"no <{tag} {attrs}> in the page"
-        return found[0]
-
-    def has_class(self, name):
-        return name in self.attrs.get("class", "").split()
-
-    def ancestors(self):
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-    @property
-    def text(self):
-        return " ".join(self.raw_text().split())
-
-    def raw_text(self):
-        return "".join(
-            c.raw_text() if isinstance(c, Node) else c for c in self.children
-        )
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#document", [])
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Node(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node.parent is not None and node.tag != tag:
-            node = node.parent
-        if node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def dom(response):
-    builder = TreeBuilder()
-    builder.feed(response.content.decode())
-    return builder.root
-
-
 # Helpers -------------------------------------------------------------------------
 
 
@@ -133,7 +54,7 @@ def open_form(client, path=FORM_URL, **extra):
     """GET the form; returns (response, csrf token, submission token) read from the page."""
     response = client.get(path, **extra)
     assert response.status_code == 200
-    page = dom(response)
+    page = parse_response(response)
     csrf = page.find("input", name="csrfmiddlewaretoken").attrs["value"]
     token = page.find("input", name="submission_token").attrs["value"]
     assert csrf and token
@@ -190,7 +111,11 @@ def coordinator_client(user):
 
 
 def csrf_from(response):
-    return dom(response).find("input", name="csrfmiddlewaretoken").attrs["value"]
+    return (
+        parse_response(response)
+        .find("input", name="csrfmiddlewaretoken")
+        .attrs["value"]
+    )
 
 
 # The form page --------------------------------------------------------------------
@@ -201,7 +126,7 @@ def test_the_form_page_explains_itself_and_prefills_the_treatment(
     published_site, patient_client
 ):
     response, _, _ = open_form(patient_client, FORM_URL + "?from=/treatments/surgery/")
-    page = dom(response)
+    page = parse_response(response)
     form = page.find("form", class_="appointment-form")
     assert form.attrs["method"] == "post" and form.attrs["action"] == FORM_URL
 
@@ -283,7 +208,7 @@ def test_help_and_error_texts_are_tied_to_their_fields(patient_client):
     )
     assert with_errors.status_code == 200
     for response in (empty, with_errors):
-        page = dom(response)
+        page = parse_response(response)
         ids = {n.attrs["id"] for n in page.iter() if n.attrs.get("id")}
         for node in page.iter():
             for ref in node.attrs.get("aria-describedby", "").split():
@@ -313,10 +238,12 @@ def test_a_valid_request_is_saved_once_and_confirmed(
 
     sent = patient_client.get(SENT_URL)
     assert sent.status_code == 200
-    text = dom(sent).find("main").text
+    text = parse_response(sent).find("main").text
     assert "What happens next" in text
     assert "We call you on the number you gave us." in text
-    assert dom(sent).find("main").find("a", href=PHONE_HREF).text == PHONE_TEXT
+    assert (
+        parse_response(sent).find("main").find("a", href=PHONE_HREF).text == PHONE_TEXT
+    )
     assert "In an emergency, call 911" in text
 
     saved = AppointmentRequest.objects.get()
@@ -509,7 +436,7 @@ def test_mistakes_are_explained_and_nothing_is_saved(
     with django_capture_on_commit_callbacks(execute=True):
         response = submit(patient_client, data)
     assert response.status_code == 200
-    page = dom(response)
+    page = parse_response(response)
     assert page.find("title").text.startswith("Error:")
 
     summary = page.find("div", class_="error-summary")
@@ -565,7 +492,7 @@ def test_every_mistake_at_once_is_listed_with_links(patient_client):
         },
     )
     assert response.status_code == 200
-    page = dom(response)
+    page = parse_response(response)
     summary = page.find("div", class_="error-summary")
     assert summary.find("h2").text == "Error: please fix 6 things below"
     links = summary.find_all("a")
@@ -596,7 +523,7 @@ def test_the_error_summary_lists_mistakes_in_the_order_of_the_page(patient_clien
     response = submit(
         patient_client, {**PATIENT, "requester": "x", "best_time": "y", "name": ""}
     )
-    page = dom(response)
+    page = parse_response(response)
     hrefs = [
         a.attrs["href"][1:]
         for a in page.find("div", class_="error-summary").find_all("a")
@@ -615,7 +542,7 @@ def test_a_message_at_the_limit_with_line_breaks_is_accepted(patient_client):
     assert len(message.replace("\r\n", "\n")) == 500
     response = submit(patient_client, {**PATIENT, "message": message})
     assert response.status_code == 302, (
-        dom(response).find("div", class_="error-summary").text
+        parse_response(response).find("div", class_="error-summary").text
     )
     saved = AppointmentRequest.objects.get()
     assert len(saved.message) <= 500
@@ -641,7 +568,7 @@ def test_a_filled_honeypot_gets_a_polite_page_and_nothing_is_saved(
             patient_client, {**PATIENT, "website": "http://spam.example/"}
         )
     assert response.status_code == 200
-    main = dom(response).find("main")
+    main = parse_response(response).find("main")
     assert "Please call us instead" in main.text
     assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
     assert AppointmentRequest.objects.count() == 0
@@ -663,7 +590,7 @@ def test_too_many_requests_from_one_address_are_refused_politely(
 
         refused = submit(patient_client, **flood)
         assert refused.status_code == 429
-        main = dom(refused).find("main")
+        main = parse_response(refused).find("main")
         assert "Please call us instead" in main.text
         assert "You can use the form again in about an hour." in main.text
         assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
@@ -721,7 +648,7 @@ def test_after_the_limit_a_form_with_mistakes_still_gets_its_errors(clock):
     late = Client(enforce_csrf_checks=True)
     mistake = submit(late, {**someone(50), "phone": "555-12"}, **clinic)
     assert mistake.status_code == 200
-    summary = dom(mistake).find("div", class_="error-summary")
+    summary = parse_response(mistake).find("div", class_="error-summary")
     assert [a.text for a in summary.find_all("a")] == [
         "Your phone number is too short. Enter all 10 digits with the area code, "
         "like (555) 123-4567."
@@ -729,7 +656,7 @@ def test_after_the_limit_a_form_with_mistakes_still_gets_its_errors(clock):
 
     refused = submit(late, someone(50), **clinic)
     assert refused.status_code == 429
-    main = dom(refused).find("main")
+    main = parse_response(refused).find("main")
     assert "Please call us instead" in main.text
     assert "You can use the form again in about 40 minutes." in main.text
     assert main.find("a", href=PHONE_HREF).text == PHONE_TEXT
@@ -742,7 +669,7 @@ def test_after_the_limit_a_form_with_mistakes_still_gets_its_errors(clock):
     assert AppointmentRequest.objects.count() == limit
 
     clock.advance(minutes=39)
-    last = dom(submit(late, someone(50), **clinic)).find("main").text
+    last = parse_response(submit(late, someone(50), **clinic)).find("main").text
     assert "You can use the form again in about 1 minute." in last
 
 
@@ -812,7 +739,7 @@ def test_form_and_confirmation_are_never_publicly_cached(patient_client):
     valid = post_form(patient_client, PATIENT, csrf, token)
     sent = patient_client.get(SENT_URL)
     already = patient_client.get(FORM_URL)
-    assert "You already sent a request" in dom(already).find("h1").text
+    assert "You already sent a request" in parse_response(already).find("h1").text
     for label, response in (
         ("form", form),
         ("errors", invalid),
@@ -899,7 +826,7 @@ def test_coordinators_see_waiting_requests_first(coordinator, clock):
 
     response = coordinator_client(coordinator).get(ADMIN_LIST)
     assert response.status_code == 200
-    page = dom(response)
+    page = parse_response(response)
     table = page.find("table", id="result_list")
     headers = [th.text.lower() for th in table.find("thead").find_all("th")]
     assert "call back" in headers
@@ -1122,14 +1049,14 @@ def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_
     ):
         response = client.get(path)
         assert response.status_code == 200, path
-        cta = dom(response).find("aside", class_="cta")
+        cta = parse_response(response).find("aside", class_="cta")
         links = [a.attrs["href"] for a in cta.find_all("a")]
         assert f"{FORM_URL}?from={path}" in links, (path, links)
         assert PHONE_HREF in links
 
     # Following it from a treatment page chooses that treatment.
     response = client.get(f"{FORM_URL}?from=/treatments/prrt/")
-    select = dom(response).find("select", name="treatment")
+    select = parse_response(response).find("select", name="treatment")
     assert [
         o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs
     ] == ["prrt"]
@@ -1141,7 +1068,7 @@ def test_every_page_links_to_the_form_and_only_the_form_sets_a_cookie(published_
         "https://evil.example/",
     ):
         response = client.get(FORM_URL, {"from": origin})
-        select = dom(response).find("select", name="treatment")
+        select = parse_response(response).find("select", name="treatment")
         assert not [
             o
             for o in select.find_all("option")
@@ -1177,7 +1104,7 @@ def test_after_sending_the_form_page_says_the_request_was_sent(patient_client, c
 
     back = patient_client.get(FORM_URL)
     assert back.status_code == 200
-    page = dom(back)
+    page = parse_response(back)
     main = page.find("main")
     assert main.find("h1").text == "You already sent a request"
     assert (
@@ -1192,11 +1119,14 @@ def test_after_sending_the_form_page_says_the_request_was_sent(patient_client, c
     assert "no-store" in back["Cache-Control"]
 
     form, _, _ = open_form(patient_client, FORM_URL + "?new=1")
-    assert dom(form).find("h1").text == "Ask for an appointment"
+    assert parse_response(form).find("h1").text == "Ask for an appointment"
 
     # Half an hour later the browser has forgotten: the form is the form again.
     clock.advance(minutes=24)
-    assert dom(patient_client.get(FORM_URL)).find("h1").text == "Ask for an appointment"
+    assert (
+        parse_response(patient_client.get(FORM_URL)).find("h1").text
+        == "Ask for an appointment"
+    )
 
 
 @pytest.mark.django_db
@@ -1217,7 +1147,10 @@ def test_the_sent_cookie_is_strict_short_lived_and_holds_no_personal_data(
         assert value not in cookie.value
     # Nothing in it but the time it was sent, signed so it cannot be made up.
     patient_client.cookies["appointment_sent"] = "2026-06-10T14:00:00+00:00"
-    assert dom(patient_client.get(FORM_URL)).find("h1").text == "Ask for an appointment"
+    assert (
+        parse_response(patient_client.get(FORM_URL)).find("h1").text
+        == "Ask for an appointment"
+    )
 
 
 @pytest.mark.django_db
@@ -1255,7 +1188,7 @@ def test_the_same_request_again_is_not_a_second_request(
 
 @pytest.mark.django_db
 def test_the_phone_field_is_a_tel_field_with_autocomplete(patient_client):
-    phone = dom(open_form(patient_client)[0]).find("input", name="phone")
+    phone = parse_response(open_form(patient_client)[0]).find("input", name="phone")
     assert phone.attrs["type"] == "tel"
     assert phone.attrs["autocomplete"] == "tel"
     assert "inputmode" not in phone.attrs
@@ -1270,7 +1203,7 @@ def test_the_best_times_to_call_show_the_teams_time_zone(
     patient_client, settings, zone, name
 ):
     settings.APPOINTMENT_TEAM_TIME_ZONE = zone
-    page = dom(open_form(patient_client)[0])
+    page = parse_response(open_form(patient_client)[0])
     fieldset = page.find(id="id_best_time_field")
     assert fieldset.find("legend").text == f"Best time to call ({name})"
     hint = page.find(id="id_best_time_helptext")

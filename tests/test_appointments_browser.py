@@ -1,37 +1,19 @@
 """The appointment form in a real browser: keyboard only, with and without JavaScript,
 checked by axe-core at desktop and phone widths.
 
-Debian's Chromium runs through Playwright's sync API against pytest-django's live_server.
-axe-core comes from the axe-playwright-python package and is injected with
+Debian's Chromium drives pytest-django's live_server through pytest-playwright's
+`browser` fixture (tests/conftest.py); axe-core (`axe_script`) is injected with
 page.evaluate (a <script> tag would be blocked by the site's Content Security Policy).
 """
 
 import os
+from pathlib import Path
 
-# pytest-django's live_server and database access may run while a Playwright event loop
-# is going in the main thread (tests/test_browser.py keeps one open for the session).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+import pytest
+from django.utils import timezone
 
-import queue  # noqa: E402
-import threading  # noqa: E402
-from concurrent.futures import Future  # noqa: E402
-from pathlib import Path  # noqa: E402
+from appointments.models import AppointmentRequest
 
-import pytest  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from appointments.models import AppointmentRequest  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_RUN = """(tags) => axe.run(document, {
   runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
@@ -41,87 +23,13 @@ SCREENSHOT = Path("/tmp/appointment-errors.png")
 FORM_PATH = "/appointments/request/"
 SENT_PATH = "/appointments/request/sent/"
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
-class BrowserThread:
-    """One headless Chromium for the session, driven from a thread of its own.
-
-    Playwright's sync API allows one instance per thread and, while it runs, keeps an
-    event loop going in that thread. Keeping ours out of the main thread means it
-    neither collides with tests/test_browser.py's session browser (which lives in the
-    main thread) nor puts the ORM of every later test into an "async" context. Tests
-    hand it a function of the browser; assertions inside it fail the test as usual.
-    """
-
-    def __init__(self):
-        self.jobs = queue.Queue()
-        started = Future()
-        self.thread = threading.Thread(target=self.serve, args=(started,), daemon=True)
-        self.thread.start()
-        started.result(timeout=60)
-
-    def serve(self, started):
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
-                )
-                started.set_result(None)
-                while (job := self.jobs.get()) is not None:
-                    script, done = job
-                    try:
-                        done.set_result(script(browser))
-                    except BaseException as error:  # handed back to the test
-                        done.set_exception(error)
-                browser.close()
-        except BaseException as error:
-            if not started.done():
-                started.set_exception(error)
-            raise
-
-    def run(self, script):
-        done = Future()
-        self.jobs.put((script, done))
-        return done.result(timeout=300)
-
-    def close(self):
-        self.jobs.put(None)
-        self.thread.join(timeout=60)
-
-
-@pytest.fixture(scope="session")
-def appointment_browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    runner = BrowserThread()
-    yield runner
-    runner.close()
-
-
-@pytest.fixture(scope="session")
-def axe_script():
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-
-
-@pytest.fixture
-def plain_http_cookies(settings):
-    """The live server speaks plain http, and a browser never sends a Secure cookie back
-    over http: with the production flags the CSRF check would refuse every post. Only
-    these browser tests relax the flags; tests/test_appointments.py checks that they are
-    set (Secure, HttpOnly, SameSite=Lax) everywhere else."""
-    settings.CSRF_COOKIE_SECURE = False
-    settings.SESSION_COOKIE_SECURE = False
-
-
-# Helpers that run inside the browser thread --------------------------------------
+# Helpers on a page --------------------------------------
 
 
 def focused(page):
@@ -173,7 +81,7 @@ def axe_violations(page, axe_script):
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
-    javascript, appointment_browser, live_server, published_site, plain_http_cookies
+    javascript, browser, live_server, published_site, plain_http_cookies
 ):
     base = live_server.url
 
@@ -269,7 +177,7 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
         finally:
             context.close()
 
-    cookies = appointment_browser.run(patient)
+    cookies = patient(browser)
     assert sorted(c["name"] for c in cookies) == ["appointment_sent", "csrftoken"]
     sent = next(c for c in cookies if c["name"] == "appointment_sent")
     assert (sent["httpOnly"], sent["sameSite"], sent["path"]) == (
@@ -292,7 +200,7 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
 
 
 def test_a_full_message_with_line_breaks_goes_through(
-    appointment_browser, live_server, plain_http_cookies
+    browser, live_server, plain_http_cookies
 ):
     """The browser lets the patient type 500 characters, line breaks counted as one each
     (maxlength=500), and sends each break as CR LF. The server must take it."""
@@ -321,7 +229,7 @@ def test_a_full_message_with_line_breaks_goes_through(
         finally:
             page.close()
 
-    url, problem = appointment_browser.run(patient)
+    url, problem = patient(browser)
     assert url == base + SENT_PATH, f"refused: {problem!r}"
     assert AppointmentRequest.objects.count() == 1
 
@@ -331,7 +239,7 @@ def test_a_full_message_with_line_breaks_goes_through(
 
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
 def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation(
-    width, appointment_browser, axe_script, live_server, plain_http_cookies
+    width, browser, axe_script, live_server, plain_http_cookies
 ):
     base = live_server.url
 
@@ -371,7 +279,7 @@ def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation
             page.close()
         return problems
 
-    problems = appointment_browser.run(check)
+    problems = check(browser)
     assert not problems, f"{len(problems)} problem(s) at {width} px:\n" + "\n".join(
         problems
     )
@@ -381,7 +289,7 @@ def test_no_accessibility_violations_on_the_form_the_errors_and_the_confirmation
 
 
 def test_fields_with_mistakes_are_marked_in_red(
-    appointment_browser, live_server, plain_http_cookies
+    browser, live_server, plain_http_cookies
 ):
     """Besides the red message, a field with a mistake gets the red border the site's CSS
     asks for (.has-error input), so it stands out when scrolling the form."""
@@ -401,7 +309,7 @@ def test_fields_with_mistakes_are_marked_in_red(
         finally:
             page.close()
 
-    borders = appointment_browser.run(colours)
+    borders = colours(browser)
     red = "rgb(176, 0, 32)"  # #b00020, the colour of the error messages
     assert borders["id_email"] != red  # no mistake there
     assert (borders["id_name"], borders["id_phone"]) == (red, red), borders
@@ -476,7 +384,7 @@ def log_in(page, base, username):
 
 
 def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
-    appointment_browser, live_server, plain_http_cookies, clock, team
+    browser, live_server, plain_http_cookies, clock, team
 ):
     late, spanish = a_morning_of_requests(clock.now, team)
     base = live_server.url
@@ -522,7 +430,7 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
                 context.close()
         return results
 
-    results = appointment_browser.run(coordinator)
+    results = coordinator(browser)
     desktop = results["desktop"]
     assert desktop["first"] == str(late)
     assert desktop["call_back"] == [
@@ -541,7 +449,7 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
 
 
 def test_a_coordinator_logs_two_call_attempts_and_both_stay(
-    appointment_browser, live_server, plain_http_cookies, team
+    browser, live_server, plain_http_cookies, team
 ):
     from appointments.models import CallAttempt
 
@@ -574,7 +482,7 @@ def test_a_coordinator_logs_two_call_attempts_and_both_stay(
         finally:
             page.close()
 
-    shown, tel = appointment_browser.run(coordinator)
+    shown, tel = coordinator(browser)
     assert "Called 10:05, left voicemail." in shown
     assert "Called 14:00, booked for Thursday." in shown
     assert tel == "tel:+15550000001"
@@ -636,7 +544,7 @@ def accessibility_tree(context, page):
 
 
 def test_after_a_failed_submit_focus_is_on_the_summary_and_every_error_link_names_its_field(
-    appointment_browser, live_server, plain_http_cookies
+    browser, live_server, plain_http_cookies
 ):
     """Without JavaScript, on a 390 px phone: the summary is focused and in the first
     screen; each error is a link named by its message, which names its question; each
@@ -658,7 +566,7 @@ def test_after_a_failed_submit_focus_is_on_the_summary_and_every_error_link_name
         finally:
             context.close()
 
-    tree, snapshot, box = appointment_browser.run(patient)
+    tree, snapshot, box = patient(browser)
     focused_nodes = [
         (role, name) for role, name, _, focus in tree if focus and role != "RootWebArea"
     ]
@@ -709,7 +617,7 @@ def test_after_a_failed_submit_focus_is_on_the_summary_and_every_error_link_name
     ids=["390px", "320px-200pc-text"],
 )
 def test_each_error_link_lands_with_the_label_and_the_error_in_view(
-    viewport, text, appointment_browser, live_server, plain_http_cookies
+    viewport, text, browser, live_server, plain_http_cookies
 ):
     base = live_server.url
 
@@ -743,7 +651,7 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
             context.close()
         return landed
 
-    landed = appointment_browser.run(patient)
+    landed = patient(browser)
     for href, where in landed.items():
         assert 0 <= where["title"] < where["screen"], (href, where)
         assert 0 <= where["error"] < where["screen"], (href, where)
@@ -753,7 +661,7 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
 
 
 def test_with_forced_colours_a_question_with_a_mistake_is_still_marked(
-    appointment_browser, live_server, plain_http_cookies
+    browser, live_server, plain_http_cookies
 ):
     """Red text and red borders turn into the system colour: a bar at the side and a
     warning sign stay."""
@@ -781,7 +689,7 @@ def test_with_forced_colours_a_question_with_a_mistake_is_still_marked(
         finally:
             page.close()
 
-    marks = appointment_browser.run(patient)
+    marks = patient(browser)
     assert all(m["forced"] for m in marks.values())
     assert marks["id_name_field"]["bar"] == "4px solid"
     assert marks["id_requester_field"]["bar"] == "6px solid"
@@ -797,7 +705,7 @@ def test_with_forced_colours_a_question_with_a_mistake_is_still_marked(
 
 
 def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
-    appointment_browser, live_server, plain_http_cookies
+    browser, live_server, plain_http_cookies
 ):
     base = live_server.url
     overflow = (
@@ -832,7 +740,7 @@ def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
             context.close()
         return found
 
-    assert appointment_browser.run(patient) == {
+    assert patient(browser) == {
         "form": 0,
         "errors": 0,
         "sent": 0,
@@ -845,7 +753,7 @@ def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
-    javascript, appointment_browser, live_server, plain_http_cookies
+    javascript, browser, live_server, plain_http_cookies
 ):
     base = live_server.url
 
@@ -885,7 +793,7 @@ def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
         finally:
             context.close()
 
-    back, url, heading = appointment_browser.run(patient)
+    back, url, heading = patient(browser)
     assert back["h1"] == "You already sent a request"
     assert back["lead"].startswith("We got a request from this browser at ")
     assert back["lead"].endswith(" Eastern Time. You do not need to send it again.")
@@ -896,7 +804,7 @@ def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
 
 @pytest.mark.parametrize("label, width", [("mobile", 375), ("desktop", 1280)])
 def test_screenshots_of_the_form_with_errors(
-    label, width, appointment_browser, live_server, plain_http_cookies
+    label, width, browser, live_server, plain_http_cookies
 ):
     """NETGUIDE_SCREENSHOTS=1 writes docs/screenshots/appointment-errors-*.png."""
     base = live_server.url
@@ -914,5 +822,5 @@ def test_screenshots_of_the_form_with_errors(
         finally:
             page.close()
 
-    box = appointment_browser.run(patient)
+    box = patient(browser)
     assert box["y"] + box["height"] <= 800, box  # the whole summary on the first screen

@@ -29,12 +29,12 @@ from appointments.models import (
 
 from .conftest import make_user
 from .html_forms import form_values
+from .html_tree import parse_response
 from .servers import PYTHON, ROOT, server_environment
 from .test_appointments import (
     ADMIN_LIST,
     COORDINATORS,
     PATIENT,
-    dom,
     leaked_values,
     submit,
 )
@@ -91,7 +91,9 @@ def change_form(client, item):
 def save_change(client, item, **changes):
     data = {**change_form(client, item), **changes, "_save": "Save"}
     response = client.post(item.get_admin_url(), data)
-    assert response.status_code == 302, dom(response).find("form").text[:2000]
+    assert response.status_code == 302, (
+        parse_response(response).find("form").text[:2000]
+    )
     item.refresh_from_db()
     return response
 
@@ -114,7 +116,7 @@ def run_action(client, action, *items, **extra):
 def queue_rows(client, query=""):
     response = client.get(ADMIN_LIST + query)
     assert response.status_code == 200
-    tables = dom(response).find_all("table", id="result_list")
+    tables = parse_response(response).find_all("table", id="result_list")
     if not tables:  # the admin shows no table for an empty result
         return []
     table = tables[0]
@@ -165,7 +167,12 @@ def test_a_coordinators_view_is_in_the_access_log_and_an_editor_cannot_read_it(
     for who in (privacy_officer, superuser):
         page = logged_in(who).get(ACCESS_LOG)
         assert page.status_code == 200
-        rows = dom(page).find("table", id="result_list").find("tbody").find_all("tr")
+        rows = (
+            parse_response(page)
+            .find("table", id="result_list")
+            .find("tbody")
+            .find_all("tr")
+        )
         assert [row.find("td", class_="field-request_id").text for row in rows] == [
             str(item.pk)
         ]
@@ -243,7 +250,7 @@ def test_an_overdue_request_sorts_first_and_shows_as_overdue(coordinator, clock)
         (str(earlier), "Overdue by 2 h 0 min"),
         (str(later), "18 h 0 min left"),
     ]
-    page = dom(client.get(ADMIN_LIST))
+    page = parse_response(client.get(ADMIN_LIST))
     cell = page.find("td", class_="field-call_back")
     assert cell.find("strong", class_="overdue").text == "Overdue by 2 h 0 min"
     assert queue_rows(client, "?due=overdue") == [
@@ -251,7 +258,7 @@ def test_an_overdue_request_sorts_first_and_shows_as_overdue(coordinator, clock)
     ]
 
     # The admin index shows the counts, linked to the filtered queue.
-    index = dom(client.get("/admin/"))
+    index = parse_response(client.get("/admin/"))
     counts = index.find("ul", class_="queue-counts")
     assert [a.text for a in counts.find_all("a")] == [
         "1 overdue",
@@ -292,7 +299,7 @@ def test_filters_for_assignment_treatment_and_language(
         "changed",
         "Assigned to coordinator2",
     )
-    page = dom(client.get(ADMIN_LIST))
+    page = parse_response(client.get(ADMIN_LIST))
     row = page.find("table", id="result_list").find("tbody").find_all("tr")[0]
     assert row.find("td", class_="field-treatment_column").text == "surgery"
     assert row.find("td", class_="field-language_column").text == "Spanish"
@@ -377,7 +384,9 @@ def test_status_changes_keep_old_and_new_values_and_bulk_actions_are_recorded(
         "Status: Closed → Contacted",
     )
     # Only the retention rule expires a request (it removes the details as well).
-    select = dom(client.get(one.get_admin_url())).find("select", name="status")
+    select = parse_response(client.get(one.get_admin_url())).find(
+        "select", name="status"
+    )
     assert [o.attrs["value"] for o in select.find_all("option")] == [
         "new",
         "contacted",
@@ -421,9 +430,9 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
 
     client = logged_in(coordinator)
     assert [row[0] for row in queue_rows(client, "?email=failed")] == [str(item)]
-    cell = dom(client.get(ADMIN_LIST)).find("td", class_="field-flags")
+    cell = parse_response(client.get(ADMIN_LIST)).find("td", class_="field-flags")
     assert cell.text == "Team email failed (1 try)"
-    index = dom(client.get("/admin/")).find("ul", class_="queue-counts")
+    index = parse_response(client.get("/admin/")).find("ul", class_="queue-counts")
     assert "1 team email failed" in index.text
 
     # Still down: the command says so, and tries again next time.
@@ -599,7 +608,7 @@ def _q(term):
 @pytest.mark.django_db
 def test_the_phone_number_is_a_tap_to_call_link(coordinator):
     item = make_request()
-    page = dom(logged_in(coordinator).get(item.get_admin_url()))
+    page = parse_response(logged_in(coordinator).get(item.get_admin_url()))
     link = field_box(page, "phone_link").find("a")
     assert (link.attrs["href"], link.text) == ("tel:+15552345678", "(555) 234-5678")
 
@@ -653,7 +662,7 @@ def test_the_same_phone_within_a_week_is_flagged_as_a_possible_duplicate(
     assert sorted(r[0] for r in queue_rows(client, "?duplicate=yes")) == sorted(
         [str(first), str(again)]
     )
-    page = dom(client.get(again.get_admin_url()))
+    page = parse_response(client.get(again.get_admin_url()))
     links = field_box(page, "other_requests").find_all("a")
     assert [a.text for a in links] == [str(first)]
     assert long_ago.pk and other.pk
@@ -667,7 +676,7 @@ def test_language_and_interpreter_are_asked_on_the_form_and_shown_to_the_team(
     assert response.status_code == 302
     item = AppointmentRequest.objects.get()
     assert (item.language, item.interpreter) == ("es", True)
-    page = dom(logged_in(coordinator).get(item.get_admin_url()))
+    page = parse_response(logged_in(coordinator).get(item.get_admin_url()))
     assert field_box(page, "language").find("div", class_="readonly").text == (
         "Español (Spanish)"
     )
@@ -695,7 +704,7 @@ def test_the_rate_limit_key_is_a_keyed_hash_of_the_address(settings, rf):
 def test_the_privacy_notice_names_the_service_the_rights_and_what_is_kept(
     published_site,
 ):
-    page = dom(Client().get("/privacy/")).find("main")
+    page = parse_response(Client().get("/privacy/")).find("main")
     headings = [h.text for h in page.find_all("h2")]
     for heading in ("Who we are", "Who sees your details", "Your rights"):
         assert heading in headings

@@ -32,14 +32,6 @@ SENT_PATH = "/appointments/request/sent/"
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture
-def plain_http_cookies(settings):
-    """The live server speaks plain http; a client never sends a Secure cookie back over
-    it. tests/test_appointments.py checks the production flags."""
-    settings.CSRF_COOKIE_SECURE = False
-    settings.SESSION_COOKIE_SECURE = False
-
-
 def opened_form(base):
     """A visitor with the form open: (browser, the data it will send)."""
     browser = Browser()

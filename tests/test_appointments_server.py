@@ -16,6 +16,8 @@ from .test_appointments_live import SilentSMTPServer
 
 QUEUE = "/admin/appointments/appointmentrequest/"
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def server():

@@ -1,8 +1,8 @@
 """Real-browser checks of the public pages: accessibility, reflow, keyboard use, print.
 
-Debian's Chromium (/usr/bin/chromium) runs through Playwright's sync API against
-pytest-django's live_server. axe-core comes from the axe-playwright-python package
-and is injected with page.evaluate (a <script> tag would be blocked by the CSP).
+Debian's Chromium drives pytest-django's live_server through pytest-playwright's
+`browser` fixture (tests/conftest.py); axe-core (`axe_script`) is injected with
+page.evaluate (a <script> tag would be blocked by the CSP).
 
 To keep the file fast, each test loads the published site once and loops over
 every public page, collecting problems, then fails once listing them all.
@@ -12,45 +12,21 @@ page at 1280 and 375 px into docs/screenshots/ (home-desktop.png, home-mobile.pn
 """
 
 import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
-# pytest-django's live_server and DB access run while Playwright's sync API has an
-# event loop going in this thread; Django refuses that unless told it is fine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+import pytest
 
-from pathlib import Path  # noqa: E402
-from urllib.parse import parse_qs, urlsplit  # noqa: E402
+from treatments.models import SideEffect
 
-import pytest  # noqa: E402
+from .conftest import TREATMENT_SLUGS
 
-from treatments.models import SideEffect  # noqa: E402
+pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
 
-TREATMENT_SLUGS = [
-    "active-surveillance",
-    "surgery",
-    "chemotherapy",
-    "targeted-therapy",
-    "hormone-therapy",
-    "radiation-therapy",
-    "interventional-radiology",
-    "gastroenterology",
-    "prrt",
-    "theranostics",
-    "clinical-trials",
-]
 EXPLORER_ANSWERS = {
     "origin": "gi",
     "grade": "low",
@@ -103,44 +79,6 @@ def public_pages():
         ("search-nothing", "/search/?q=zzzz", 200),
         ("not-found", "/this-page-does-not-exist/", 404),
     ]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Once Playwright's event loop runs in this thread, Django keeps its database
-    # connections in context-local rather than thread-local storage, so the tests
-    # get new connection objects. If the test database was already set up (other
-    # test files ran first), carry over the snapshot that serialized_rollback
-    # restores, or transactional tests after the first lose the migrations' data.
-    snapshots = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    }
-    with sync_playwright() as playwright:
-        for alias, snapshot in snapshots.items():
-            if not hasattr(connections[alias], "_test_serialized_contents"):
-                connections[alias]._test_serialized_contents = snapshot
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def axe_script():
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
 # --- In-page checks, run with page.evaluate -------------------------------------

@@ -17,14 +17,7 @@ from django.utils.http import http_date
 from treatments.models import Drug, Procedure, Question, SiteSettings, Treatment
 from treatments.sharing import preview_url
 
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
-    editor,
-    public_urls,
-    published_site,
-    published_site_once,
-    reviewer,
-    superuser,
-)
+from .servers import public_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +75,7 @@ def treatment_with_a_side_effect():
 
 
 def test_every_public_page_is_a_miss_then_a_hit_and_a_hit_makes_no_query(
-    client, published_site, django_assert_num_queries
+    client, site, django_assert_num_queries
 ):
     urls = public_urls()
     assert len(urls) > 25
@@ -99,7 +92,7 @@ def test_every_public_page_is_a_miss_then_a_hit_and_a_hit_makes_no_query(
 
 
 def test_uncached_pages_make_a_small_fixed_number_of_queries(
-    client, published_site, editor, reviewer, django_assert_max_num_queries
+    client, site, editor, reviewer, django_assert_max_num_queries
 ):
     def measure():
         counts = {}
@@ -150,7 +143,7 @@ def test_uncached_pages_make_a_small_fixed_number_of_queries(
 
 
 def test_approving_a_treatment_rebuilds_exactly_the_pages_that_show_it(
-    client, published_site, editor, reviewer
+    client, site, editor, reviewer
 ):
     treatment, effect = treatment_with_a_side_effect()
     page = f"/treatments/{treatment.public_slug}/"
@@ -180,9 +173,7 @@ def test_approving_a_treatment_rebuilds_exactly_the_pages_that_show_it(
         )
 
 
-def test_a_site_settings_approval_rebuilds_every_page(
-    client, published_site, editor, reviewer
-):
+def test_a_site_settings_approval_rebuilds_every_page(client, site, editor, reviewer):
     urls = public_urls()
     for url in urls:
         client.get(url)
@@ -207,7 +198,7 @@ def test_a_site_settings_approval_rebuilds_every_page(
 
 
 def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
-    client, published_site, reviewer
+    client, site, reviewer
 ):
     surgery = Treatment.objects.get(slug="surgery")
     long_ago = timezone.now() - timedelta(days=400)
@@ -233,7 +224,7 @@ def test_confirm_still_accurate_moves_last_reviewed_on_the_next_request(
 # HTTP caching ------------------------------------------------------------------------------
 
 
-def test_public_pages_allow_shared_caches_briefly(client, published_site):
+def test_public_pages_allow_shared_caches_briefly(client, site):
     for url in public_urls():
         response = client.get(url)
         directives = [d.strip() for d in response.get("Cache-Control", "").split(",")]
@@ -245,7 +236,7 @@ def test_public_pages_allow_shared_caches_briefly(client, published_site):
         assert not {"private", "no-store", "no-cache"} & set(directives), url
 
 
-def test_if_none_match_gets_304_on_the_miss_and_the_hit_path(client, published_site):
+def test_if_none_match_gets_304_on_the_miss_and_the_hit_path(client, site):
     for url in [
         "/",
         "/treatments/surgery/",
@@ -269,7 +260,7 @@ def test_if_none_match_gets_304_on_the_miss_and_the_hit_path(client, published_s
         assert miss["ETag"] == etag, url
 
 
-def test_if_modified_since_gets_304_on_detail_pages(client, published_site):
+def test_if_modified_since_gets_304_on_detail_pages(client, site):
     treatment, effect = treatment_with_a_side_effect()
     for url in [
         f"/treatments/{treatment.public_slug}/",
@@ -306,9 +297,7 @@ def assert_never_cached(client, url, expected_status=200):
         )
 
 
-def test_admin_pages_and_previews_are_never_cached(
-    client, published_site, editor, superuser
-):
+def test_admin_pages_and_previews_are_never_cached(client, site, editor, superuser):
     surgery = Treatment.objects.get(slug="surgery")
     assert_never_cached(client, reverse("admin:login"))
     shared = preview_url(surgery.latest_revision)
@@ -335,7 +324,7 @@ def test_admin_pages_and_previews_are_never_cached(
 
 
 def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(
-    client, published_site, editor
+    client, site, editor
 ):
     # A signed-in editor browsing the public site: the session middleware re-sends the
     # session cookie on every request (SESSION_SAVE_EVERY_REQUEST).
@@ -360,7 +349,7 @@ def test_a_public_page_that_sets_a_cookie_is_neither_stored_nor_public(
 # Drafts stay private ---------------------------------------------------------------------
 
 
-def test_a_draft_never_shows_on_a_public_page(client, published_site, editor):
+def test_a_draft_never_shows_on_a_public_page(client, site, editor):
     marker = "Zyxwv draft words nobody approved"
     surgery = Treatment.objects.get(slug="surgery")
     urls = ["/treatments/surgery/", "/", "/search/?q=Zyxwv", "/my-questions/?t=surgery"]

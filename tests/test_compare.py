@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.html_tree import parse_html
+from tests.html_tree import parse_html, parse_response
 from treatments.compare import CompareSelection
 from treatments.models import Treatment
 
@@ -30,7 +30,7 @@ def published():
 def get_compare(client, query_string):
     response = client.get(f"/compare/?{query_string}")
     assert response.status_code == 200, query_string
-    return response, parse_html(response.content.decode())
+    return response, parse_response(response)
 
 
 def table_of(root):

@@ -1,4 +1,3 @@
-import os
 import re
 import tomllib
 import warnings
@@ -7,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from .conftest import CONTENT_DIR, SEED_DIR
+from .conftest import CONTENT_DIR
+from .seed_runs import run_hash, runs, seed_run_hashes
 
 with warnings.catch_warnings():
     # textstat 0.7.4 imports pkg_resources, which warns that it is deprecated.
@@ -15,7 +15,6 @@ with warnings.catch_warnings():
     import textstat
 
 MAX_GRADE = 8
-SHARED_RUN = 8  # words in a row that would count as a copied sentence
 # TOML values that are names or identifiers, not sentences a patient reads.
 NOT_PROSE = set(
     "slug factor specialty site_name phone_number brand_name generic_name "
@@ -132,29 +131,15 @@ def test_markdown_syntax_is_not_measured_as_words():
 # Not copied from the seed ---------------------------------------------------------
 
 
-def words(text):
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
-
-
-def runs(text, size=SHARED_RUN):
-    tokens = words(text)
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
-
-
-def seed_files():
-    if not SEED_DIR.is_dir() and os.environ.get("CI") != "true":
-        pytest.skip(f"no seed folder at {SEED_DIR} (CI requires it)")
-    files = sorted(SEED_DIR.glob("*.txt"))
-    assert files, f"no seed pages in {SEED_DIR}"
-    return files
-
-
 def test_no_content_file_copies_eight_words_in_a_row_from_the_seed():
-    seed_runs = set()
-    for seed in seed_files():
-        seed_runs |= runs(seed.read_text(encoding="utf-8"))
+    seed_runs = seed_run_hashes()
+    assert len(seed_runs) > 1000, "tests/seed_runs.txt lost the seed's runs"
     copied = {
-        content_id(path): sorted(runs(path.read_text(encoding="utf-8")) & seed_runs)
+        content_id(path): sorted(
+            run
+            for run in runs(path.read_text(encoding="utf-8"))
+            if run_hash(run) in seed_runs
+        )
         for path in CONTENT_FILES
     }
     assert {name: found for name, found in copied.items() if found} == {}
@@ -167,6 +152,9 @@ def test_a_copied_sentence_would_be_caught():
     assert runs(sentence) & runs(
         "Hormone therapy for NETs typically won't shrink a tumor"
     )
+    # A sentence of the seed, as a content file might copy it.
+    copied = "Choosing a treatment option should be a shared decision between them."
+    assert {run_hash(run) for run in runs(copied)} & seed_run_hashes()
 
 
 # The seed's byline and date are not ours --------------------------------------

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.html_tree import parse_html
+from tests.html_tree import parse_html, parse_response
 from treatments.diffing import changed_fields
 from treatments.explore import matching_reasons
 from treatments.models import Treatment
@@ -85,7 +85,7 @@ def query_of(combination):
 def get_explore(client, query):
     response = client.get("/explore/", query)
     assert response.status_code == 200, query
-    return parse_html(response.content.decode())
+    return parse_response(response)
 
 
 def get_main(client, query):
@@ -362,9 +362,7 @@ def test_contradictory_answers_are_pointed_out_and_nothing_is_claimed(site, clie
 def test_an_empty_submission_asks_for_at_least_one_answer(site, client, query_string):
     response = client.get(f"/explore/?{query_string}")
     assert response.status_code == 200
-    summary = parse_html(response.content.decode()).find_all(
-        "div", class_="error-summary"
-    )
+    summary = parse_response(response).find_all("div", class_="error-summary")
     assert len(summary) == 1
     assert EMPTY in summary[0].text
 
@@ -409,7 +407,7 @@ def test_addresses_without_answers_show_the_first_visit_page(
 ):
     response = client.get(f"/explore/?{query_string}")
     assert response.status_code == 200
-    root = parse_html(response.content.decode())
+    root = parse_response(response)
     assert not root.find_all("div", class_="error-summary")
     assert not root.find_all("section", class_="results")
     assert len(root.find_all("form", class_="situation-form")) == 1

@@ -15,8 +15,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from .servers import published_site, published_site_once  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {200, 301, 302, 304, 400, 403, 404, 405, 410, 413, 429}
@@ -246,7 +244,7 @@ def post_targets():
     path=paths,
     method=st.sampled_from(["GET", "GET", "HEAD", "OPTIONS", "DELETE", "PUT"]),
 )
-def test_random_paths_never_give_a_server_error(client, published_site, path, method):
+def test_random_paths_never_give_a_server_error(client, site, path, method):
     check(request_raw(client, method, path), f"{method} {path[:200]!r}")
 
 
@@ -264,9 +262,7 @@ def request_raw(client, method, target):
     page=st.sampled_from(["/search/", "/explore/", "/my-questions/"]),
     query=query_strings,
 )
-def test_random_query_strings_never_give_a_server_error(
-    client, published_site, page, query
-):
+def test_random_query_strings_never_give_a_server_error(client, site, page, query):
     response = check(
         request_raw(client, "GET", f"{page}?{query}"), f"{page}?{query[:200]!r}"
     )
@@ -283,7 +279,7 @@ def test_random_query_strings_never_give_a_server_error(
     staff=st.booleans(),
 )
 def test_random_form_posts_never_give_a_server_error(
-    client, published_site, target, fields, multipart, address, staff
+    client, site, target, fields, multipart, address, staff
 ):
     targets = post_targets()
     path = targets[target % len(targets)]
@@ -315,7 +311,7 @@ def test_random_form_posts_never_give_a_server_error(
     csrf=st.booleans(),
 )
 def test_random_raw_bodies_never_give_a_server_error(
-    published_site, target, body, content_type, staff, csrf
+    site, target, body, content_type, staff, csrf
 ):
     client = Client(enforce_csrf_checks=csrf)
     if staff:
@@ -351,7 +347,7 @@ class UnreadableBody:
     method=st.sampled_from(["POST", "PUT", "PATCH", "GET"]),
 )
 def test_oversized_bodies_get_413_without_being_read(
-    client, published_site, target, extra, method
+    client, site, target, extra, method
 ):
     targets = post_targets()
     path = targets[target % len(targets)]
@@ -367,7 +363,7 @@ def test_oversized_bodies_get_413_without_being_read(
     assert body.reads == 0
 
 
-def test_a_body_exactly_at_the_limit_is_not_refused(client, published_site):
+def test_a_body_exactly_at_the_limit_is_not_refused(client, site):
     body = b"content=" + b"z" * (settings.MAX_REQUEST_BYTES - len(b"content="))
     response = client.generic(
         "POST", "/", data=body, content_type="application/x-www-form-urlencoded"

@@ -7,19 +7,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.html_tree import Element, parse_html
+from tests.conftest import TREATMENT_SLUGS
+from tests.html_tree import Element, parse_html, parse_response
 from treatments.glossary import Term, link_terms
 from treatments.models import GlossaryTerm
-
-
-def treatment_slugs():
-    """The slug of every treatment in content/treatments/, in file order."""
-    slugs = []
-    for path in sorted((Path(settings.CONTENT_DIR) / "treatments").glob("*.md")):
-        front_matter = path.read_text(encoding="utf-8").split("+++")[1]
-        slugs.append(tomllib.loads(front_matter)["slug"])
-    return slugs
-
 
 # Hard medical words a patient may not know. Wherever a public page uses one, a
 # published glossary entry must explain it.
@@ -63,7 +54,6 @@ KNOWN_HARD_TERMS = [
     "analog",
     "FDA",
 ]
-TREATMENT_SLUGS = treatment_slugs()
 PAGES_WITH_TERMS = ["/", *(f"/treatments/{slug}/" for slug in TREATMENT_SLUGS)]
 SKIPPED_ELEMENTS = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "code", "pre"}
 
@@ -79,7 +69,7 @@ def client(module_client):
 def get_page(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
-    return parse_html(response.content.decode())
+    return parse_response(response)
 
 
 def published_snapshots():

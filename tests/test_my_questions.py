@@ -1,28 +1,17 @@
 """/my-questions/: a printable list of questions for the treatments a patient picks."""
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.html_tree import Element, parse_html
+from tests.conftest import TREATMENT_SLUGS
+from tests.html_tree import Element, parse_response
 from treatments.models import Treatment
-
-
-def treatment_slugs():
-    """The slug of every treatment in content/treatments/, in file order."""
-    slugs = []
-    for path in sorted((Path(settings.CONTENT_DIR) / "treatments").glob("*.md")):
-        front_matter = path.read_text(encoding="utf-8").split("+++")[1]
-        slugs.append(tomllib.loads(front_matter)["slug"])
-    return slugs
-
 
 PHONE = "(888) 552-6760"
 PROMPT = "Tick one or more treatments above"
-TREATMENT_SLUGS = treatment_slugs()
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "site.css"
 
 
@@ -39,7 +28,7 @@ def get_questions(client, query_string=""):
         f"/my-questions/?{query_string}" if query_string else "/my-questions/"
     )
     assert response.status_code == 200, query_string
-    return response, parse_html(response.content.decode())
+    return response, parse_response(response)
 
 
 def sheets(root):
@@ -218,9 +207,7 @@ def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_st
 def test_each_treatment_page_links_to_its_question_list(site, client, slug):
     response = client.get(f"/treatments/{slug}/")
     assert response.status_code == 200
-    links = [
-        a.attrs.get("href") for a in parse_html(response.content.decode()).find_all("a")
-    ]
+    links = [a.attrs.get("href") for a in parse_response(response).find_all("a")]
     assert f"/my-questions/?t={slug}" in links
 
 

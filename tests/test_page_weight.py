@@ -16,27 +16,15 @@ from django.contrib.staticfiles import finders
 
 from treatments.models import SideEffect
 
-BUDGET_BYTES = 40 * 1024
+from .conftest import TREATMENT_SLUGS
 
-TREATMENT_SLUGS = [
-    "active-surveillance",
-    "surgery",
-    "chemotherapy",
-    "targeted-therapy",
-    "hormone-therapy",
-    "radiation-therapy",
-    "interventional-radiology",
-    "gastroenterology",
-    "prrt",
-    "theranostics",
-    "clinical-trials",
-]
+BUDGET_BYTES = 40 * 1024
 
 
 def public_pages():
     """(path, expected status) of every public page; side effects come from the DB."""
     side_effects = list(SideEffect.objects.published().values_list("slug", flat=True))
-    assert side_effects, "no published side effects: did published_site publish?"
+    assert side_effects, "no published side effects: did the site publish?"
     return [
         ("/", 200),
         *[(f"/treatments/{slug}/", 200) for slug in TREATMENT_SLUGS],
@@ -103,7 +91,7 @@ def load(client, path, status):
 
 
 @pytest.mark.django_db
-def test_every_public_page_is_under_the_weight_budget(client, published_site):
+def test_every_public_page_is_under_the_weight_budget(client, site):
     over, report = [], []
     for path, status in public_pages():
         html, resources = load(client, path, status)
@@ -124,7 +112,7 @@ def test_every_public_page_is_under_the_weight_budget(client, published_site):
 
 
 @pytest.mark.django_db
-def test_public_pages_need_no_javascript_and_one_stylesheet(client, published_site):
+def test_public_pages_need_no_javascript_and_one_stylesheet(client, site):
     problems = []
     for path, status in public_pages():
         _, resources = load(client, path, status)
@@ -142,7 +130,7 @@ def test_public_pages_need_no_javascript_and_one_stylesheet(client, published_si
 
 
 @pytest.mark.django_db
-def test_no_web_fonts_or_imports_in_public_stylesheets(client, published_site):
+def test_no_web_fonts_or_imports_in_public_stylesheets(client, site):
     stylesheets = set()
     for path, status in public_pages():
         stylesheets.update(load(client, path, status)[1].stylesheets)

@@ -1,6 +1,5 @@
 import re
 from datetime import date
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,23 +9,14 @@ from django.utils import timezone
 
 from treatments.models import SideEffect
 
+from .conftest import content_treatments
+from .html_tree import parse_response
+
 PHONE_HREF = "tel:+18885526760"
 PHONE_TEXT = "(888) 552-6760"
 
-# Slug and h1 of every treatment page, in the order the site presents them.
-TREATMENTS = [
-    ("active-surveillance", "Active surveillance"),
-    ("surgery", "Surgery"),
-    ("chemotherapy", "Chemotherapy"),
-    ("targeted-therapy", "Targeted therapy"),
-    ("hormone-therapy", "Hormone therapy"),
-    ("radiation-therapy", "Radiation therapy"),
-    ("interventional-radiology", "Interventional radiology"),
-    ("gastroenterology", "Gastroenterology"),
-    ("prrt", "PRRT (peptide receptor radionuclide therapy)"),
-    ("theranostics", "Theranostics"),
-    ("clinical-trials", "Clinical trials"),
-]
+# Slug and h1 of every treatment page, in the order content/ gives them.
+TREATMENTS = content_treatments()
 TREATMENT_SLUGS = [slug for slug, _ in TREATMENTS]
 
 SIDE_EFFECTS = [
@@ -56,98 +46,10 @@ def public_pages():
     ]
 
 
-# A small DOM built with the standard library's parser ---------------------------
-
-VOID_TAGS = set(
-    "area base br col embed hr img input link meta source track wbr".split()
-)
-
-
-class Element:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag = tag
-        self.attrs = {name: value or "" for name, value in attrs}
-        self.parent = parent
-        self.children = []
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
-
-    def find_all(self, tag=None, **attrs):
-        """Descendants with this tag and these attributes; class_ matches one class."""
-        found = []
-        for element in self.iter():
-            if tag and element.tag != tag:
-                continue
-            if (
-                "class_" in attrs
-                and attrs["class_"] not in element.attrs.get("class", "").split()
-            ):
-                continue
-            if any(
-                element.attrs.get(k) != v for k, v in attrs.items() if k != "class_"
-            ):
-                continue
-            found.append(element)
-        return found
-
-    def find(self, tag=None, **attrs):
-        found = self.find_all(tag, **attrs)
-        assert found, f"no <{tag} {attrs}> in the page"
-        return found[0]
-
-    @property
-    def text(self):
-        """The visible words, whitespace collapsed as a browser does."""
-        return " ".join(self.raw_text().split())
-
-    def raw_text(self):
-        return "".join(
-            child.raw_text() if isinstance(child, Element) else child
-            for child in self.children
-        )
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", [])
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, attrs, self.current)
-        self.current.children.append(element)
-        if tag not in VOID_TAGS:
-            self.current = element
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def parse_html(html):
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
 def get_page(client, url):
     response = client.get(url)
     assert response.status_code == 200, f"{url} answered {response.status_code}"
-    return parse_html(response.content.decode())
+    return parse_response(response)
 
 
 def get_all_pages(client):
@@ -206,7 +108,7 @@ def off_site_addresses(page):
     return found
 
 
-def test_every_public_page_has_the_site_essentials(published_site, client):
+def test_every_public_page_has_the_site_essentials(site, client):
     """One h1 naming it, a tap-to-call link, the 24-hour call to action, a "Last
     updated" date; no cookies and nothing from other sites."""
     problems = []
@@ -215,7 +117,7 @@ def test_every_public_page_has_the_site_essentials(published_site, client):
         if response.status_code != 200:
             problems.append((url, f"answered {response.status_code}"))
             continue
-        page = parse_html(response.content.decode())
+        page = parse_response(response)
         if [h1.text for h1 in page.find_all("h1")] != [heading]:
             problems.append((url, f"h1 is not just {heading!r}"))
         if not has_call_link(page):
@@ -324,7 +226,7 @@ def section_items(page, heading_id):
     return section.find("h2").text, [li.text for li in section.find_all("li")]
 
 
-def test_treatment_pages_show_what_each_treatment_involves(published_site, client):
+def test_treatment_pages_show_what_each_treatment_involves(site, client):
     """Procedures (all six kinds of surgery); drugs by brand and generic name, the
     somatostatin analogs as an injection; side effects linked to their pages; when
     each treatment may be used and what to ask."""
@@ -363,7 +265,7 @@ def pager_links(page):
     ]
 
 
-def test_treatments_are_listed_and_paged_in_order(published_site, client):
+def test_treatments_are_listed_and_paged_in_order(site, client):
     """The home page lists them in order; the first topic has no previous link,
     the last no next, and each one between links both neighbours."""
     cards = get_page(client, "/").find("ul", class_="cards")
@@ -390,9 +292,7 @@ def test_treatments_are_listed_and_paged_in_order(published_site, client):
 # Side effects ------------------------------------------------------------------
 
 
-def test_side_effects_are_listed_once_and_shared_between_treatments(
-    published_site, client
-):
+def test_side_effects_are_listed_once_and_shared_between_treatments(site, client):
     """Every side effect is on the list; nausea is one record, on its page
     linked to both chemotherapy and hormone therapy."""
     cards = get_page(client, "/side-effects/").find("ul", class_="cards")
@@ -424,12 +324,12 @@ UNKNOWN_PATHS = [
 ]
 
 
-def test_unknown_addresses_get_the_friendly_not_found_page(published_site, client):
+def test_unknown_addresses_get_the_friendly_not_found_page(site, client):
     assert settings.DEBUG is False  # so Django renders handler404, not its debug page
     for path in UNKNOWN_PATHS:
         response = client.get(path)
         assert response.status_code == 404, path
-        page = parse_html(response.content.decode())
+        page = parse_response(response)
         assert [h1.text for h1 in page.find_all("h1")] == [
             "We could not find that page"
         ], path
@@ -536,7 +436,7 @@ SEED_FACTS = [
 ]
 
 
-def test_every_fact_of_the_seed_page_is_on_the_site(published_site, client):
+def test_every_fact_of_the_seed_page_is_on_the_site(site, client):
     site_text = " ".join(
         page.find("body").text for page in get_all_pages(client).values()
     )

@@ -22,15 +22,7 @@ from tests.html_forms import form_values
 from treatments.models import AuditEntry, Question, Revision, Treatment
 
 from . import servers
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
-    PHONE_TEXT,
-    Browser,
-    GunicornServer,
-    TCPProxy,
-    editor,
-    published_site,
-    published_site_once,
-)
+from .servers import PHONE_TEXT, Browser, GunicornServer, TCPProxy
 
 WORKERS = 2
 CACHE_WARNING = "Page cache unavailable"
@@ -82,6 +74,7 @@ def h1(response):
     return found.group(1).strip() if found else None
 
 
+@pytest.mark.server
 def test_a_redis_outage_serves_pages_from_the_database(stack):
     server, redis = stack["server"], stack["redis"]
     effects = side_effect_slugs(stack["database"])
@@ -149,6 +142,7 @@ def test_a_redis_outage_serves_pages_from_the_database(stack):
     assert "Page cache is back" in server.log()[log_before:]
 
 
+@pytest.mark.server
 def test_a_redis_that_stops_answering_costs_a_fraction_of_a_second(stack):
     """Not refused but silent (a partition, a stuck Redis): the short socket timeouts
     in settings.CACHES keep every request quick instead of tying up the workers."""
@@ -177,6 +171,7 @@ def test_a_redis_that_stops_answering_costs_a_fraction_of_a_second(stack):
     assert server.get("/healthz").status == 200
 
 
+@pytest.mark.server
 def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
     server, pg = stack["server"], stack["pg"]
     effects = side_effect_slugs(stack["database"])
@@ -232,6 +227,7 @@ def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
     assert "Traceback" not in server.log()
 
 
+@pytest.mark.server
 def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stack):
     """PostgreSQL accepts connections but does not answer (a failover in progress, a
     stuck server). Uncached pages must fail fast with the 503 page, and the requests
@@ -285,6 +281,7 @@ def test_a_database_that_stops_answering_gives_a_quick_503_and_cached_pages(stac
     )
 
 
+@pytest.mark.server
 def test_a_database_frozen_on_open_connections_answers_within_seconds(stack):
     """PostgreSQL freezes with the workers' persistent connections open: nothing is
     refused or reset, nothing answers. Every query is bounded (netguide.db), so an
@@ -339,6 +336,7 @@ def test_a_database_frozen_on_open_connections_answers_within_seconds(stack):
     assert server.get("/search/?q=frozen0").status == 200  # recovered by itself
 
 
+@pytest.mark.server
 def test_a_session_cookie_during_a_database_outage_still_gets_the_calm_503(stack):
     """A signed-in editor (or any client sending a made-up sessionid) while PostgreSQL
     is down: the session must not be loaded after the 503 page is built."""
@@ -361,6 +359,7 @@ def test_a_session_cookie_during_a_database_outage_still_gets_the_calm_503(stack
     assert "Traceback" not in server.log()
 
 
+@pytest.mark.server
 def test_a_form_sent_in_another_charset_gets_a_400_not_a_500(stack):
     """Django refuses a non-UTF-8 form body while checking CSRF, and its 400 and 500
     handlers check CSRF again, so the error escaped to gunicorn's own 500."""
@@ -408,6 +407,7 @@ def approve_site_settings(server, **changes):
     )
 
 
+@pytest.mark.server
 def test_the_outage_page_shows_the_approved_phone_number(stack):
     server, pg = stack["server"], stack["pg"]
     approve_site_settings(server, phone_number="(877) 555-0142")
@@ -424,6 +424,7 @@ def test_the_outage_page_shows_the_approved_phone_number(stack):
         assert PHONE_TEXT not in page.text
 
 
+@pytest.mark.server
 def test_an_editorial_step_never_fails_on_email(stack):
     """The server runs with the documented production defaults for email (no
     DJANGO_EMAIL_BACKEND): a submission for review must not answer 500 because the
@@ -509,9 +510,7 @@ def allow_new_revisions():
 
 
 @pytest.mark.django_db
-def test_a_failed_admin_save_leaves_nothing_half_written(
-    client, published_site, editor
-):
+def test_a_failed_admin_save_leaves_nothing_half_written(client, site, editor):
     surgery = Treatment.objects.get(slug="surgery")
     before = {
         "title": surgery.title,
@@ -612,6 +611,7 @@ def post_logins(server, username, passwords, address):
     return statuses
 
 
+@pytest.mark.server
 def test_40_concurrent_wrong_passwords_get_exactly_5_password_checks(stack):
     """A password check answers 200 (the form again, with its error); a refused
     attempt answers 429 without checking. Count and check used to be separate steps."""
@@ -627,6 +627,7 @@ def test_40_concurrent_wrong_passwords_get_exactly_5_password_checks(stack):
     ) == [429]
 
 
+@pytest.mark.server
 def test_the_login_lockout_holds_while_redis_is_down(stack):
     server, redis = stack["server"], stack["redis"]
     redis.cut()
@@ -659,6 +660,7 @@ def redis_keys(prefix):
         client.close()
 
 
+@pytest.mark.server
 def test_query_strings_never_make_cache_entries_of_their_own(stack):
     server = stack["server"]
     prefix = server.env["NETGUIDE_CACHE_PREFIX"]
@@ -687,6 +689,7 @@ def test_query_strings_never_make_cache_entries_of_their_own(stack):
     assert redis_keys(prefix) - before == set()
 
 
+@pytest.mark.server
 def test_a_host_we_do_not_serve_gets_400_even_for_cached_pages(stack):
     server = stack["server"]
     server.get("/")

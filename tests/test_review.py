@@ -1,6 +1,5 @@
 """The medical review workflow: states, sign-off, history and what patients see."""
 
-import calendar
 import re
 import time
 from datetime import date, datetime, timedelta
@@ -38,7 +37,7 @@ HARD_BODY = "\n\n".join(
     ]
     * 3
 )
-BYLINE = "Test Reviewer, MD, Test medical oncologist"
+BYLINE = "Test Reviewer, MD, Medical reviewer"
 
 
 # Helpers ------------------------------------------------------------------------------
@@ -118,12 +117,6 @@ def page_dates_section(html):
 def long_date(day):
     """Month D, YYYY."""
     return f"{day:%B} {day.day}, {day.year}"
-
-
-def months_after(day, months):
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def local_day(moment):
@@ -547,7 +540,7 @@ def shown_dates(html):
 
 
 def test_confirming_still_accurate_moves_the_review_dates_but_not_the_update_date(
-    db, client, editor, reviewer
+    db, client, clock, editor, reviewer
 ):
     record = make_published(editor, reviewer)
     live = record.live_revision
@@ -566,9 +559,10 @@ def test_confirming_still_accurate_moves_the_review_dates_but_not_the_update_dat
 
     record.refresh_from_db()
     today = timezone.localdate()
+    assert today == date(2026, 6, 10)  # the test clock's day
     assert record.content_updated_at == long_ago
     assert local_day(record.last_reviewed_at) == today
-    assert record.next_review_due == months_after(today, 12)
+    assert record.next_review_due == date(2027, 6, 10)
     assert record.live_revision == record.latest_revision == live
     assert record.revisions().count() == 1
     # The public page follows at once.
@@ -585,14 +579,18 @@ def test_only_published_content_can_be_confirmed(db, editor, reviewer):
         record.confirm_still_accurate(reviewer)
 
 
-@pytest.mark.parametrize("months", [6, 12, 24])
+@pytest.mark.parametrize(
+    "months, due",
+    [(6, date(2026, 12, 10)), (12, date(2027, 6, 10)), (24, date(2028, 6, 10))],
+)
 def test_the_next_review_is_due_the_site_review_interval_after_approval(
-    db, editor, reviewer, months
+    db, clock, editor, reviewer, months, due
 ):
+    """Approved on the test clock's day, Wednesday 10 June 2026."""
     SiteSettings.objects.create(review_interval_months=months)
     record = make_published(editor, reviewer)
-    approved_on = local_day(record.last_reviewed_at)
-    assert record.next_review_due == months_after(approved_on, months)
+    assert local_day(record.last_reviewed_at) == date(2026, 6, 10)
+    assert record.next_review_due == due
 
 
 @pytest.mark.parametrize(

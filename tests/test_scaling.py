@@ -17,6 +17,8 @@ from .servers import Browser, GunicornServer
 
 NEW_SUMMARY = "An operation to remove the tumor, with words approved on server A."
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def pair():

@@ -24,18 +24,13 @@ from django.utils import timezone
 
 from treatments.models import Procedure, Question, SideEffect, Treatment
 
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
+from .servers import (
     PUBLIC_ROUTE_ARGUMENTS,
     PYTHON,
     ROOT,
-    editor,
     public_routes,
     public_urls,
-    published_site,
-    published_site_once,
-    reviewer,
     server_environment,
-    superuser,
 )
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +211,7 @@ def login(client, username):
 
 
 def test_security_headers_on_public_admin_and_preview_responses(
-    client, published_site, superuser
+    client, site, superuser
 ):
     for url in public_urls():
         assert_security_headers(client.get(url), url)
@@ -244,7 +239,7 @@ def test_security_headers_on_public_admin_and_preview_responses(
     assert_security_headers(preview, "markdownx preview")
 
 
-def test_hsts_on_https_responses(published_site):
+def test_hsts_on_https_responses(site):
     with override_settings(SECURE_HSTS_SECONDS=31536000):
         client = (
             Client()
@@ -260,7 +255,7 @@ def test_hsts_on_https_responses(published_site):
         )  # never over plain HTTP
 
 
-def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(published_site):
+def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(site):
     with override_settings(SECURE_SSL_REDIRECT=True):
         client = Client()
         response = client.get("/treatments/surgery/?a=1")
@@ -277,7 +272,7 @@ def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(published
 # Cookies and sessions --------------------------------------------------------------------
 
 
-def test_public_pages_set_no_cookies(client, published_site):
+def test_public_pages_set_no_cookies(client, site):
     for url in [*public_urls(), "/no-such-page/", "/treatments/no-such-treatment/"]:
         response = client.get(url)
         assert response.status_code in {200, 404}, url
@@ -304,7 +299,7 @@ def assert_strict_cookie(cookie, name):
     )
 
 
-def test_admin_cookies_are_httponly_samesite_and_secure(published_site):
+def test_admin_cookies_are_httponly_samesite_and_secure(site):
     client = Client(enforce_csrf_checks=True)
     page = client.get(reverse("admin:login"))
     assert page.status_code == 200
@@ -331,7 +326,7 @@ def test_admin_cookies_are_httponly_samesite_and_secure(published_site):
     )
 
 
-def test_admin_sessions_expire_when_idle(client, published_site):
+def test_admin_sessions_expire_when_idle(client, site):
     assert settings.SESSION_COOKIE_AGE <= 3600
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     login(client, "editor")
@@ -393,7 +388,7 @@ def inline_code(text):
     return parser.found
 
 
-def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, published_site):
+def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, site, superuser):
     for url in [*public_urls(), "/no-such-page/"]:
         response = client.get(url)
         if response["Content-Type"].startswith("text/html"):
@@ -450,7 +445,7 @@ def post_login(client, username, password, address):
     )
 
 
-def test_admin_login_is_locked_after_too_many_wrong_passwords(client, published_site):
+def test_admin_login_is_locked_after_too_many_wrong_passwords(client, site):
     attacker = "203.0.113.7"
     for attempt in range(settings.ADMIN_LOGIN_ATTEMPTS):
         response = post_login(client, "editor", f"wrong-{attempt}", attacker)
@@ -471,7 +466,7 @@ def test_admin_login_is_locked_after_too_many_wrong_passwords(client, published_
     assert other.get(reverse("admin:index")).status_code == 200
 
 
-def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(published_site):
+def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(site):
     # Many addresses (a botnet, or X-Forwarded-For games) each guess a few times: the
     # per-username count is what protects the account.
     for attempt in range(settings.ADMIN_LOGIN_ATTEMPTS):
@@ -488,9 +483,7 @@ def test_the_username_lock_cannot_be_dodged_by_respelling_the_username(published
         )
 
 
-def test_editors_and_reviewers_cannot_open_screens_outside_their_role(
-    client, published_site
-):
+def test_editors_and_reviewers_cannot_open_screens_outside_their_role(client, site):
     surgery = Treatment.objects.get(slug="surgery")
     login(client, "reviewer")
     assert client.get(reverse("admin:index")).status_code == 200
@@ -522,7 +515,7 @@ def test_editors_and_reviewers_cannot_open_screens_outside_their_role(
     assert approve.status_code == 403
 
 
-def test_the_markdown_preview_is_for_staff_only(client, published_site):
+def test_the_markdown_preview_is_for_staff_only(client, site):
     response = client.post(settings.MARKDOWNX_URLS_PATH, {"content": "Hello"})
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
@@ -585,9 +578,7 @@ def test_the_scanner_sees_what_a_browser_would_run():
     )
 
 
-def test_stored_xss_payloads_never_become_executable(
-    client, published_site, editor, reviewer
-):
+def test_stored_xss_payloads_never_become_executable(client, site, editor, reviewer):
     records = []
     for number, payload in enumerate(PAYLOADS):
         effect = SideEffect.objects.create(

@@ -1,5 +1,4 @@
 import json
-import os
 import subprocess
 import sys
 from io import StringIO
@@ -8,6 +7,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+
+from .servers import server_environment
 
 # Prints the settings a fresh process gets from netguide/settings.py. (A full
 # django.setup() would read the same module and cost a second per process.)
@@ -24,25 +25,12 @@ print(json.dumps({
 """
 
 
-def clean_environment(**overrides):
-    """The current environment without anything that configures NET Guide or pytest."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "NETGUIDE_", "PYTEST"))
-        and name != "DATABASE_URL"
-    }
-    env["DJANGO_SETTINGS_MODULE"] = "netguide.settings"
-    env.update(overrides)
-    return env
-
-
 def run_python(*args, **env):
     """Run the venv's python in BASE_DIR with a clean environment plus env."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=settings.BASE_DIR,
-        env=clean_environment(**env),
+        env=server_environment(**env),
         capture_output=True,
         text=True,
         timeout=60,

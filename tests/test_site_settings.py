@@ -8,14 +8,6 @@ from django.urls import reverse
 from tests.html_forms import form_values
 from treatments.models import Drug, SiteSettings, Treatment
 
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
-    editor,
-    published_site,
-    published_site_once,
-    reviewer,
-    superuser,
-)
-
 pytestmark = pytest.mark.django_db
 CHANGE_URL = reverse("admin:treatments_sitesettings_change", args=[1])
 
@@ -35,7 +27,7 @@ def save_settings(client, **changes):
     ],
 )
 def test_a_phone_number_is_stored_in_one_spelling_that_the_link_dials(
-    client, published_site, editor, typed, stored, href
+    client, site, editor, typed, stored, href
 ):
     client.force_login(editor)
     assert save_settings(client, phone_number=typed).status_code == 302
@@ -57,7 +49,7 @@ def test_a_phone_number_is_stored_in_one_spelling_that_the_link_dials(
     ],
 )
 def test_a_phone_number_that_could_show_one_number_and_dial_another_is_refused(
-    client, published_site, editor, typed, message
+    client, site, editor, typed, message
 ):
     client.force_login(editor)
     before = SiteSettings.objects.get().latest_revision_id
@@ -68,7 +60,7 @@ def test_a_phone_number_that_could_show_one_number_and_dial_another_is_refused(
 
 
 def test_hidden_characters_are_refused_in_every_text_editors_write(
-    client, published_site, editor, superuser
+    client, site, editor, superuser
 ):
     client.force_login(editor)
     response = save_settings(client, cta_heading="Call \u202eus today")
@@ -98,9 +90,7 @@ def test_hidden_characters_are_refused_in_every_text_editors_write(
     assert response.status_code == 302
 
 
-def test_the_site_settings_preview_shows_the_draft_settings(
-    client, published_site, editor
-):
+def test_the_site_settings_preview_shows_the_draft_settings(client, site, editor):
     client.force_login(editor)
     save_settings(client, cta_heading="A draft heading", phone_number="(877) 555-0199")
     preview = client.get(reverse("treatments:draft-preview", args=["site", 1]))

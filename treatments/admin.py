@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
+from netguide import static_site
 from netguide.admin_site import ReadOnlyAdmin
 
 from .admin_desk import EditorialDeskMixin
@@ -261,6 +262,14 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 request,
                 "This page is waiting for medical review. Saving a change withdraws "
                 "it from review: the reviewer is told, and you submit it again.",
+            )
+        if request.method == "GET" and (problem := static_site.failure()):
+            # Shown until a build succeeds: patients reading the files see old content.
+            messages.error(
+                request,
+                "The published files could not be rebuilt, so they still show the "
+                f"previous version: {problem} Nothing was half-written. Please tell "
+                "the site's maintainer (manage.py publish_site).",
             )
         if record is not None:
             extra_context = {

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from netguide import static_site
 from netguide.page_cache import content_changed
 
 from .collaboration import EditingMark  # noqa: F401  (a model Django must see)
@@ -56,6 +57,7 @@ class Content(PlainTextMixin, Reviewable):
     def after_publish(self):
         SearchEntry.objects.refresh(self)
         content_changed(self.cache_kind)
+        static_site.rebuild_after_commit(self.cache_kind)
 
     def months_between_reviews(self):
         return SiteSettings.load().review_interval_months

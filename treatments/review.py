@@ -256,6 +256,10 @@ class ReviewableQuerySet(models.QuerySet):
             pages, key=lambda page: tuple(sort_value(page.content[k]) for k in keys)
         )
 
+    def published_slugs(self):
+        """The addresses patients know (published slugs), e.g. for publishing files."""
+        return sorted(record.public_slug for record in self.published())
+
     def published_by_slug(self, slug):
         """The published content at this slug (a draft may rename it), or 404."""
         record = self.published().filter(live_revision__snapshot__slug=slug).first()
