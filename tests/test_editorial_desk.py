@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from netguide import static_site
 from treatments.collaboration import EditingMark
 from treatments.diffing import compare_snapshots, text_diff, word_diff
 from treatments.history import restore_revision
@@ -906,3 +907,32 @@ def test_restoring_a_page_waiting_for_review_withdraws_it_and_says_so(
     assert [mail.subject for mail in mailoutbox] == [
         "NET Guide: a page was withdrawn from review"
     ]
+
+
+def test_scheduled_content_reaches_the_published_files_only_when_it_goes_live(
+    published_site, settings, tmp_path, clock, django_capture_on_commit_callbacks
+):
+    settings.PUBLISH_DIR = str(tmp_path / "publish")
+    page = tmp_path / "publish" / "current" / "site" / "side-effects" / "nausea"
+    editor, reviewer = published_site
+    static_site.publish()
+    nausea = SideEffect.objects.get(slug="nausea")
+    new_words = "Feeling sick to your stomach, in words that go live later."
+    edit(nausea, editor, description=new_words)
+    submit(nausea, editor, "Plainer words.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_approval(
+            nausea,
+            reviewer,
+            nausea.latest_revision.content_hash,
+            clock.now + timedelta(minutes=1),
+        )
+        assert publish_scheduled() == "Nothing is due.\n"
+    assert new_words not in (page / "index.html").read_text()
+
+    clock.advance(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_scheduled().startswith("Published")
+    assert new_words in (page / "index.html").read_text()
+    assert static_site.check() == []
