@@ -15,12 +15,6 @@ from django.core.management import CommandError, call_command
 from netguide import static_site
 from treatments.models import SideEffect
 
-from .servers import (  # noqa: F401  (fixtures: the published site, built once per module)
-    editor,
-    published_site,
-    published_site_once,
-    reviewer,
-)
 from .test_caching import REASON, publish
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +46,7 @@ def published_text(publish_dir, name):
 
 
 def test_publish_site_writes_every_public_page_with_compressed_copies(
-    published_site, publish_dir, capsys
+    site, publish_dir, capsys
 ):
     call_command("publish_site")
 
@@ -92,7 +86,7 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
 
 
 def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
-    published_site, publish_dir, editor, reviewer, django_capture_on_commit_callbacks
+    site, publish_dir, editor, reviewer, django_capture_on_commit_callbacks
 ):
     static_site.publish()
     before = current(publish_dir)
@@ -122,7 +116,7 @@ def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
     assert static_site.check() == []
 
 
-def test_only_the_pages_naming_a_kind_are_rendered_again(published_site, publish_dir):
+def test_only_the_pages_naming_a_kind_are_rendered_again(site, publish_dir):
     static_site.publish()
 
     outcome = static_site.publish({"side-effects"})
@@ -137,7 +131,7 @@ def test_only_the_pages_naming_a_kind_are_rendered_again(published_site, publish
 
 
 def test_a_failed_render_leaves_the_published_files_as_they_were(
-    published_site,
+    site,
     publish_dir,
     editor,
     reviewer,
@@ -214,7 +208,7 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
 
 
 def test_check_passes_on_a_fresh_build_and_catches_a_tampered_file(
-    published_site, publish_dir, capsys
+    site, publish_dir, capsys
 ):
     static_site.publish()
     call_command("publish_site", "--check")
@@ -239,7 +233,7 @@ def test_check_passes_on_a_fresh_build_and_catches_a_tampered_file(
 
 
 def test_check_catches_an_added_file_and_an_approval_that_was_not_published(
-    published_site, publish_dir, editor, reviewer, capsys
+    site, publish_dir, editor, reviewer, capsys
 ):
     static_site.publish()
     (current(publish_dir) / "site" / "offer.html").write_text("<p>Buy now</p>")
@@ -257,16 +251,14 @@ def test_check_catches_an_added_file_and_an_approval_that_was_not_published(
 
 
 def test_publish_site_says_what_to_set_when_there_is_no_publish_directory(
-    published_site, settings
+    site, settings
 ):
     settings.PUBLISH_DIR = ""
     with pytest.raises(CommandError, match="Set NETGUIDE_PUBLISH_DIR"):
         call_command("publish_site")
 
 
-def test_dry_run_lists_the_pages_and_writes_nothing(
-    published_site, publish_dir, capsys
-):
+def test_dry_run_lists_the_pages_and_writes_nothing(site, publish_dir, capsys):
     call_command("publish_site", "--dry-run")
 
     lines = capsys.readouterr().out.splitlines()
@@ -285,7 +277,7 @@ def test_dry_run_lists_the_pages_and_writes_nothing(
 
 
 def test_each_build_is_copied_to_the_mirrors_and_a_failed_copy_is_reported(
-    published_site, publish_dir, settings, tmp_path
+    site, publish_dir, settings, tmp_path
 ):
     edge = tmp_path / "edge"
     settings.PUBLISH_MIRRORS = [str(edge)]
