@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEBUG_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test test-fast test-slow serve bench audit install install-dev help
+.PHONY: run test test-fast test-slow serve bench audit install install-dev messages help
 .DEFAULT_GOAL := help
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make serve - production stack locally: nginx with the published pages, gunicorn, PostgreSQL, Redis"
 	@echo "make bench - load-test published files and gunicorn against nginx's ceiling (docs/benchmarks.md)"
 	@echo "make audit - Lighthouse scores for the home page and a treatment page"
+	@echo "make messages - update locale/es/ after changing interface text (needs gettext)"
 
 $(VENV)/.installed: pyproject.toml scripts/install-venv
 	@scripts/install-venv $(VENV) ""
@@ -55,3 +56,10 @@ bench: install
 
 audit: install
 	scripts/audit
+
+# Interface text changed: collect it into locale/es/LC_MESSAGES/django.po, translate the
+# new entries there, then compile. The compiled .mo is committed, so `make run` needs
+# no gettext tools; a test checks it matches the .po.
+messages: install
+	$(DEBUG_ENV) $(PY) manage.py makemessages -l es --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "docs/*"
+	$(DEBUG_ENV) $(PY) manage.py compilemessages --ignore ".venv/*"

@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AppointmentRequest,
@@ -11,21 +13,20 @@ from .models import (
 )
 
 PHONE_CHARACTERS = re.compile(r"[0-9 ().+\-]*")
-PHONE_EXAMPLE = "like (555) 123-4567"
 PHONE_MESSAGES = {
-    "required": "Enter your phone number, so we can call you back.",
-    "characters": f"Enter your phone number using only digits, {PHONE_EXAMPLE}.",
-    "too_short": (
+    "required": _("Enter your phone number, so we can call you back."),
+    "characters": _("Enter your phone number using only digits, like (555) 123-4567."),
+    "too_short": _(
         "Your phone number is too short. Enter all 10 digits with the area code, "
-        f"{PHONE_EXAMPLE}."
+        "like (555) 123-4567."
     ),
-    "too_long": (
+    "too_long": _(
         "Your phone number is too long. Enter 10 digits with the area code, "
-        f"{PHONE_EXAMPLE}."
+        "like (555) 123-4567."
     ),
-    "area_code": (
+    "area_code": _(
         "The area code of your phone number cannot start with 0 or 1. "
-        f"Check the number, {PHONE_EXAMPLE}."
+        "Check the number, like (555) 123-4567."
     ),
 }
 
@@ -57,9 +58,9 @@ class MessageField(forms.CharField):
 
 class AppointmentRequestForm(forms.ModelForm):
     phone = forms.CharField(
-        label="Phone number",
+        label=_("Phone number"),
         max_length=25,
-        help_text="We will call you on this number. For example (555) 123-4567.",
+        help_text=_("We will call you on this number. For example (555) 123-4567."),
         widget=forms.TelInput(attrs={"autocomplete": "tel"}),
         error_messages={
             "required": PHONE_MESSAGES["required"],
@@ -67,20 +68,23 @@ class AppointmentRequestForm(forms.ModelForm):
         },
     )
     consent = forms.BooleanField(
-        label="I agree that the appointment team may contact me about this request.",
+        label=_("I agree that the appointment team may contact me about this request."),
         error_messages={
-            "required": "Tick the box to agree that our appointment team may contact "
-            "you."
+            "required": _(
+                "Tick the box to agree that our appointment team may contact you."
+            )
         },
     )
     # A field people never see (hidden with CSS and from screen readers); bots fill it in.
-    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    website = forms.CharField(
+        required=False, label=_("Leave this empty"), max_length=200
+    )
     submission_token = forms.RegexField(
         regex=r"\A[0-9a-f]{32}\Z",
         widget=forms.HiddenInput,
         error_messages={
-            "required": "This form has expired. Please check it and send it again.",
-            "invalid": "This form has expired. Please check it and send it again.",
+            "required": _("This form has expired. Please check it and send it again."),
+            "invalid": _("This form has expired. Please check it and send it again."),
         },
     )
 
@@ -101,10 +105,11 @@ class AppointmentRequestForm(forms.ModelForm):
         ]
         field_classes = {"message": MessageField}
         labels = {
-            "name": "Your name",
-            "email": "Email (optional)",
-            "language": "Which language should we speak?",
-            "interpreter": "I would like a medical interpreter on the call.",
+            "name": _("Your name"),
+            "email": _("Email (optional)"),
+            "requester": _("Who is asking"),
+            "language": _("Which language should we speak?"),
+            "interpreter": _("I would like a medical interpreter on the call."),
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -118,59 +123,64 @@ class AppointmentRequestForm(forms.ModelForm):
         # Every message names its question: a screen reader reads it out of place.
         error_messages = {
             "name": {
-                "required": "Please tell us your name.",
-                "max_length": "Your name must be 100 characters or fewer.",
+                "required": _("Please tell us your name."),
+                "max_length": _("Your name must be 100 characters or fewer."),
             },
             "email": {
-                "invalid": "Enter your email address like name@example.com, or leave "
-                "it empty.",
-                "max_length": "Your email address must be 254 characters or fewer.",
+                "invalid": _(
+                    "Enter your email address like name@example.com, or leave it empty."
+                ),
+                "max_length": _("Your email address must be 254 characters or fewer."),
             },
             "requester": {
-                "required": "Please tell us who is asking.",
-                "invalid_choice": "Choose who is asking from the list.",
+                "required": _("Please tell us who is asking."),
+                "invalid_choice": _("Choose who is asking from the list."),
             },
             "best_time": {
-                "required": "Choose the best time to call.",
-                "invalid_choice": "Choose the best time to call from the list.",
+                "required": _("Choose the best time to call."),
+                "invalid_choice": _("Choose the best time to call from the list."),
             },
             "language": {
-                "invalid_choice": "Choose a language for the call from the list.",
+                "invalid_choice": _("Choose a language for the call from the list."),
             },
             "message": {
-                "max_length": "Please keep your message to 500 characters or fewer."
+                "max_length": _("Please keep your message to 500 characters or fewer.")
             },
         }
 
     def __init__(self, *args, treatments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["treatment"] = forms.ChoiceField(
-            label="Which treatment page were you reading? (optional)",
-            choices=[("", "None or not sure"), *treatments],
+            label=_("Which treatment page were you reading? (optional)"),
+            choices=[("", _("None or not sure")), *treatments],
             required=False,
             error_messages={
-                "invalid_choice": "Choose a treatment page from the list, or "
-                "None or not sure."
+                "invalid_choice": _(
+                    "Choose a treatment page from the list, or None or not sure."
+                )
             },
         )
-        self.fields["best_time"].label = f"Best time to call ({team_zone_name()})"
-        self.fields[
-            "best_time"
-        ].help_text = f"Times are {team_zone_name()}, where our appointment team works."
+        self.fields["best_time"].label = format_lazy(
+            _("Best time to call ({zone})"), zone=team_zone_name()
+        )
+        self.fields["best_time"].help_text = format_lazy(
+            _("Times are {zone}, where our appointment team works."),
+            zone=team_zone_name(),
+        )
         self.fields["requester"].choices = Requester.choices
         self.fields["best_time"].choices = BestTime.choices
         self.fields["language"].choices = Language.choices
         # A form opened before this question existed still goes through.
         self.fields["language"].required = False
-        self.fields["message"].label = "Anything you want us to know (optional)"
-        self.fields[
-            "message"
-        ].help_text = "Please do not include medical details. At most 500 characters."
+        self.fields["message"].label = _("Anything you want us to know (optional)")
+        self.fields["message"].help_text = _(
+            "Please do not include medical details. At most 500 characters."
+        )
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Please tell us your name.")
+            raise forms.ValidationError(_("Please tell us your name."))
         return name
 
     def clean_phone(self):

@@ -11,27 +11,29 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger("netguide.appointments")
 
 
 class Requester(models.TextChoices):
-    PATIENT = "patient", "I am the patient"
-    FAMILY = "family", "Family member or caregiver"
-    CLINICIAN = "clinician", "Referring clinician"
+    PATIENT = "patient", _("I am the patient")
+    FAMILY = "family", _("Family member or caregiver")
+    CLINICIAN = "clinician", _("Referring clinician")
 
 
 class BestTime(models.TextChoices):
-    ANY = "any", "Any time"
-    MORNING = "morning", "Morning (8 a.m. to noon)"
-    AFTERNOON = "afternoon", "Afternoon (noon to 5 p.m.)"
-    EVENING = "evening", "Early evening (5 to 7 p.m.)"
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (8 a.m. to noon)")
+    AFTERNOON = "afternoon", _("Afternoon (noon to 5 p.m.)")
+    EVENING = "evening", _("Early evening (5 to 7 p.m.)")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    SPANISH = "es", "Español (Spanish)"
-    OTHER = "other", "Another language"
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Español (Spanish)")
+    OTHER = "other", _("Another language")
 
 
 class Status(models.TextChoices):
@@ -53,18 +55,18 @@ def team_zone():
 
 # What patients call the zones of the US and Canada; any other zone shows its key.
 ZONE_NAMES = {
-    "America/New_York": "Eastern Time",
-    "America/Toronto": "Eastern Time",
-    "America/Detroit": "Eastern Time",
-    "America/Chicago": "Central Time",
-    "America/Winnipeg": "Central Time",
-    "America/Denver": "Mountain Time",
-    "America/Edmonton": "Mountain Time",
-    "America/Phoenix": "Arizona Time",
-    "America/Los_Angeles": "Pacific Time",
-    "America/Vancouver": "Pacific Time",
-    "America/Anchorage": "Alaska Time",
-    "Pacific/Honolulu": "Hawaii Time",
+    "America/New_York": _("Eastern Time"),
+    "America/Toronto": _("Eastern Time"),
+    "America/Detroit": _("Eastern Time"),
+    "America/Chicago": _("Central Time"),
+    "America/Winnipeg": _("Central Time"),
+    "America/Denver": _("Mountain Time"),
+    "America/Edmonton": _("Mountain Time"),
+    "America/Phoenix": _("Arizona Time"),
+    "America/Los_Angeles": _("Pacific Time"),
+    "America/Vancouver": _("Pacific Time"),
+    "America/Anchorage": _("Alaska Time"),
+    "Pacific/Honolulu": _("Hawaii Time"),
 }
 
 
@@ -203,6 +205,14 @@ class AppointmentRequest(models.Model):
     )
     requester = models.CharField(
         "who is asking", max_length=20, choices=Requester.choices
+    )
+    site_language = models.CharField(
+        "language of the site",
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        editable=False,
+        help_text="The language of the pages the patient sent the form from.",
     )
     language = models.CharField(
         "language for the call",
@@ -449,8 +459,11 @@ class Notification(models.Model):
 
     def body(self):
         link = settings.SITE_URL.rstrip("/") + self.request.get_admin_url()
+        # The team reads English: the language's English name ("Spanish").
+        site_language = get_language_info(self.request.site_language)["name"]
         return (
-            f"Appointment request #{self.request_id} is waiting for a call back.\n\n"
+            f"Appointment request #{self.request_id} is waiting for a call back.\n"
+            f"The patient used the site in {site_language}.\n\n"
             f"Open it in the admin: {link}\n"
         )
 

@@ -5,11 +5,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from treatments.languages import current_language
 from treatments.models import Treatment
 
 from .forms import AppointmentRequestForm
@@ -17,7 +18,6 @@ from .models import AppointmentRequest, Notification, team_zone, team_zone_name
 from .notifications import RedirectThenNotify
 from .throttle import give_back_slot, minutes_until_free, take_slot
 
-TREATMENT_PATH = re.compile(r"^/treatments/([a-z0-9-]+)/$")
 TOKEN = re.compile(r"[0-9a-f]{32}")
 SENT_COOKIE = "appointment_sent"
 
@@ -25,14 +25,20 @@ SENT_COOKIE = "appointment_sent"
 def treatment_choices():
     return [
         (page.content["slug"], page.content["title"])
-        for page in Treatment.objects.published_contents()
+        for page in Treatment.objects.in_language().published_contents()
     ]
 
 
 def treatment_from(request, choices):
     """The treatment page the patient came from, if the link said so."""
-    match = TREATMENT_PATH.match(request.GET.get("from", ""))
-    slug = match.group(1) if match else request.GET.get("treatment", "")
+    try:
+        match = resolve(request.GET.get("from", "") or "/-/")
+    except Resolver404:
+        match = None
+    if match is not None and match.view_name == "treatments:treatment":
+        slug = match.kwargs["slug"]
+    else:
+        slug = request.GET.get("treatment", "")
     return slug if slug in dict(choices) else ""
 
 
@@ -96,6 +102,7 @@ def request_appointment(request):
                     appointment_request.submission_token = form.cleaned_data[
                         "submission_token"
                     ]
+                    appointment_request.site_language = current_language()
                     appointment_request.save()
                     notification = Notification.objects.create(
                         request=appointment_request
@@ -120,6 +127,7 @@ def request_appointment(request):
         form = AppointmentRequestForm(
             treatments=choices,
             initial={
+                "language": current_language(),
                 "treatment": treatment_from(request, choices),
                 "submission_token": uuid.uuid4().hex,
             },

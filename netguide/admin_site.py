@@ -101,12 +101,16 @@ class NetGuideAdminSite(admin.AdminSite):
             user.has_perm(revision_permission("request_changes"))
         )
         is_editor = user.has_perm(revision_permission("submit_revision"))
-        overdue, due_soon = [], []
+        overdue, due_soon, behind = [], [], []
         for model in reviewable_models():
             overdue += [queues.QueueItem(record) for record in model.objects.overdue()]
             due_soon += [
                 queues.QueueItem(record) for record in model.objects.due_for_review()
             ]
+            if getattr(model, "translatable", False):
+                behind += [
+                    queues.QueueItem(record) for record in model.objects.out_of_date()
+                ]
         return TemplateResponse(
             request,
             "admin/treatments/dashboard.html",
@@ -123,6 +127,7 @@ class NetGuideAdminSite(admin.AdminSite):
                 "my_submissions": queues.my_submissions(user) if is_editor else [],
                 "scheduled": [queues.QueueItem(r) for r in scheduled_records()],
                 "overdue": overdue,
+                "behind": behind,
                 "due_soon": sorted(
                     due_soon, key=lambda item: item.record.next_review_due
                 ),

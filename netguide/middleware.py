@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.middleware import locale
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 logger = logging.getLogger("netguide")
 
@@ -108,9 +110,21 @@ class DatabaseUnavailableMiddleware:
 
 
 def outage_response(site):
-    """The calm 503 page (also published as a file for nginx: netguide/static_site.py)."""
-    html = render_to_string("503.html", {"site": site})
+    """The calm 503 page in the active language (also published as a file for nginx:
+    netguide/static_site.py)."""
+    html = render_to_string("503.html", {"site": site, "LANGUAGE_CODE": get_language()})
     response = HttpResponse(html, status=503)
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's, activating the language the address names (/es/… Spanish, anything
+    else the source language), without what it adds to responses: `Vary:
+    Accept-Language` (the language never comes from that header here, and the Vary
+    would split every shared cache by it) and `Content-Language` (each page says its
+    language in <html lang>; published files carry the same headers as Django's)."""
+
+    def process_response(self, request, response):
+        return response

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache: /es/ addresses resolve in the language they name.
+    "netguide.middleware.LocaleMiddleware",
     "netguide.page_cache.PageCacheMiddleware",
     "netguide.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -90,6 +92,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "treatments.context_processors.site",
@@ -137,7 +140,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages the guide is written in; the first is the source every other one is
+# translated from. A new language is a line here, its message file (locale/) and its
+# content (content/<code>/).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# How each language's reading level is measured (textstat) and the bound a page must
+# meet: ("fernandez_huerta", ">=", 70) means a score of at least 70.
+READABILITY = {
+    "en": {"measure": "flesch_kincaid_grade", "textstat_lang": "en_US", "most": 8.0},
+    "es": {"measure": "fernandez_huerta", "textstat_lang": "es", "least": 70.0},
+}
+# PostgreSQL text-search configuration per language; accents are ignored where
+# `unaccent` is set.
+SEARCH_CONFIGS = {
+    "en": {"config": "english", "unaccent": False},
+    "es": {"config": "spanish", "unaccent": True},
+}
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

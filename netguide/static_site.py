@@ -37,6 +37,7 @@ from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.urls import get_resolver
+from django.utils import translation
 from django.utils.http import parse_http_date_safe
 from django_distill.request import generate_filename, generate_uri, get_uri_values
 from django_distill.urls import get_distilled_urls
@@ -60,6 +61,10 @@ class PublishedPage:
     url: str  # the address patients use
     file: str  # relative to the build: site/... or errors/...
     kinds: tuple  # what it shows: an approval of one of these rebuilds it
+    language: str = settings.LANGUAGE_CODE  # what the error pages are written in
+
+    def is_error(self, status):
+        return self.url == status or self.url == f"{self.language}/{status}"
 
 
 def enabled():
@@ -74,22 +79,45 @@ def publish_dir():
 
 
 def published_pages():
-    """Every distilled page, one per published slug, then the two error pages."""
+    """Every distilled page in every language (settings.LANGUAGES), one per published
+    slug, then each language's two error pages (errors/ for the source language,
+    errors/<code>/ for the others)."""
     pages = []
-    for pattern in get_distilled_urls():
-        kinds = pattern.callback.page_cache_kinds
-        for params in get_uri_values(pattern.distill_func, pattern.name):
-            if params is None and pattern.pattern.converters:
-                continue  # nothing of this kind is published yet
-            params = () if params is None else params
-            params = (params,) if isinstance(params, str) else params
-            url = generate_uri(pattern.distill_namespace, pattern.name, params)
-            name = generate_filename(pattern.distill_file, url, params)
-            if not name:
-                raise PublishError(f"{url} needs a distill_file name (it has no '/').")
-            pages.append(PublishedPage(url, f"site/{name}", kinds))
-    pages.append(PublishedPage("404", "errors/404.html", ("site",)))
-    pages.append(PublishedPage("503", "errors/503.html", ("site",)))
+    for language, _name in settings.LANGUAGES:
+        source = language == settings.LANGUAGE_CODE
+        with translation.override(language):
+            for pattern in get_distilled_urls():
+                if pattern.distill_file and not source:
+                    continue  # sitemap.xml and robots.txt: one for every language
+                pages += distilled_pages(pattern, language)
+        # Named "404" and "503" in the source language, "es/404"… in the others.
+        prefix = "" if source else f"{language}/"
+        for status in ("404", "503"):
+            pages.append(
+                PublishedPage(
+                    prefix + status,
+                    f"errors/{prefix}{status}.html",
+                    ("site",),
+                    language,
+                )
+            )
+    return pages
+
+
+def distilled_pages(pattern, language):
+    """The pages of one distilled URL pattern, in the active language."""
+    pages = []
+    kinds = pattern.callback.page_cache_kinds
+    for params in get_uri_values(pattern.distill_func, pattern.name):
+        if params is None and pattern.pattern.converters:
+            continue  # nothing of this kind is published yet
+        params = () if params is None else params
+        params = (params,) if isinstance(params, str) else params
+        url = generate_uri(pattern.distill_namespace, pattern.name, params)
+        name = generate_filename(pattern.distill_file, url, params)
+        if not name:
+            raise PublishError(f"{url} needs a distill_file name (it has no '/').")
+        pages.append(PublishedPage(url, f"site/{name}", kinds, language))
     return pages
 
 
@@ -126,14 +154,16 @@ class Renderer:
     def render(self, page):
         """(body, Last-Modified as a timestamp or None), or None for an address where
         nothing is approved yet (404: Django answers it); PublishError otherwise."""
-        if page.url == "404":
+        if page.is_error("404"):
             handler = get_resolver().resolve_error_handler(404)
-            response = handler(self.request("/404/"), None)
+            with translation.override(page.language):
+                response = handler(self.request("/404/"), None)
             expected = 404
-        elif page.url == "503":
+        elif page.is_error("503"):
             from treatments.models import SiteSettings
 
-            response = outage_response(SiteSettings.public())
+            with translation.override(page.language):
+                response = outage_response(SiteSettings.public())
             expected = 503
         else:
             response = self.handler.get_response(self.request(page.url))

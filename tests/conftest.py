@@ -40,10 +40,10 @@ def empty_cache():
     from treatments.models import SiteSettings
 
     cache.clear()
-    SiteSettings.offline_copy = None  # the outage page's copy of the settings, too
+    SiteSettings.offline_copies.clear()  # the outage page's copies of the settings
     yield
     cache.clear()
-    SiteSettings.offline_copy = None
+    SiteSettings.offline_copies.clear()
 
 
 class Clock:
@@ -110,7 +110,9 @@ def make_user(django_user_model, username, group=None, **extra):
 
 
 def make_reviewer_profile(user, **fields):
-    """A reviewer's profile as patients see it: published, as if signed off before."""
+    """A reviewer's profile as patients see it: published, as if signed off before.
+    Unless told otherwise, the reviewer reads every language of the site."""
+    fields.setdefault("languages", [code for code, _name in settings.LANGUAGES])
     profile = ReviewerProfile.objects.create(user=user, **fields)
     profile.save_revision(None)
     profile.live_revision = profile.latest_revision

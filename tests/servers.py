@@ -604,6 +604,12 @@ PUBLIC_QUERY_VARIANTS = {
     ],
     "treatments:my-questions": ["?t=surgery&t=prrt"],
 }
+# The same in the Spanish edition (its slugs and words).
+PUBLIC_QUERY_VARIANTS_ES = {
+    "treatments:search": ["?q=cirugia", "?q=nauseas+octreotide"],
+    "treatments:explore": PUBLIC_QUERY_VARIANTS["treatments:explore"],
+    "treatments:my-questions": ["?t=cirugia&t=prrt"],
+}
 
 
 def public_routes():
@@ -633,26 +639,37 @@ def public_routes():
     return found
 
 
-def public_urls(with_queries=True):
-    """Every public page address: each @public_page route, each published slug."""
+# The sitemap lists every language; crawlers read robots.txt at the root only.
+ONE_ADDRESS_FOR_ALL = ("treatments:sitemap", "treatments:robots")
+
+
+def public_urls(with_queries=True, languages=("en", "es")):
+    """Every public page address in each language: each @public_page route, each
+    published slug."""
     import importlib
 
     from django.urls import reverse
+    from django.utils.translation import override
 
     urls = []
-    for name, has_arguments in public_routes():
-        if has_arguments:
-            if name not in PUBLIC_ROUTE_ARGUMENTS:
-                continue  # see test_security.test_every_public_route_is_covered
-            module, model_name = PUBLIC_ROUTE_ARGUMENTS[name]
-            model = getattr(importlib.import_module(module), model_name)
-            for record in model.objects.published():
-                urls.append(reverse(name, args=[record.public_slug]))
-        else:
-            url = reverse(name)
-            urls.append(url)
-            if with_queries:
-                urls.extend(
-                    url + query for query in PUBLIC_QUERY_VARIANTS.get(name, [])
-                )
+    for language in languages:
+        variants = (
+            PUBLIC_QUERY_VARIANTS_ES if language == "es" else PUBLIC_QUERY_VARIANTS
+        )
+        with override(language):
+            for name, has_arguments in public_routes():
+                if has_arguments:
+                    if name not in PUBLIC_ROUTE_ARGUMENTS:
+                        continue  # see test_security.test_every_public_route_is_covered
+                    module, model_name = PUBLIC_ROUTE_ARGUMENTS[name]
+                    model = getattr(importlib.import_module(module), model_name)
+                    for record in model.objects.in_language(language).published():
+                        urls.append(reverse(name, args=[record.public_slug]))
+                else:
+                    if language != "en" and name in ONE_ADDRESS_FOR_ALL:
+                        continue
+                    url = reverse(name)
+                    urls.append(url)
+                    if with_queries:
+                        urls.extend(url + query for query in variants.get(name, []))
     return urls

@@ -24,7 +24,7 @@ def client(module_client):
 
 
 def published():
-    return Treatment.objects.published_contents()
+    return Treatment.objects.in_language("en").published_contents()
 
 
 def get_compare(client, query_string):

@@ -1,4 +1,5 @@
 import re
+import statistics
 import tomllib
 import warnings
 from pathlib import Path
@@ -23,6 +24,12 @@ NOT_PROSE = set(
 CONTENT_FILES = sorted(
     p for p in CONTENT_DIR.rglob("*") if p.suffix in {".md", ".toml"}
 )
+# The Spanish edition (content/es/) is measured with the Fernández Huerta score.
+SPANISH_DIR = CONTENT_DIR / "es"
+SPANISH_FILES = [p for p in CONTENT_FILES if SPANISH_DIR in p.parents]
+ENGLISH_FILES = [p for p in CONTENT_FILES if SPANISH_DIR not in p.parents]
+MIN_FERNANDEZ_HUERTA = 70
+MIN_MEDIAN_FERNANDEZ_HUERTA = 80
 
 
 def content_id(path):
@@ -106,7 +113,7 @@ def test_every_content_file_has_prose_to_measure():
     assert too_short == []
 
 
-@pytest.mark.parametrize("path", CONTENT_FILES, ids=content_id)
+@pytest.mark.parametrize("path", ENGLISH_FILES, ids=content_id)
 def test_content_reads_at_grade_8_or_below(path):
     grade = textstat.flesch_kincaid_grade(prose_of(path))
     assert grade <= MAX_GRADE, f"{content_id(path)} reads at grade {grade}"
@@ -119,6 +126,46 @@ def test_the_grade_measure_flags_hard_prose():
         "tumor cells."
     )
     assert textstat.flesch_kincaid_grade(hard) > MAX_GRADE
+
+
+def fernandez_huerta(text):
+    """The Fernández Huerta reading ease of Spanish text (textstat's language is a
+    global: it is set back to English at once)."""
+    textstat.set_lang("es")
+    try:
+        return textstat.fernandez_huerta(text)
+    finally:
+        textstat.set_lang("en_US")
+
+
+def test_the_spanish_edition_has_a_file_for_every_english_one():
+    english = {content_id(p) for p in ENGLISH_FILES}
+    spanish = {str(p.relative_to(SPANISH_DIR)) for p in SPANISH_FILES}
+    assert len(SPANISH_FILES) == 18
+    assert spanish == english
+
+
+@pytest.mark.parametrize("path", SPANISH_FILES, ids=content_id)
+def test_spanish_content_scores_at_least_70_fernandez_huerta(path):
+    score = fernandez_huerta(prose_of(path))
+    assert score >= MIN_FERNANDEZ_HUERTA, f"{content_id(path)} scores {score}"
+
+
+def test_the_spanish_edition_scores_a_median_of_at_least_80_fernandez_huerta():
+    scores = sorted(fernandez_huerta(prose_of(path)) for path in SPANISH_FILES)
+    median = statistics.median(scores)
+    assert median >= MIN_MEDIAN_FERNANDEZ_HUERTA, f"median {median}"
+    # Measuring with the Spanish formula leaves textstat measuring English after.
+    assert textstat.flesch_kincaid_grade("The cat sat on the mat.") < 3
+
+
+def test_the_spanish_measure_flags_hard_prose():
+    hard = (
+        "La terapia con radionúclidos dirigida a receptores peptídicos utiliza "
+        "análogos radiomarcados de somatostatina para administrar selectivamente "
+        "radiación citotóxica a las células tumorales neuroendocrinas."
+    )
+    assert fernandez_huerta(hard) < MIN_FERNANDEZ_HUERTA
 
 
 def test_markdown_syntax_is_not_measured_as_words():
@@ -188,6 +235,10 @@ CLAIMS_BEYOND_THE_SEED = [
     "controls the sugar in your blood",  # the seed names insulin, not what it does
     "not just the tumor",  # the seed says support is key to well-being, no more
     "ablative treatments, used in minimally invasive ways",  # only the looking is
+    # The same three in the Spanish edition.
+    "que controla el azúcar de la sangre",
+    "no solo el tumor",
+    "tratamientos ablativos, usados de forma poco invasiva",
 ]
 
 

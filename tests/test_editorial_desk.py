@@ -916,7 +916,7 @@ def test_scheduled_content_reaches_the_published_files_only_when_it_goes_live(
     page = tmp_path / "publish" / "current" / "site" / "side-effects" / "nausea"
     editor, reviewer = published_site
     static_site.publish()
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     new_words = "Feeling sick to your stomach, in words that go live later."
     edit(nausea, editor, description=new_words)
     submit(nausea, editor, "Plainer words.")

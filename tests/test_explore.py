@@ -434,7 +434,7 @@ def test_results_link_to_compare_and_to_a_question_list_in_one_tap(site, client)
 
 
 def test_a_changed_fit_rule_shows_in_the_review_diff(site):
-    surgery = Treatment.objects.get(slug="surgery")
+    surgery = Treatment.objects.in_language("en").get(slug="surgery")
     before = surgery.live_revision.snapshot
     after = {
         **before,

@@ -73,7 +73,10 @@ def get_page(client, url):
 
 
 def published_snapshots():
-    return [t.live_revision.snapshot for t in GlossaryTerm.objects.published()]
+    return [
+        t.live_revision.snapshot
+        for t in GlossaryTerm.objects.in_language("en").published()
+    ]
 
 
 def forms_by_slug(snapshots):
@@ -191,7 +194,7 @@ def test_the_glossary_groups_terms_under_one_heading_per_letter(site, client):
 
 def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(site, client):
     editor, _ = site
-    abdomen = GlossaryTerm.objects.get(slug="abdomen")
+    abdomen = GlossaryTerm.objects.in_language("en").get(slug="abdomen")
     abdomen.term = "Zone below the ribs"
     abdomen.save()
     abdomen.save_revision(editor)
@@ -236,7 +239,7 @@ def test_an_unpublished_term_is_neither_listed_nor_linked_until_it_is_approved(
 
 def test_a_pending_change_to_a_definition_is_not_shown_until_approved(site, client):
     editor, _ = site
-    stage = GlossaryTerm.objects.get(slug="stage")
+    stage = GlossaryTerm.objects.in_language("en").get(slug="stage")
     approved = stage.definition
     stage.definition = "An unreviewed new meaning."
     stage.save()

@@ -59,7 +59,7 @@ def sibling_after(element):
 
 
 def published(slug):
-    return Treatment.objects.get(slug=slug).live_revision.snapshot
+    return Treatment.objects.in_language("en").get(slug=slug).live_revision.snapshot
 
 
 def css_blocks(css, prelude):
@@ -147,7 +147,7 @@ def test_every_treatment_has_a_question_sheet(site, client, slug):
 
 def test_the_list_shows_the_approved_questions_not_a_draft(site, client):
     editor, _ = site
-    surgery = Treatment.objects.get(slug="surgery")
+    surgery = Treatment.objects.in_language("en").get(slug="surgery")
     question = surgery.questions.first()
     question.text = "An unreviewed draft question?"
     question.save()

@@ -511,7 +511,7 @@ def allow_new_revisions():
 
 @pytest.mark.django_db
 def test_a_failed_admin_save_leaves_nothing_half_written(client, site, editor):
-    surgery = Treatment.objects.get(slug="surgery")
+    surgery = Treatment.objects.in_language("en").get(slug="surgery")
     before = {
         "title": surgery.title,
         "summary": surgery.summary,

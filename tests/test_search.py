@@ -280,7 +280,7 @@ def test_a_new_side_effect_is_searchable_only_once_approved(site, client):
 
 def test_a_draft_change_is_never_searchable_while_the_approved_text_is(site, client):
     editor, reviewer = site
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     approved = nausea.description
     edit(nausea, editor, description="Nausea is a wombatitis feeling in the tummy.")
     assert urls(search_page(client, "wombatitis")) == []
@@ -296,7 +296,7 @@ def test_a_draft_change_is_never_searchable_while_the_approved_text_is(site, cli
 
 def test_a_draft_change_to_a_treatment_is_not_searchable(site, client):
     editor, _ = site
-    hormone = Treatment.objects.get(slug="hormone-therapy")
+    hormone = Treatment.objects.in_language("en").get(slug="hormone-therapy")
     edit(
         hormone,
         editor,
@@ -311,7 +311,7 @@ def test_a_draft_that_renames_a_page_keeps_results_pointing_at_the_published_add
     site, client
 ):
     editor, _ = site
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     edit(nausea, editor, slug="feeling-sick")
     assert "/side-effects/nausea/" in urls(search_page(client, "nausea"))
     assert client.get("/side-effects/nausea/").status_code == 200

@@ -64,12 +64,24 @@ def public_urls():
                 "/",
                 *(m.get_absolute_url() for m in Treatment.objects.published()),
                 "/side-effects/",
+                "/es/efectos-secundarios/",
                 *(e.get_absolute_url() for e in SideEffect.objects.published()),
                 *(p.get_absolute_url() for p in Page.objects.published()),
                 *TOOL_PAGES,
+                *SPANISH_TOOL_PAGES,
             ]
         )
     )
+
+
+# The same tools in the Spanish edition.
+SPANISH_TOOL_PAGES = [
+    "/es/opciones/",
+    "/es/glosario/",
+    "/es/mis-preguntas/",
+    "/es/buscar/",
+]
+EDITIONS = ("", "es")  # content/ holds English at the top and Spanish in es/
 
 
 def content_files(folder_or_file, table=None):
@@ -277,9 +289,11 @@ def test_every_public_page_has_its_own_title_and_description(site, client):
         content_files("treatments"),
         content_files("side-effects.toml", "side_effects"),
     )
-    # The overview page is the home page; then the side effect list and the four tools.
-    assert len(heads) == treatments + side_effects + content_files("pages") + 1 + len(
-        TOOL_PAGES
+    # The overview page is the home page; then the side effect list and the four tools,
+    # in English and in Spanish (the same number of files in content/es/).
+    assert content_files("es/treatments") == treatments == 11
+    assert len(heads) == 2 * (
+        treatments + side_effects + content_files("pages") + 1 + len(TOOL_PAGES)
     )
     titles = {url: head.title for url, head in heads.items()}
     descriptions = {
@@ -359,7 +373,8 @@ def test_the_sitemap_lists_every_published_page_with_its_last_review_date(site, 
         },
         **{p.get_absolute_url(): review_date(p) for p in Page.objects.published()},
     }
-    assert len(expected) == sum(
+    # English and Spanish.
+    assert len(expected) == 2 * sum(
         [
             content_files("treatments"),
             content_files("side-effects.toml", "side_effects"),
@@ -372,6 +387,10 @@ def test_the_sitemap_lists_every_published_page_with_its_last_review_date(site, 
         "/explore/",
         "/glossary/",
         "/my-questions/",
+        "/es/efectos-secundarios/",
+        "/es/opciones/",
+        "/es/glosario/",
+        "/es/mis-preguntas/",
     }
 
 
@@ -412,8 +431,8 @@ def test_a_draft_that_renames_a_page_does_not_change_its_address_in_the_sitemap(
 ):
     editor, _ = site
     for record in (
-        SideEffect.objects.get(slug="nausea"),
-        Treatment.objects.get(slug="surgery"),
+        SideEffect.objects.in_language("en").get(slug="nausea"),
+        Treatment.objects.in_language("en").get(slug="surgery"),
     ):
         record.slug = f"{record.slug}-renamed-in-a-draft"
         record.save()
@@ -482,7 +501,8 @@ def test_treatment_pages_describe_themselves_as_reviewed_medical_pages(site, cli
             (d["proprietaryName"], d["nonProprietaryName"])
             for d in therapy.get("drug", [])
         }
-        assert drugs == DRUGS.get(content["slug"], set()), url
+        source = treatment.translation_of or treatment
+        assert drugs == DRUGS.get(source.slug, set()), url
         assert all(d["@type"] == "Drug" for d in therapy.get("drug", []))
 
 
@@ -534,7 +554,7 @@ def jsonld_block(html):
 
 def test_text_with_a_closing_script_tag_cannot_break_out_of_json_ld(site, client):
     editor, reviewer = site
-    surgery = Treatment.objects.get(slug="surgery")
+    surgery = Treatment.objects.in_language("en").get(slug="surgery")
     publish_changes(
         surgery,
         editor,
@@ -542,7 +562,7 @@ def test_text_with_a_closing_script_tag_cannot_break_out_of_json_ld(site, client
         title=f"Surgery {BREAKOUT}",
         summary=f"An operation. {BREAKOUT} & more",
     )
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     publish_changes(
         nausea,
         editor,

@@ -9,12 +9,18 @@ from tests.html_forms import form_values
 from treatments.models import Drug, SiteSettings, Treatment
 
 pytestmark = pytest.mark.django_db
-CHANGE_URL = reverse("admin:treatments_sitesettings_change", args=[1])
+
+
+def change_url():
+    """The English settings' change form (one row per language)."""
+    english = SiteSettings.objects.get(language="en")
+    return reverse("admin:treatments_sitesettings_change", args=[english.pk])
 
 
 def save_settings(client, **changes):
-    data = form_values(client.get(CHANGE_URL).content.decode(), "sitesettings_form")
-    return client.post(CHANGE_URL, {**data, **changes, "_save": "Save"})
+    url = change_url()
+    data = form_values(client.get(url).content.decode(), "sitesettings_form")
+    return client.post(url, {**data, **changes, "_save": "Save"})
 
 
 @pytest.mark.parametrize(
@@ -31,7 +37,7 @@ def test_a_phone_number_is_stored_in_one_spelling_that_the_link_dials(
 ):
     client.force_login(editor)
     assert save_settings(client, phone_number=typed).status_code == 302
-    settings = SiteSettings.objects.get()
+    settings = SiteSettings.objects.get(language="en")
     assert settings.phone_number == stored
     assert settings.latest_revision.snapshot["phone_href"] == href
     assert "".join(ch for ch in stored if ch.isdigit()) in href
@@ -52,11 +58,11 @@ def test_a_phone_number_that_could_show_one_number_and_dial_another_is_refused(
     client, site, editor, typed, message
 ):
     client.force_login(editor)
-    before = SiteSettings.objects.get().latest_revision_id
+    before = SiteSettings.objects.get(language="en").latest_revision_id
     response = save_settings(client, phone_number=typed)
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert SiteSettings.objects.get().latest_revision_id == before
+    assert SiteSettings.objects.get(language="en").latest_revision_id == before
 
 
 def test_hidden_characters_are_refused_in_every_text_editors_write(
@@ -93,7 +99,12 @@ def test_hidden_characters_are_refused_in_every_text_editors_write(
 def test_the_site_settings_preview_shows_the_draft_settings(client, site, editor):
     client.force_login(editor)
     save_settings(client, cta_heading="A draft heading", phone_number="(877) 555-0199")
-    preview = client.get(reverse("treatments:draft-preview", args=["site", 1]))
+    preview = client.get(
+        reverse(
+            "treatments:draft-preview",
+            args=["site", SiteSettings.objects.get(language="en").pk],
+        )
+    )
     text = preview.content.decode()
     assert "A draft heading" in text and "(877) 555-0199" in text
     assert 'href="tel:+18775550199"' in text

@@ -52,7 +52,9 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
 
     output = capsys.readouterr().out
     assert "/treatments/surgery/ -> site/treatments/surgery/index.html" in output
-    assert "Published: 32 pages rendered, 0 kept" in output
+    # 32 English pages (with the sitemap, robots.txt and two error pages) and 30
+    # Spanish ones (the sitemap and robots.txt are one for both languages).
+    assert "Published: 62 pages rendered, 0 kept" in output
     build = current(publish_dir)
     for name in (
         "site/index.html",
@@ -66,6 +68,13 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
         "site/robots.txt",
         "errors/404.html",
         "errors/503.html",
+        "site/es/index.html",
+        "site/es/tratamientos/cirugia/index.html",
+        "site/es/efectos-secundarios/nausea/index.html",
+        "site/es/politica-medica-y-editorial/index.html",
+        "site/es/glosario/index.html",
+        "errors/es/404.html",
+        "errors/es/503.html",
     ):
         body = (build / name).read_bytes()
         assert gzip.decompress((build / f"{name}.gz").read_bytes()) == body, name
@@ -73,6 +82,14 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
     # Dynamic pages stay with Django.
     for name in ("explore", "search", "compare", "my-questions", "admin", "preview"):
         assert not (build / "site" / name).exists(), name
+    for name in ("opciones", "buscar", "comparar", "mis-preguntas", "sitemap.xml"):
+        assert not (build / "site" / "es" / name).exists(), name
+    assert "No pudimos encontrar esa página" in published_text(
+        publish_dir, "errors/es/404.html"
+    )
+    assert "Si quiere hablar con alguien ahora, llámenos" in published_text(
+        publish_dir, "errors/es/503.html"
+    )
     assert "(888) 552-6760" in published_text(publish_dir, "errors/503.html")
     assert "We could not find that page" in published_text(
         publish_dir, "errors/404.html"
@@ -91,7 +108,7 @@ def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
     static_site.publish()
     before = current(publish_dir)
     old_files = files_of(before)
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
 
     with django_capture_on_commit_callbacks(execute=True):
         publish(nausea, editor, reviewer, description=NEW_DESCRIPTION)
@@ -106,12 +123,17 @@ def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
         for page in (
             "site/side-effects/index.html",
             "site/side-effects/nausea/index.html",
+            # The Spanish page now says the English one was updated since.
+            "site/es/efectos-secundarios/nausea/index.html",
             "manifest.json",
         )
         for suffix in (("",) if page == "manifest.json" else ("", ".gz", ".br"))
     }
     assert NEW_DESCRIPTION in published_text(
         publish_dir, "site/side-effects/nausea/index.html"
+    )
+    assert "La versión en inglés de esta página se actualizó" in published_text(
+        publish_dir, "site/es/efectos-secundarios/nausea/index.html"
     )
     assert static_site.check() == []
 
@@ -121,13 +143,18 @@ def test_only_the_pages_naming_a_kind_are_rendered_again(site, publish_dir):
 
     outcome = static_site.publish({"side-effects"})
 
+    slugs = SideEffect.objects.in_language("en").published_slugs()
+    assert len(slugs) == 12
     assert outcome.rendered == [
         "/side-effects/",
-        *(f"/side-effects/{slug}/" for slug in SideEffect.objects.published_slugs()),
+        *(f"/side-effects/{slug}/" for slug in slugs),
         "/sitemap.xml",
+        "/es/efectos-secundarios/",
+        *(f"/es/efectos-secundarios/{slug}/" for slug in slugs),
     ]
     assert "/treatments/surgery/" in outcome.kept and "/" in outcome.kept
-    assert len(outcome.rendered) + len(outcome.kept) == 32
+    assert "/es/tratamientos/cirugia/" in outcome.kept
+    assert len(outcome.rendered) + len(outcome.kept) == 62
 
 
 def test_a_failed_render_leaves_the_published_files_as_they_were(
@@ -155,7 +182,7 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
             "DIRS": [broken.parent, *settings.TEMPLATES[0]["DIRS"]],
         }
     ]
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     nausea.description = NEW_DESCRIPTION
     nausea.save()
     nausea.save_revision(editor)
@@ -237,7 +264,7 @@ def test_check_catches_an_added_file_and_an_approval_that_was_not_published(
 ):
     static_site.publish()
     (current(publish_dir) / "site" / "offer.html").write_text("<p>Buy now</p>")
-    nausea = SideEffect.objects.get(slug="nausea")
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
     publish(nausea, editor, reviewer, description=NEW_DESCRIPTION)  # never committed
 
     with pytest.raises(CommandError):
@@ -247,6 +274,7 @@ def test_check_catches_an_added_file_and_an_approval_that_was_not_published(
         "site/offer.html is published but not in the manifest.",
         "/side-effects/: the published file is not the approved page.",
         "/side-effects/nausea/: the published file is not the approved page.",
+        "/es/efectos-secundarios/nausea/: the published file is not the approved page.",
     ]
 
 
@@ -266,13 +294,18 @@ def test_dry_run_lists_the_pages_and_writes_nothing(site, publish_dir, capsys):
         "/ -> site/index.html",
         "/treatments/active-surveillance/ -> site/treatments/active-surveillance/index.html",
     ]
-    assert lines[-4:] == [
+    assert lines[28:32] == [
         "/sitemap.xml -> site/sitemap.xml",
         "/robots.txt -> site/robots.txt",
         "404 -> errors/404.html",
         "503 -> errors/503.html",
     ]
-    assert len(lines) == 32
+    assert lines[32] == "/es/ -> site/es/index.html"
+    assert lines[-2:] == [
+        "es/404 -> errors/es/404.html",
+        "es/503 -> errors/es/503.html",
+    ]
+    assert len(lines) == 62
     assert not publish_dir.exists()
 
 

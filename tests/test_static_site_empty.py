@@ -26,6 +26,11 @@ def test_a_site_with_nothing_approved_publishes_what_it_has(
         "/robots.txt",
         "404",
         "503",
+        "/es/",
+        "/es/efectos-secundarios/",
+        "/es/glosario/",
+        "es/404",
+        "es/503",
     ]
     site = tmp_path / "publish" / "current" / "site"
     assert (site / "index.html").exists()

@@ -121,7 +121,8 @@ def published_paths(publish_dir):
 def test_every_published_page_is_served_as_a_file_with_djangos_headers(site):
     gunicorn, origin = site["gunicorn"], site["origin"]
     paths = published_paths(site["origin_dir"])
-    assert len(paths) == 30 and "/treatments/surgery/" in paths
+    assert len(paths) == 58 and "/treatments/surgery/" in paths
+    assert "/es/tratamientos/cirugia/" in paths  # 28 Spanish pages beside 30 English
     https = {"X-Forwarded-Proto": "https"}
     for path in paths:
         from_file = origin.get(path, headers=https)
@@ -407,3 +408,7 @@ def test_with_gunicorn_stopped_and_the_database_and_cache_cut_published_pages_an
             assert response.headers["Content-Security-Policy"]
         posted = server.request("POST", "/appointments/request/", body=b"name=A")
         assert posted.status == 503 and PHONE_TEXT in posted.text
+        # A Spanish address gets the Spanish page.
+        spanish = server.get("/es/buscar/?q=cirugia")
+        assert spanish.status == 503 and PHONE_TEXT in spanish.text
+        assert "Por favor, vuelva a intentarlo en un momento" in spanish.text

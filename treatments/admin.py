@@ -1,9 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,7 +36,6 @@ from .models import (
 )
 from .notifications import notify_decision, notify_submitted, notify_withdrawn
 from .publishing import PublishedContent
-from .readability import TARGET_GRADE
 from .review import (
     DECISIONS,
     Action,
@@ -45,6 +45,29 @@ from .review import (
     revision_permission,
 )
 from .scheduling import cancel_schedule, schedule_approval
+
+
+def out_of_date_message(record, model_admin):
+    """The change form's banner for a translation whose source was updated since."""
+    source = record.translation_of
+    made_from = Revision.objects.filter(pk=record.published_source_revision_id).first()
+    live = source.live_revision
+    return format_html(
+        "This translation is out of date: “{}” had revision {} approved{}, after the "
+        "revision {} this translation was made from. Patients reading it are told so "
+        'and pointed to the newer page. <a href="{}">See what changed</a>; when the '
+        "translation says the same again, set “Translated from revision” to revision "
+        "{} and submit it for review.",
+        source,
+        live.number,
+        f" on {timezone.localtime(source.content_updated_at):%B %d, %Y}"
+        if source.content_updated_at
+        else "",
+        made_from.number if made_from else "(none)",
+        model_admin.url("source_changes", record),
+        live.number,
+    )
+
 
 # Optimistic locking --------------------------------------------------------------
 
@@ -58,9 +81,38 @@ class ReviewableForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["base_revision"] = self.instance.latest_revision_id or ""
+        if "source_revision" in self.fields:
+            self.fields["source_revision"] = SourceRevisionField(self.instance)
+            if not self.is_bound and self.instance.source_revision_id is None:
+                source = self.instance.translation_of
+                self.initial["source_revision"] = source and source.live_revision_id
+
+    def clean_source_revision(self):
+        """A translation says which revision of its source it says the same as."""
+        revision = self.cleaned_data.get("source_revision")
+        source = self.cleaned_data.get("translation_of")
+        if source is None:
+            return None
+        if revision is None:
+            return source.live_revision
+        if revision.content_type_id != source.content_type.pk or (
+            revision.object_id != source.pk
+        ):
+            raise forms.ValidationError(
+                f"Choose one of the revisions of “{source}”, the page this translates."
+            )
+        return revision
 
     def clean(self):
         cleaned = super().clean()
+        source, language = cleaned.get("translation_of"), cleaned.get("language")
+        if source is not None and (
+            source.language != settings.LANGUAGE_CODE or language == source.language
+        ):
+            raise forms.ValidationError(
+                "A translation translates a page in the source language "
+                f"({settings.LANGUAGE_CODE}) into another language."
+            )
         if self.instance.pk:
             current = (
                 type(self.instance)
@@ -79,6 +131,28 @@ class ReviewableForm(forms.ModelForm):
                     "Copy your changes, reload the page, and apply them to the newer version."
                 )
         return cleaned
+
+
+class SourceRevisionField(forms.ModelChoiceField):
+    """The source page's revisions, newest first, for a translation to name the one
+    it was translated from."""
+
+    def __init__(self, record):
+        source = record.translation_of if record.pk else None
+        super().__init__(
+            queryset=source.revisions() if source else Revision.objects.none(),
+            required=False,
+            label="Translated from revision",
+            help_text="The revision of the source page this translation says the same "
+            "as. When you bring the translation up to date, choose the source's "
+            "published revision. Left empty: the source's published revision.",
+        )
+        self.live_revision_id = source.live_revision_id if source else None
+
+    def label_from_instance(self, revision):
+        when = timezone.localtime(revision.created_at)
+        live = " (published)" if revision.pk == self.live_revision_id else ""
+        return f"Revision {revision.number}, {when:%B %d, %Y}{live}"
 
 
 # Workflow forms ------------------------------------------------------------------
@@ -126,6 +200,9 @@ class DecisionForm(forms.Form):
 # The shared admin for every reviewable model ----------------------------------------
 
 
+TRANSLATION_FIELDS = ("language", "translation_of", "source_revision")
+
+
 class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
     form = ReviewableForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
@@ -148,21 +225,30 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
             )
             for name, opts in fieldsets
         ]
+        if getattr(self.model, "translatable", False):
+            fieldsets.append(("Language", {"fields": list(TRANSLATION_FIELDS)}))
         fieldsets.append(
             ("Medical review", {"fields": ["base_revision", *self.review_fields]})
         )
         return fieldsets
 
     def get_list_display(self, request):
+        languages = ("language", "up_to_date") if self.model.translatable else ()
         return (
             *super().get_list_display(request),
+            *languages,
             "review_state",
             "is_live",
             "next_review_due",
         )
 
     def get_list_filter(self, request):
-        return (*super().get_list_filter(request), "review_state")
+        languages = ("language",) if self.model.translatable else ()
+        return (*super().get_list_filter(request), *languages, "review_state")
+
+    @admin.display(boolean=True, description="up to date with its source")
+    def up_to_date(self, obj):
+        return None if not obj.is_translation else not obj.is_out_of_date
 
     @admin.display(boolean=True, description="public")
     def is_live(self, obj):
@@ -186,6 +272,8 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
             )
         if obj.is_overdue:
             parts.append("REVIEW OVERDUE")
+        if getattr(obj, "is_out_of_date", False):
+            parts.append("TRANSLATION OUT OF DATE")
         comment = obj.audit_entries().filter(action=Action.CHANGES_REQUESTED).first()
         text = "; ".join(parts)
         if obj.review_state == ReviewState.CHANGES_REQUESTED and comment:
@@ -263,6 +351,8 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "This page is waiting for medical review. Saving a change withdraws "
                 "it from review: the reviewer is told, and you submit it again.",
             )
+        if request.method == "GET" and getattr(record, "is_out_of_date", False):
+            messages.warning(request, out_of_date_message(record, self))
         if request.method == "GET" and (problem := static_site.failure()):
             # Shown until a build succeeds: patients reading the files see old content.
             messages.error(
@@ -320,6 +410,11 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
             ),
             path("<int:pk>/review/", wrap(self.review_view), name=f"{name}_review"),
             path("<int:pk>/share/", wrap(self.share_view), name=f"{name}_share"),
+            path(
+                "<int:pk>/source-changes/",
+                wrap(self.source_changes_view),
+                name=f"{name}_source_changes",
+            ),
             *self.desk_urls(name),
             *super().get_urls(),
         ]
@@ -361,6 +456,9 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "original": record,
                 "title": context.pop("title"),
                 "change_url": self.url("change", record),
+                "source_changes_url": self.url("source_changes", record)
+                if getattr(record, "is_translation", False)
+                else None,
                 **context,
             },
         )
@@ -396,8 +494,7 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "title": f"Submit {record} for medical review",
                 "form": form,
                 "revision": revision,
-                "grade": revision.reading_grade() if revision else None,
-                "target_grade": TARGET_GRADE,
+                "level": revision.reading_level() if revision else None,
             },
         )
 
@@ -508,8 +605,7 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "cancel_schedule_step": Step.CANCEL_SCHEDULE,
                 "withdrawal": withdrawal,
                 "submission": submission,
-                "grade": revision.reading_grade(),
-                "target_grade": TARGET_GRADE,
+                "level": revision.reading_level(),
                 "own_revision": revision.contributed(request.user),
                 "preview": PublishedContent(record, revision, is_draft=pending),
                 "preview_template": record.preview_template,
@@ -521,6 +617,34 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
                 "live_revision": record.live_revision,
                 "full_preview_url": reverse(
                     "treatments:draft-preview", args=[record.preview_kind, record.pk]
+                ),
+            },
+        )
+
+    def source_changes_view(self, request, pk):
+        """For a translator: what changed in the source page between the revision
+        the translation was made from and the source's published revision."""
+        record = self.get_record(request, pk, f"view_{self.opts.model_name}")
+        source = record.translation_of
+        if source is None:
+            raise Http404("This page is not a translation.")
+        made_from = Revision.objects.filter(
+            pk=record.published_source_revision_id or record.source_revision_id
+        ).first()
+        live = source.live_revision
+        return self.render_step(
+            request,
+            record,
+            "source_changes.html",
+            {
+                "title": f"What changed in “{source}” since this translation",
+                "source": source,
+                "made_from": made_from,
+                "source_live": live,
+                "diff": compare_snapshots(
+                    made_from.snapshot if made_from else None,
+                    live.snapshot if live else None,
+                    source.field_labels,
                 ),
             },
         )
@@ -704,7 +828,15 @@ class SiteSettingsAdmin(ReviewableAdmin):
     )
 
     def has_add_permission(self, request):
+        # One row per language: content import makes them.
         return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Patients see the source language's name, phone number and review schedule
+        # on every language's pages: a translation edits its own words only.
+        shared = ("site_name", "phone_number", "review_interval_months")
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, *shared) if obj and obj.is_translation else readonly
 
 
 class SharedRecordAdmin(admin.ModelAdmin):
@@ -742,7 +874,8 @@ class SharedRecordAdmin(admin.ModelAdmin):
 
 @admin.register(Drug)
 class DrugAdmin(SharedRecordAdmin):
-    list_display = ("brand_name", "generic_name", "how_given")
+    list_display = ("brand_name", "generic_name", "how_given", "language")
+    list_filter = ("language",)
     search_fields = ("brand_name", "generic_name")
     prepopulated_fields = {"slug": ("generic_name",)}
 
@@ -757,6 +890,12 @@ class ReviewerProfileForm(ReviewableForm):
     specialties = forms.MultipleChoiceField(
         choices=Specialty.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        label="Languages they review in",
+        help_text="Only a reviewer who reads a page's language may sign it off.",
+    )
 
     class Meta:
         model = ReviewerProfile
@@ -766,6 +905,7 @@ class ReviewerProfileForm(ReviewableForm):
             "credentials",
             "title",
             "specialties",
+            "languages",
             "conflict_of_interest",
         )
 
@@ -787,6 +927,7 @@ class ReviewerProfileAdmin(ReviewableAdmin):
                     "credentials",
                     "title",
                     "specialties",
+                    "languages",
                     "conflict_of_interest",
                 )
             },

@@ -4,6 +4,12 @@ The format is Hugo's: front matter between `+++` lines, then the Markdown body.
 Lists of shared records (side effects, drugs, glossary terms) are plain TOML files.
 The writer emits one canonical layout so that import then export reproduces the
 files byte for byte.
+
+The source language's files are at the top of the folder; each other language of
+settings.LANGUAGES has the same layout in a subfolder named by its code
+(content/es/). A translated page or treatment names its source with
+`translation_of` (the second key) and its file keeps the source's name; a
+translated side effect, drug or glossary term keeps its source's slug.
 """
 
 import json
@@ -27,12 +33,13 @@ SITE_KEYS = (
     "cta_text",
     "review_interval_months",
 )
-PAGE_KEYS = ("slug", "title", "summary")
+PAGE_KEYS = ("slug", "translation_of", "title", "summary")
 SIDE_EFFECT_KEYS = ("slug", "name", "description")
 DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
 GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
 TREATMENT_KEYS = (
     "slug",
+    "translation_of",
     "title",
     "summary",
     "order",
@@ -59,10 +66,19 @@ class ContentError(Exception):
         super().__init__(f"{path}: {problem}")
 
 
+def source_only(keys):
+    """The keys of a source-language record: no `translation_of`."""
+    return tuple(key for key in keys if key != "translation_of")
+
+
 @dataclass
 class ContentBundle:
-    """Everything in a content folder, parsed and checked, ready to import."""
+    """Everything in a content folder, parsed and checked, ready to import.
 
+    `translations` holds one bundle per other language found in the folder."""
+
+    language: str = ""
+    translations: dict = field(default_factory=dict)
     site: dict = field(default_factory=dict)
     pages: list = field(default_factory=list)
     side_effects: list = field(default_factory=list)
@@ -194,13 +210,34 @@ def read_fits(path, table, where):
 
 
 def load_content_dir(directory: Path) -> ContentBundle:
-    """Read and check a whole content folder; raise ContentError at the first problem."""
+    """Read and check a whole content folder, its translations included; raise
+    ContentError at the first problem."""
+    from django.conf import settings
+
+    bundle = load_language_dir(Path(directory), settings.LANGUAGE_CODE)
+    for code, _name in settings.LANGUAGES:
+        if code != settings.LANGUAGE_CODE and (Path(directory) / code).is_dir():
+            translation = load_language_dir(Path(directory) / code, code, bundle)
+            bundle.translations[code] = translation
+    return bundle
+
+
+def check_translates(path, records, source_records, key, kind):
+    """Each translated record names a record of the source language."""
+    known = {record["slug"] for record in source_records}
+    check_references(path, [record[key] for record in records], known, kind)
+
+
+def load_language_dir(directory: Path, language, source=None) -> ContentBundle:
+    """One language's files; `source` is the source language's bundle when these
+    are translations."""
     from .models import Specialty
 
-    directory = Path(directory)
     if not directory.is_dir():
         raise ContentError(directory, "is not a folder")
-    bundle = ContentBundle()
+    bundle = ContentBundle(language=language)
+    page_keys = PAGE_KEYS if source else source_only(PAGE_KEYS)
+    treatment_keys = TREATMENT_KEYS if source else source_only(TREATMENT_KEYS)
     bundle.site = require(
         directory / SITE_FILE, read_toml(directory / SITE_FILE), SITE_KEYS
     )
@@ -216,7 +253,7 @@ def load_content_dir(directory: Path) -> ContentBundle:
 
     for path in sorted((directory / PAGES_DIR).glob("*.md")):
         front_matter, body = read_markdown(path)
-        page = require(path, front_matter, PAGE_KEYS)
+        page = require(path, front_matter, page_keys)
         page["body"] = body
         page["path"] = path
         bundle.pages.append(page)
@@ -229,7 +266,7 @@ def load_content_dir(directory: Path) -> ContentBundle:
     seen_slugs = {}
     for path in sorted((directory / TREATMENTS_DIR).glob("*.md")):
         front_matter, body = read_markdown(path)
-        treatment = require(path, front_matter, TREATMENT_KEYS)
+        treatment = require(path, front_matter, treatment_keys)
         if treatment["specialty"] and treatment["specialty"] not in Specialty.values:
             raise ContentError(path, f"unknown specialty '{treatment['specialty']}'")
         if treatment["slug"] in seen_slugs:
@@ -265,6 +302,27 @@ def load_content_dir(directory: Path) -> ContentBundle:
         raise ContentError(
             directory / TREATMENTS_DIR, "holds no treatment files (*.md)"
         )
+    if source:
+        for records, source_records, key, kind, where in (
+            (bundle.pages, source.pages, "translation_of", "page", PAGES_DIR),
+            (
+                bundle.treatments,
+                source.treatments,
+                "translation_of",
+                "treatment",
+                TREATMENTS_DIR,
+            ),
+            (
+                bundle.side_effects,
+                source.side_effects,
+                "slug",
+                "side effect",
+                SIDE_EFFECTS_FILE,
+            ),
+            (bundle.drugs, source.drugs, "slug", "drug", DRUGS_FILE),
+            (bundle.glossary, source.glossary, "slug", "glossary term", GLOSSARY_FILE),
+        ):
+            check_translates(directory / where, records, source_records, key, kind)
     return bundle
 
 
@@ -311,8 +369,12 @@ def fit_tables(name, fits) -> str:
     )
 
 
+def keys_of(record, keys):
+    return keys if "translation_of" in record else source_only(keys)
+
+
 def treatment_file(record: dict) -> str:
-    front_matter = toml_table(record, TREATMENT_KEYS)
+    front_matter = toml_table(record, keys_of(record, TREATMENT_KEYS))
     front_matter += fit_tables("fits", record["fits"])
     for procedure in record["procedures"]:
         front_matter += "\n[[procedures]]\n" + toml_table(procedure, PROCEDURE_KEYS)
@@ -320,13 +382,26 @@ def treatment_file(record: dict) -> str:
     return markdown_file(front_matter, record["body"])
 
 
+def file_slug(record: dict) -> str:
+    """A translation's file keeps its source's name, so the two sit side by side."""
+    return record.get("translation_of") or record["slug"]
+
+
 def treatment_filename(record: dict) -> str:
-    return f"{record['order']:02d}-{record['slug']}.md"
+    return f"{record['order']:02d}-{file_slug(record)}.md"
 
 
 def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
-    """Write a bundle in the canonical layout; return the paths written."""
+    """Write a bundle and its translations in the canonical layout; return the
+    paths written."""
     directory = Path(directory)
+    written = write_language_dir(directory, bundle)
+    for code, translation in bundle.translations.items():
+        written += write_language_dir(directory / code, translation)
+    return written
+
+
+def write_language_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
     (directory / PAGES_DIR).mkdir(parents=True, exist_ok=True)
     (directory / TREATMENTS_DIR).mkdir(parents=True, exist_ok=True)
     files = {
@@ -340,8 +415,8 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
         ),
     }
     for page in bundle.pages:
-        files[directory / PAGES_DIR / f"{page['slug']}.md"] = markdown_file(
-            toml_table(page, PAGE_KEYS), page["body"]
+        files[directory / PAGES_DIR / f"{file_slug(page)}.md"] = markdown_file(
+            toml_table(page, keys_of(page, PAGE_KEYS)), page["body"]
         )
     for treatment in bundle.treatments:
         files[directory / TREATMENTS_DIR / treatment_filename(treatment)] = (

@@ -35,7 +35,7 @@ WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 def said(item):
     name, _, value = item.partition("=")
     answer = QUESTIONS[name].answer(value) if name in QUESTIONS else None
-    return answer.said if answer else item
+    return str(answer.said) if answer else item
 
 
 def fit_text(fit, label="When it may be used"):

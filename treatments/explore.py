@@ -8,6 +8,8 @@ medical reviewer with the page: this module only checks answers against them.
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 NOT_SURE = "not-sure"
 
@@ -35,89 +37,109 @@ QUESTIONS = {
     for question in (
         Question(
             "origin",
-            "Where did the tumor start?",
+            _("Where did the tumor start?"),
             (
                 Answer(
                     "gi",
-                    "In the digestive (GI) tract",
-                    "it started in the digestive (GI) tract",
+                    _("In the digestive (GI) tract"),
+                    _("it started in the digestive (GI) tract"),
                 ),
-                Answer("elsewhere", "Somewhere else", "it started somewhere else"),
-                Answer(NOT_SURE, "I am not sure", "you are not sure where it started"),
+                Answer(
+                    "elsewhere", _("Somewhere else"), _("it started somewhere else")
+                ),
+                Answer(
+                    NOT_SURE, _("I am not sure"), _("you are not sure where it started")
+                ),
             ),
         ),
         Question(
             "grade",
-            "How fast is it growing?",
+            _("How fast is it growing?"),
             (
-                Answer("low", "Slowly (low grade)", "it grows slowly (low grade)"),
                 Answer(
-                    "faster", "Faster (higher grade)", "it grows faster (higher grade)"
+                    "low", _("Slowly (low grade)"), _("it grows slowly (low grade)")
                 ),
-                Answer(NOT_SURE, "I am not sure", "you are not sure how fast it grows"),
+                Answer(
+                    "faster",
+                    _("Faster (higher grade)"),
+                    _("it grows faster (higher grade)"),
+                ),
+                Answer(
+                    NOT_SURE,
+                    _("I am not sure"),
+                    _("you are not sure how fast it grows"),
+                ),
             ),
         ),
         Question(
             "hormones",
-            "Does it make hormones that cause symptoms?",
+            _("Does it make hormones that cause symptoms?"),
             (
                 Answer(
                     "yes",
-                    "Yes, it causes symptoms",
-                    "it makes hormones that cause symptoms",
+                    _("Yes, it causes symptoms"),
+                    _("it makes hormones that cause symptoms"),
                 ),
-                Answer("no", "No", "it does not make hormones that cause symptoms"),
+                Answer(
+                    "no", _("No"), _("it does not make hormones that cause symptoms")
+                ),
                 Answer(
                     NOT_SURE,
-                    "I am not sure",
-                    "you are not sure if it makes hormones that cause symptoms",
+                    _("I am not sure"),
+                    _("you are not sure if it makes hormones that cause symptoms"),
                 ),
             ),
         ),
         Question(
             "extent",
-            "Has it spread?",
+            _("Has it spread?"),
             (
                 Answer(
                     "localized",
-                    "No, it has stayed where it started",
-                    "it has not spread",
+                    _("No, it has stayed where it started"),
+                    _("it has not spread"),
                 ),
-                Answer("spread", "Yes, it has spread", "it has spread"),
-                Answer(NOT_SURE, "I am not sure", "you are not sure if it has spread"),
+                Answer("spread", _("Yes, it has spread"), _("it has spread")),
+                Answer(
+                    NOT_SURE, _("I am not sure"), _("you are not sure if it has spread")
+                ),
             ),
         ),
         Question(
             "liver",
-            "Has it spread to the liver?",
+            _("Has it spread to the liver?"),
             (
-                Answer("yes", "Yes", "it has spread to the liver"),
-                Answer("no", "No", "it has not spread to the liver"),
+                Answer("yes", _("Yes"), _("it has spread to the liver")),
+                Answer("no", _("No"), _("it has not spread to the liver")),
                 Answer(
                     NOT_SURE,
-                    "I am not sure",
-                    "you are not sure if it has spread to the liver",
+                    _("I am not sure"),
+                    _("you are not sure if it has spread to the liver"),
                 ),
             ),
         ),
         Question(
             "surgery",
-            "Has your care team said surgery would be hard, or could not take out all of the tumor?",
+            _(
+                "Has your care team said surgery would be hard, or could not take out all of the tumor?"
+            ),
             (
                 Answer(
                     "yes",
-                    "Yes",
-                    "your care team said surgery would be hard, or could not take out all of the tumor",
+                    _("Yes"),
+                    _(
+                        "your care team said surgery would be hard, or could not take out all of the tumor"
+                    ),
                 ),
                 Answer(
                     "no",
-                    "No",
-                    "your care team has not said that surgery would be hard",
+                    _("No"),
+                    _("your care team has not said that surgery would be hard"),
                 ),
                 Answer(
                     NOT_SURE,
-                    "I am not sure",
-                    "you are not sure what your care team said about surgery",
+                    _("I am not sure"),
+                    _("you are not sure what your care team said about surgery"),
                 ),
             ),
         ),
@@ -247,7 +269,7 @@ class SituationForm(forms.Form):
                 required=False,
                 widget=forms.RadioSelect,
                 error_messages={
-                    "invalid_choice": "Please choose one of the answers shown."
+                    "invalid_choice": _("Please choose one of the answers shown.")
                 },
             )
 
@@ -259,15 +281,18 @@ class SituationForm(forms.Form):
         given = self.given_answers(cleaned)
         if self.is_bound and not given and not self.errors:
             raise forms.ValidationError(
-                "Please answer at least one question. You can skip any you are not sure about.",
+                _(
+                    "Please answer at least one question. You can skip any you are "
+                    "not sure about."
+                ),
                 code="empty",
             )
         for first, second in CONTRADICTIONS:
             if first in given and second in given:
-                message = (
-                    f"You said {self.said(first)}, and also that {self.said(second)}. "
+                message = gettext(
+                    "You said %(first)s, and also that %(second)s. "
                     "Please check these two answers."
-                )
+                ) % {"first": self.said(first), "second": self.said(second)}
                 self.add_error(first[0], message)
                 self.add_error(second[0], message)
         return cleaned

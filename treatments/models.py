@@ -12,9 +12,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import (
+    gettext,
+    override,
+)
+from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from netguide import static_site
@@ -23,6 +29,7 @@ from netguide.page_cache import content_changed
 from .collaboration import EditingMark  # noqa: F401  (a model Django must see)
 from .explore import validate_fit_rules
 from .glossary import Term, link_terms
+from .languages import current_language, language_in_sentence
 from .markdown import html_text, render_markdown, validate_markdown
 from .review import (  # noqa: F401  (models Django must see)
     AuditEntry,
@@ -34,6 +41,49 @@ from .review import (  # noqa: F401  (models Django must see)
 from .sharing import ShareLink  # noqa: F401  (a model Django must see)
 from .structured_data import canonical_url, medical_web_page, treatment_page
 from .validators import PlainTextMixin, normalize_phone_number, phone_href
+
+
+def language_field():
+    return models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language this is written in.",
+    )
+
+
+def translation_of_field():
+    return models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="translations",
+        help_text="For a translation: the page in the source language it translates. "
+        "Empty for the source itself.",
+    )
+
+
+class ContentQuerySet(ReviewableQuerySet):
+    def published(self):
+        # A translation's page links to its source and says when it is behind it.
+        return super().published().select_related("translation_of")
+
+    def in_language(self, language=None):
+        """Records written in this language (default: the active one)."""
+        return self.filter(language=language or current_language())
+
+    def out_of_date(self):
+        """Published translations whose source had a newer revision approved since
+        the revision they were translated from."""
+        behind = [
+            record.pk
+            for record in self.published()
+            .exclude(translation_of=None)
+            .select_related("translation_of")
+            if record.is_out_of_date
+        ]
+        return self.filter(pk__in=behind)
 
 
 class Content(PlainTextMixin, Reviewable):
@@ -50,6 +100,24 @@ class Content(PlainTextMixin, Reviewable):
     preview_kind = None
     preview_template = None
     template_name = None
+    # Written in several languages: editors see its language and source.
+    translatable = True
+
+    language = language_field()
+    translation_of = translation_of_field()
+    source_revision = models.ForeignKey(
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="translated from revision",
+        help_text="For a translation: the source page's revision this text says the "
+        "same as. Set it to the source's published revision when you bring the "
+        "translation up to date.",
+    )
+
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -58,6 +126,68 @@ class Content(PlainTextMixin, Reviewable):
         SearchEntry.objects.refresh(self)
         content_changed(self.cache_kind)
         static_site.rebuild_after_commit(self.cache_kind)
+
+    # Translations ------------------------------------------------------------
+
+    @property
+    def is_translation(self):
+        return self.translation_of_id is not None
+
+    def revision_snapshot(self):
+        snapshot = self.snapshot()
+        if self.is_translation:
+            # Only translations carry these: a source's content hash never changes.
+            snapshot["language"] = self.language
+            snapshot["source_revision"] = self.source_revision_id
+        return snapshot
+
+    def reviewer_reads_language(self, user):
+        return self.language in ReviewerProfile.objects.languages_of(user)
+
+    @property
+    def published_source_revision_id(self):
+        """The source revision the published translation was made from."""
+        if self.live_revision_id is None:
+            return None
+        return self.live_revision.snapshot.get("source_revision")
+
+    @property
+    def is_out_of_date(self):
+        """A published translation whose source has a newer approved revision than
+        the one it was translated from."""
+        if not self.is_translation or self.live_revision_id is None:
+            return False
+        source_live = self.translation_of.live_revision_id
+        made_from = self.published_source_revision_id
+        return source_live is not None and (
+            made_from is None or source_live > made_from
+        )
+
+    def source_update_notice(self):
+        """What the patient is told when the source was updated after this
+        translation: where to read it ({code, language_name, url}); else None."""
+        if not self.is_out_of_date:
+            return None
+        source = self.translation_of
+        return {
+            "code": source.language,
+            "language_name": language_in_sentence(source.language),
+            "url": source.get_absolute_url(),
+        }
+
+    def translation_in(self, language):
+        """This record in `language` (itself, its source or a sibling translation)."""
+        if self.language == language:
+            return self
+        source = self.translation_of if self.is_translation else self
+        if source.language == language:
+            return source
+        return (
+            type(self)
+            .objects.filter(translation_of=source, language=language)
+            .select_related("live_revision", "translation_of__live_revision")
+            .first()
+        )
 
     def months_between_reviews(self):
         return SiteSettings.load().review_interval_months
@@ -77,16 +207,20 @@ class Content(PlainTextMixin, Reviewable):
         return {"page": page}
 
     def serve(self, request, page):
-        """Any revision's content (`page`) exactly as its public page shows it."""
-        return render(
-            request, self.page_template(page.content), self.page_context(request, page)
-        )
+        """Any revision's content (`page`) exactly as its public page shows it, in
+        its own language (a preview of a translation too)."""
+        with override(self.language):
+            return render(
+                request,
+                self.page_template(page.content),
+                self.page_context(request, page),
+            )
 
 
 def published_terms():
     return [
         Term.from_snapshot(page.content)
-        for page in GlossaryTerm.objects.published_contents()
+        for page in GlossaryTerm.objects.in_language().published_contents()
     ]
 
 
@@ -154,7 +288,7 @@ def fit_rules_field():
 
 
 class SiteSettings(Content):
-    """Site-wide text: there is exactly one row (pk=1)."""
+    """Site-wide text: one row per language."""
 
     cache_kind = "site"
     preview_kind = "site"
@@ -192,63 +326,92 @@ class SiteSettings(Content):
     class Meta:
         verbose_name = "site settings"
         verbose_name_plural = "site settings"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language"], name="one_site_settings_per_language"
+            )
+        ]
 
     def __str__(self):
-        return "Site settings"
+        if self.language == settings.LANGUAGE_CODE:
+            return "Site settings"
+        return f"Site settings ({self.get_language_display()})"
 
     @classmethod
     def title_of(cls, snapshot):
         return "Site settings"
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
+    @classmethod
+    def load(cls, language=None):
+        """The saved settings in a language (default: the source language), or the
+        defaults when none are saved (without writing)."""
+        language = language or settings.LANGUAGE_CODE
+        return cls.objects.filter(language=language).first() or cls(language=language)
+
+    # What every language shows the same: one phone number, whatever the page's language.
+    SHARED_KEYS = ("site_name", "phone_number", "phone_href")
 
     @classmethod
-    def load(cls):
-        """The saved settings, or the defaults when none are saved (without writing)."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
-
-    @classmethod
-    def public(cls):
-        """What every page shows: the approved settings, else the built-in defaults."""
-        approved = cls.objects.published().filter(pk=1).first()
-        if approved is not None:
-            return cls.keep_offline_copy(approved.published_content().content)
-        return cls(pk=1).snapshot()
+    def public(cls, language=None):
+        """What every page shows: the approved settings in the page's language (its
+        name and phone number always the source language's), else the source
+        language's, else the built-in defaults."""
+        language = language or current_language()
+        approved = {
+            record.language: record.published_content().content
+            for record in cls.objects.published().filter(
+                language__in={language, settings.LANGUAGE_CODE}
+            )
+        }
+        source = approved.get(settings.LANGUAGE_CODE)
+        if language not in approved and source is None:
+            return cls().snapshot()
+        shown = dict(approved.get(language) or source)
+        if source is not None:
+            shown.update({key: source[key] for key in cls.SHARED_KEYS})
+        return cls.keep_offline_copy(shown, language)
 
     # The outage page shows the approved phone number without a query: the cache holds
     # the approved copy for every process, and each process keeps the one it last read
-    # for when the cache is away too.
+    # for when the cache is away too (one per language).
     OFFLINE_COPY_KEY = "site-settings:approved"
-    offline_copy = None
+    offline_copies = {}
 
     @classmethod
-    def keep_offline_copy(cls, snapshot, always=False):
-        if always or snapshot != SiteSettings.offline_copy:
-            SiteSettings.offline_copy = snapshot
+    def offline_key(cls, language):
+        return f"{cls.OFFLINE_COPY_KEY}:{language}"
+
+    @classmethod
+    def keep_offline_copy(cls, snapshot, language, always=False):
+        if always or snapshot != SiteSettings.offline_copies.get(language):
+            SiteSettings.offline_copies[language] = snapshot
             try:
-                cache.set(cls.OFFLINE_COPY_KEY, snapshot, None)
+                cache.set(cls.offline_key(language), snapshot, None)
             except Exception:
                 pass  # the page cache logs cache outages; this copy is a nicety
         return snapshot
 
     @classmethod
-    def offline(cls):
+    def offline(cls, language=None):
         """The approved settings without a database query, else the defaults."""
+        language = language or current_language()
         try:
-            found = cache.get(cls.OFFLINE_COPY_KEY)
+            found = cache.get(cls.offline_key(language))
         except Exception:
             found = None
-        return found or SiteSettings.offline_copy or cls(pk=1).snapshot()
+        return found or SiteSettings.offline_copies.get(language) or cls().snapshot()
 
     def after_publish(self):
         super().after_publish()
         snapshot = self.published_content().content
-        transaction.on_commit(lambda: self.keep_offline_copy(snapshot, always=True))
+        language = self.language
+        transaction.on_commit(
+            lambda: self.keep_offline_copy(snapshot, language, always=True)
+        )
 
     def get_absolute_url(self):
-        return reverse("treatments:home")
+        with override(self.language):
+            return reverse("treatments:home")
 
     def page_template(self, content):
         return Page.HOME_TEMPLATE
@@ -278,6 +441,24 @@ class SiteSettings(Content):
         }
 
 
+class PageQuerySet(ContentQuerySet):
+    def published_page(self, role, language=None):
+        """The published overview, policy or privacy page in a language (default:
+        the active one), or 404. A translation is found by its source's slug."""
+        language = language or current_language()
+        if language == settings.LANGUAGE_CODE:
+            return self.in_language(language).published_by_slug(role)
+        record = (
+            self.in_language(language)
+            .published()
+            .filter(translation_of__slug=role)
+            .first()
+        )
+        if record is None:
+            raise Http404("No such page")
+        return record.published_content()
+
+
 class Page(Content):
     """A standalone text page: the home page overview, the policy and privacy pages."""
 
@@ -290,7 +471,7 @@ class Page(Content):
     # Pages about how we work, shown at their own address rather than on the home page.
     POLICY_SLUGS = ("policy", "privacy")
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField()
     title = models.CharField(max_length=120)
     summary = models.CharField(
         max_length=200, help_text="One plain sentence, used as the page description."
@@ -301,8 +482,15 @@ class Page(Content):
     )
     body_html = models.TextField(editable=False, blank=True)
 
+    objects = PageQuerySet.as_manager()
+
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "slug"], name="page_slug_unique_per_language"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -312,35 +500,44 @@ class Page(Content):
         super().save(*args, **kwargs)
 
     @property
+    def page_role(self):
+        """Which page this is, whatever its language: overview, policy or privacy."""
+        source = self.translation_of if self.is_translation else self
+        if source.live_revision_id and "slug" in source.live_revision.snapshot:
+            return source.live_revision.snapshot["slug"]
+        return source.slug
+
+    @property
     def reviewed_by_label(self):
         # The policy and privacy pages say how we work, not what medicine says.
-        if self.public_slug in self.POLICY_SLUGS:
-            return "Reviewed for accuracy by"
+        if self.page_role in self.POLICY_SLUGS:
+            return _("Reviewed for accuracy by")
         return super().reviewed_by_label
 
     def get_absolute_url(self):
-        if self.public_slug in self.POLICY_SLUGS:
-            return reverse(f"treatments:{self.public_slug}")
-        return reverse("treatments:home")
+        with override(self.language):
+            if self.page_role in self.POLICY_SLUGS:
+                return reverse(f"treatments:{self.page_role}")
+            return reverse("treatments:home")
 
     def search_document(self, content):
         return {
-            "kind_label": "Page",
+            "kind_label": gettext("Page"),
             "title": content["title"],
             "keywords": "",
             "text": content["summary"] + " " + html_text(content["body_html"]),
         }
 
     def page_template(self, content):
-        if content["slug"] in self.POLICY_SLUGS:
+        if self.page_role in self.POLICY_SLUGS:
             return "treatments/policy_page.html"
         return self.HOME_TEMPLATE
 
     def page_context(self, request, page):
-        if page.content["slug"] not in self.POLICY_SLUGS:
+        if self.page_role not in self.POLICY_SLUGS:
             return self.home_context(request, page)
         reviewers = []
-        if page.content["slug"] == "policy":
+        if self.page_role == "policy":
             reviewers = [
                 reviewer
                 for reviewer in ReviewerProfile.objects.published_contents()
@@ -361,7 +558,7 @@ class Page(Content):
         )
         return {
             "page": overview,
-            "treatments": Treatment.objects.published_contents(),
+            "treatments": Treatment.objects.in_language().published_contents(),
             "linked_body": linked_body,
             "page_terms": terms,
             "jsonld": medical_web_page(
@@ -393,18 +590,26 @@ class SideEffect(SharedRecord, Content):
     field_labels = {"name": "Name", "description": "Description"}
     published_order = ("name",)
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(
+        help_text="The page address. A translation keeps its source's slug."
+    )
     name = models.CharField(max_length=80)
     description = models.TextField(help_text="What it means, in everyday words.")
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "slug"], name="sideeffect_slug_unique_per_language"
+            )
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("treatments:side-effect", args=[self.public_slug])
+        with override(self.language):
+            return reverse("treatments:side-effect", args=[self.public_slug])
 
     def pages_showing(self):
         return self.treatments.all()
@@ -414,7 +619,7 @@ class SideEffect(SharedRecord, Content):
 
     def search_document(self, content):
         return {
-            "kind_label": "Side effect",
+            "kind_label": gettext("Side effect"),
             "title": content["name"],
             "keywords": "",
             "text": content["description"],
@@ -426,7 +631,7 @@ class SideEffect(SharedRecord, Content):
             "page": page,
             "treatments": [
                 treatment
-                for treatment in Treatment.objects.published_contents()
+                for treatment in Treatment.objects.in_language().published_contents()
                 if any(
                     item["slug"] == slug for item in treatment.content["side_effects"]
                 )
@@ -454,7 +659,9 @@ class GlossaryTerm(Content):
     }
     published_order = ("term",)
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(
+        help_text="The link's address. A translation keeps its source's slug."
+    )
     term = models.CharField(max_length=80)
     also_matches = models.JSONField(
         default=list,
@@ -465,6 +672,12 @@ class GlossaryTerm(Content):
 
     class Meta:
         ordering = ["term"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "slug"],
+                name="glossaryterm_slug_unique_per_language",
+            )
+        ]
 
     def __str__(self):
         return self.term
@@ -474,7 +687,8 @@ class GlossaryTerm(Content):
         return snapshot["term"]
 
     def get_absolute_url(self):
-        return Term.url_of(self.public_slug)
+        with override(self.language):
+            return Term.url_of(self.public_slug)
 
     def snapshot(self):
         return {
@@ -486,7 +700,7 @@ class GlossaryTerm(Content):
 
     def search_document(self, content):
         return {
-            "kind_label": "Word meaning",
+            "kind_label": gettext("Word meaning"),
             "title": content["term"],
             "keywords": " ".join(content["also_matches"]),
             "text": content["definition"],
@@ -494,7 +708,9 @@ class GlossaryTerm(Content):
 
 
 class Drug(SharedRecord):
-    slug = models.SlugField(unique=True)
+    language = language_field()
+    translation_of = translation_of_field()
+    slug = models.SlugField(help_text="A translation keeps its source's slug.")
     brand_name = models.CharField(max_length=80)
     generic_name = models.CharField(max_length=120)
     how_given = models.CharField(
@@ -509,6 +725,11 @@ class Drug(SharedRecord):
 
     class Meta:
         ordering = ["brand_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "slug"], name="drug_slug_unique_per_language"
+            )
+        ]
 
     def __str__(self):
         return f"{self.brand_name} ({self.generic_name})"
@@ -526,7 +747,7 @@ class Drug(SharedRecord):
         }
 
 
-class TreatmentQuerySet(ReviewableQuerySet):
+class TreatmentQuerySet(ContentQuerySet):
     def with_parts(self):
         return self.prefetch_related(
             "procedures",
@@ -570,7 +791,8 @@ class Treatment(Content):
     published_order = ("order", "title")
 
     slug = models.SlugField(
-        unique=True, help_text="The page address: /treatments/your-slug/."
+        help_text="The page address: /treatments/your-slug/ (in Spanish "
+        "/es/tratamientos/su-slug/)."
     )
     title = models.CharField(max_length=120)
     summary = models.CharField(
@@ -626,6 +848,11 @@ class Treatment(Content):
         ordering = ["order", "title"]
         verbose_name = "treatment"
         verbose_name_plural = "treatments"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "slug"], name="treatment_slug_unique_per_language"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -635,7 +862,8 @@ class Treatment(Content):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("treatments:treatment", args=[self.public_slug])
+        with override(self.language):
+            return reverse("treatments:treatment", args=[self.public_slug])
 
     def restore_related(self, snapshot):
         self.drugs.set(
@@ -686,7 +914,7 @@ class Treatment(Content):
         procedures = [p["name"] for p in content["procedures"]]
         side_effects = [effect["name"] for effect in content["side_effects"]]
         return {
-            "kind_label": "Treatment",
+            "kind_label": gettext("Treatment"),
             "title": content["title"],
             "keywords": " ".join(drugs + procedures),
             "text": " ".join(
@@ -698,7 +926,10 @@ class Treatment(Content):
                     for d in content["drugs"]
                 ]
                 + (
-                    [f"Possible side effects: {', '.join(side_effects)}."]
+                    [
+                        gettext("Possible side effects: %(names)s.")
+                        % {"names": ", ".join(side_effects)}
+                    ]
                     if side_effects
                     else []
                 )
@@ -706,7 +937,7 @@ class Treatment(Content):
         }
 
     def page_context(self, request, page):
-        treatments = Treatment.objects.published_contents()
+        treatments = Treatment.objects.in_language().published_contents()
         ids = [treatment.record.pk for treatment in treatments]
         index = ids.index(page.record.pk) if page.record.pk in ids else None
         neighbours = {"previous": None, "next": None}
@@ -766,13 +997,25 @@ class Question(PlainTextMixin, models.Model):
         return self.text
 
 
-class ReviewerProfileQuerySet(ReviewableQuerySet):
+class ReviewerProfileQuerySet(ContentQuerySet):
+    def languages_of(self, user):
+        """The languages this user may sign off: their profile's, else the source
+        language only."""
+        profile = self.filter(user=user).only("languages").first()
+        if profile is None:
+            return [settings.LANGUAGE_CODE]
+        return profile.languages
+
     def byline_of(self, user):
         """The reviewer's name as patients may read it: their approved profile's byline."""
         profile = self.published().filter(user=user).first()
         if profile is not None:
             return profile.published_content().content["byline"]
         return user.get_full_name() or user.get_username()
+
+
+def default_reviewer_languages():
+    return [settings.LANGUAGE_CODE]
 
 
 class ReviewerProfile(Content):
@@ -788,6 +1031,7 @@ class ReviewerProfile(Content):
     preview_template = "treatments/includes/reviewer_content.html"
     template_name = "treatments/reviewer_preview.html"
     checks_reading_level = False  # names and credentials, not prose
+    translatable = False  # one profile per reviewer; `languages` says what they read
     field_labels = {
         "name": "Name",
         "credentials": "Credentials",
@@ -815,6 +1059,12 @@ class ReviewerProfile(Content):
     )
     conflict_of_interest = models.TextField(
         blank=True, help_text="Shown on the medical and editorial policy page."
+    )
+    languages = models.JSONField(
+        default=default_reviewer_languages,
+        blank=True,
+        help_text='Language codes this reviewer reads, e.g. ["en", "es"]: only '
+        "they may sign off pages in those languages.",
     )
 
     objects = ReviewerProfileQuerySet.as_manager()
@@ -858,15 +1108,23 @@ class SearchEntryQuerySet(models.QuerySet):
     def refresh(self, record):
         """Make the record's entry say what its published content says (or remove it)."""
         page = record.published_content()
-        document = record.search_document(page.content) if page else None
+        with override(record.language):
+            document = record.search_document(page.content) if page else None
         if document is None:
             self.for_record(record).delete()
             return
         self.update_or_create(
             kind=record._meta.model_name,
             object_id=record.pk,
-            defaults={**document, "url": record.get_absolute_url()},
+            defaults={
+                **document,
+                "language": record.language,
+                "url": record.get_absolute_url(),
+            },
         )
+
+    def in_language(self, language=None):
+        return self.filter(language=language or current_language())
 
 
 class SearchEntry(models.Model):
@@ -874,6 +1132,7 @@ class SearchEntry(models.Model):
 
     kind = models.CharField(max_length=30)
     object_id = models.PositiveBigIntegerField()
+    language = language_field()
     kind_label = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     keywords = models.TextField(blank=True, help_text="Drug names, other word forms.")

@@ -35,3 +35,10 @@ class PublishedContent:
     def changes(self):
         """(date, summary) of each approved change, newest first."""
         return self.record.change_history()
+
+    @cached_property
+    def translation_behind(self):
+        """For a published translation whose source was updated since: where the
+        newer source is ({code, language_name, url}); else None."""
+        notice = getattr(self.record, "source_update_notice", None)
+        return notice() if notice and not self.is_draft else None

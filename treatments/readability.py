@@ -1,8 +1,16 @@
-"""Reading level of what a patient reads (Flesch-Kincaid grade)."""
+"""Reading level of what a patient reads, measured per language.
+
+English: Flesch-Kincaid grade, at most 8. Spanish: Fernández Huerta, at least 70.
+Which measure and bound a language has is data (settings.READABILITY).
+"""
 
 import re
+import threading
 import warnings
+from dataclasses import dataclass
 from functools import cache
+
+from django.conf import settings
 
 TARGET_GRADE = 8.0
 
@@ -50,6 +58,72 @@ def textstat():
 
 
 def reading_grade(text: str) -> float:
+    return reading_level(text, "en").score
+
+
+MEASURE_NAMES = {
+    "flesch_kincaid_grade": "Flesch-Kincaid grade",
+    "fernandez_huerta": "Fernández Huerta score",
+}
+# textstat keeps its language in a module global: one measurement at a time.
+_textstat_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ReadingLevel:
+    measure: str
+    score: float
+    most: float | None = None
+    least: float | None = None
+
+    @property
+    def ok(self):
+        if self.most is not None and self.score > self.most:
+            return False
+        return self.least is None or self.score >= self.least
+
+    @property
+    def target(self):
+        """How the target reads to editors: "grade 8 or lower", "70 or higher"."""
+        if self.most is not None:
+            return f"{self.most:.0f} or lower"
+        return f"{self.least:.0f} or higher"
+
+    @property
+    def problem(self):
+        """Why the level misses its target, for the editor; "" when it does not."""
+        if self.ok:
+            return ""
+        name = MEASURE_NAMES.get(self.measure, self.measure)
+        if self.most is not None:
+            return (
+                f"This page reads at grade {self.score:.1f}, above our target of "
+                f"grade {self.most:.0f} ({name})."
+            )
+        return (
+            f"This page's {name} is {self.score:.1f}, below our target of "
+            f"{self.least:.0f} or higher."
+        )
+
+    def __str__(self):
+        return f"{MEASURE_NAMES.get(self.measure, self.measure)} {self.score:.1f}"
+
+
+def reading_level(text: str, language: str) -> ReadingLevel:
+    """The language's measure of `text` with its bound (settings.READABILITY)."""
+    rule = (
+        settings.READABILITY.get(language)
+        or settings.READABILITY[settings.LANGUAGE_CODE]
+    )
+    bounds = {"most": rule.get("most"), "least": rule.get("least")}
     if not text.strip():
-        return 0.0
-    return float(textstat().flesch_kincaid_grade(text))
+        score = 0.0 if rule.get("most") is not None else 100.0
+        return ReadingLevel(rule["measure"], score, **bounds)
+    module = textstat()
+    with _textstat_lock:
+        module.set_lang(rule["textstat_lang"])
+        try:
+            score = float(getattr(module, rule["measure"])(text))
+        finally:
+            module.set_lang("en_US")
+    return ReadingLevel(rule["measure"], score, **bounds)

@@ -19,9 +19,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .publishing import PublishedContent
-from .readability import TARGET_GRADE, prose_of, reading_grade
+from .readability import prose_of, reading_grade, reading_level
 
 
 class Specialty(models.TextChoices):
@@ -188,6 +189,17 @@ class Revision(ImmutableModel):
     def reading_grade(self):
         return reading_grade(prose_of(self.snapshot, self.record_type.prose_keys))
 
+    @property
+    def language(self):
+        """A translation's snapshot names its language; a source's does not."""
+        return self.snapshot.get("language") or settings.LANGUAGE_CODE
+
+    def reading_level(self):
+        """The reading level in this revision's language, with its target."""
+        return reading_level(
+            prose_of(self.snapshot, self.record_type.prose_keys), self.language
+        )
+
     def contributed(self, user):
         return user is not None and user.pk in self.contributor_ids
 
@@ -299,7 +311,7 @@ class Reviewable(models.Model):
     """
 
     # How the public page names the sign-off it had.
-    reviewed_by_label = "Medically reviewed by"
+    reviewed_by_label = _("Medically reviewed by")
     # The snapshot's keys a patient reads as sentences: held to the reading level.
     prose_keys = ()
     # How the diff names the snapshot's plain fields, in the order it shows them.
@@ -401,6 +413,16 @@ class Reviewable(models.Model):
         """The reviewer's name as patients read it on this page."""
         return user.get_full_name() or user.get_username()
 
+    def reviewer_reads_language(self, user):
+        """Whether this user reads the language this record is written in; only
+        then may they decide on it. Types written in several languages override it."""
+        return True
+
+    def revision_snapshot(self):
+        """What a revision stores: the snapshot, plus what a type adds (a
+        translation's source)."""
+        return self.snapshot()
+
     @property
     def content_type(self):
         return ContentType.objects.get_for_model(self, for_concrete_model=False)
@@ -443,7 +465,7 @@ class Reviewable(models.Model):
         """Snapshot the current draft; a new revision only when the content changed."""
         self.lock()
         latest = self.revisions().first()
-        snapshot = self.snapshot()
+        snapshot = self.revision_snapshot()
         digest = content_hash(snapshot)
         if latest is not None and latest.content_hash == digest:
             return latest
@@ -527,15 +549,14 @@ class Reviewable(models.Model):
                 f"{revision.label} is already published; there is nothing new to submit."
             )
         self.check_step(user, Step.SUBMIT)
-        grade = revision.reading_grade()
+        level = revision.reading_level()
         if (
             self.checks_reading_level
-            and grade > TARGET_GRADE
+            and not level.ok
             and not reading_level_reason.strip()
         ):
             raise WorkflowError(
-                f"This page reads at grade {grade:.1f}, above our target of grade "
-                f"{TARGET_GRADE:.0f}. Simplify it, or give a reason the reviewer will see."
+                f"{level.problem} Simplify it, or give a reason the reviewer will see."
             )
         self.review_state = ReviewState.SUBMITTED
         self.save_review_fields()
@@ -577,7 +598,8 @@ class Reviewable(models.Model):
             steps.append(Step.SUBMIT)
         if submitted and user.has_perm(revision_permission("withdraw_revision")):
             steps.append(Step.WITHDRAW)
-        if submitted and latest is not None and not latest.contributed(user):
+        reads = self.reviewer_reads_language(user)
+        if submitted and latest is not None and not latest.contributed(user) and reads:
             if user.has_perm(revision_permission("approve_revision")):
                 steps.append(Step.APPROVE)
             if user.has_perm(revision_permission("request_changes")):
@@ -587,6 +609,7 @@ class Reviewable(models.Model):
             and live is not None
             and user.has_perm(revision_permission("approve_revision"))
             and not live.contributed(user)
+            and reads
         ):
             steps.append(Step.CONFIRM)
         if Step.APPROVE in steps:
@@ -641,6 +664,11 @@ class Reviewable(models.Model):
                 raise PermissionDenied(
                     "You wrote or edited this revision, so you cannot review it: "
                     "a second person must sign it off."
+                )
+            if not self.reviewer_reads_language(user):
+                raise PermissionDenied(
+                    "Your reviewer profile does not list the language this page is "
+                    "written in: a reviewer who reads it must sign it off."
                 )
         elif step in (Step.SUBMIT, Step.WITHDRAW) and not user.has_perm(
             revision_permission(f"{step}_revision")

@@ -2,15 +2,17 @@
 a plain substring fallback on SQLite."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Greatest
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import SearchEntry
+from .models import SearchEntry, current_language
 
 MAX_WORDS = 8
 MIN_TRIGRAM_SIMILARITY = 0.45
@@ -27,18 +29,33 @@ class Result:
     snippet: str
 
 
-def search(query: str) -> list[Result]:
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one (so positions match):
+    "Cirugía" -> "cirugia"."""
+    return "".join(
+        (unicodedata.normalize("NFD", char)[0].lower() or " ")[0] for char in text
+    )
+
+
+def search(query: str, language=None) -> list[Result]:
+    """Published content in a language (default: the active one) matching `query`."""
     words = query_words(query)
     if not words:
         return []
+    entries = SearchEntry.objects.in_language(language)
+    language = language or current_language()
     if connection.vendor == "postgresql":
-        entries = postgres_search(words)
+        entries = postgres_search(entries, words, language)
     else:
-        entries = simple_search(words)
+        entries = simple_search(entries, words)
     return [Result(entry, snippet(entry, words)) for entry in entries]
 
 
-def postgres_search(words):
+class Unaccent(Func):
+    function = "unaccent"
+
+
+def postgres_search(entries, words, language):
     from django.contrib.postgres.search import (
         SearchQuery,
         SearchRank,
@@ -46,22 +63,29 @@ def postgres_search(words):
         TrigramWordSimilarity,
     )
 
+    setup = settings.SEARCH_CONFIGS.get(language) or {"config": "simple"}
+    config, unaccent = setup["config"], setup.get("unaccent", False)
+
+    def column(name):
+        return Unaccent(F(name)) if unaccent else name
+
     vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("keywords", weight="A", config="english")
-        + SearchVector("text", weight="C", config="english")
+        SearchVector(column("title"), weight="A", config=config)
+        + SearchVector(column("keywords"), weight="A", config=config)
+        + SearchVector(column("text"), weight="C", config=config)
     )
     search_query = None
     for word in words:
-        term = SearchQuery(word, search_type="plain", config="english")
+        word = fold(word) if unaccent else word
+        term = SearchQuery(word, search_type="plain", config=config)
         search_query = term if search_query is None else search_query | term
-    phrase = " ".join(words)
+    phrase = " ".join(fold(word) if unaccent else word for word in words)
     return list(
-        SearchEntry.objects.annotate(
+        entries.annotate(
             rank=SearchRank(vector, search_query),
             similarity=Greatest(
-                TrigramWordSimilarity(phrase, "title"),
-                TrigramWordSimilarity(phrase, "keywords"),
+                TrigramWordSimilarity(phrase, column("title")),
+                TrigramWordSimilarity(phrase, column("keywords")),
             ),
         )
         .filter(Q(rank__gt=0) | Q(similarity__gte=MIN_TRIGRAM_SIMILARITY))
@@ -69,34 +93,34 @@ def postgres_search(words):
     )
 
 
-def simple_search(words):
-    condition = Q()
-    for word in words:
-        condition |= (
-            Q(title__icontains=word)
-            | Q(keywords__icontains=word)
-            | Q(text__icontains=word)
-        )
-    entries = list(SearchEntry.objects.filter(condition))
+def simple_search(entries, words):
+    """Substring matches, accents and case ignored (in Python: SQLite cannot fold
+    accents, and one language's entries are a few hundred at most)."""
+    words = [fold(word) for word in words]
 
     def score(entry):
+        title, keywords, text = (
+            fold(entry.title),
+            fold(entry.keywords),
+            fold(entry.text),
+        )
         total = 0
         for word in words:
-            word = word.lower()
-            total += 3 * (word in entry.title.lower()) + 3 * (
-                word in entry.keywords.lower()
-            )
-            total += entry.text.lower().count(word)
+            total += 3 * (word in title) + 3 * (word in keywords)
+            total += text.count(word)
         return -total
 
-    return sorted(entries, key=lambda e: (score(e), e.title))[:30]
+    scored = [(score(entry), entry.title, entry) for entry in entries]
+    found = sorted((item for item in scored if item[0] < 0), key=lambda i: i[:2])
+    return [entry for _score, _title, entry in found][:30]
 
 
 def snippet(entry, words) -> str:
     """A short excerpt around the first match, escaped, with matches in <mark>."""
     text = " ".join(entry.text.split())
-    lowered = text.lower()
-    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
+    lowered = fold(text)
+    folded_words = [fold(w) for w in words]
+    positions = [lowered.find(w) for w in folded_words if lowered.find(w) >= 0]
     start = max(0, min(positions) - 60) if positions else 0
     excerpt = text[start : start + SNIPPET_CHARS]
     if start > 0:
@@ -107,14 +131,17 @@ def snippet(entry, words) -> str:
     # land inside a character reference.
     pattern = re.compile(
         r"(?<!\w)("
-        + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+        + "|".join(
+            re.escape(w) for w in sorted(set(folded_words), key=len, reverse=True)
+        )
         + ")",
         re.IGNORECASE,
     )
     pieces, last = [], 0
-    for match in pattern.finditer(excerpt):
+    # Matched on the folded excerpt (same length), marked on the excerpt itself.
+    for match in pattern.finditer(fold(excerpt)):
         pieces.append(escape(excerpt[last : match.start()]))
-        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        pieces.append(f"<mark>{escape(excerpt[match.start() : match.end()])}</mark>")
         last = match.end()
     pieces.append(escape(excerpt[last:]))
     highlighted = "".join(pieces)

@@ -1,14 +1,19 @@
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
+from django.utils.translation import override
 
 from .models import GlossaryTerm, Page, SideEffect, Treatment
 
 
 class Sitemap(DjangoSitemap):
-    """Addresses on the configured site URL, never on the host a request named."""
+    """Addresses on the configured site URL, never on the host a request named.
+
+    Every language's pages are listed, each with its alternates in the other
+    languages (`xhtml:link rel="alternate" hreflang`), as search engines ask."""
 
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme
@@ -16,17 +21,62 @@ class Sitemap(DjangoSitemap):
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
 
+    def paths_in_languages(self, item):
+        """{language code: path} of this item's page in every language it has."""
+        raise NotImplementedError
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        base = settings.SITE_URL.rstrip("/")
+        urls = super().get_urls(page, site, protocol)
+        for url in urls:
+            paths = self.paths_in_languages(url["item"])
+            if len(paths) > 1:
+                url["alternates"] = [
+                    {"lang_code": code, "location": base + path}
+                    for code, path in paths.items()
+                ]
+                if settings.LANGUAGE_CODE in paths:
+                    url["alternates"].append(
+                        {
+                            "lang_code": "x-default",
+                            "location": base + paths[settings.LANGUAGE_CODE],
+                        }
+                    )
+        return urls
+
 
 class ReviewedSitemap(Sitemap):
-    """Published records, with the date of their last medical review."""
+    """Published records in every language, with the date of their last medical
+    review."""
 
     model = None
+    order = ("pk",)
 
     def items(self):
-        return self.model.objects.published()
+        return self.published
+
+    @cached_property
+    def published(self):
+        return list(
+            self.model.objects.published()
+            .select_related("translation_of__live_revision")
+            .order_by("language", *self.order)
+        )
 
     def lastmod(self, record):
         return record.last_reviewed_at
+
+    @cached_property
+    def paths_by_source(self):
+        """{source record id: {language code: path}} of every published record."""
+        found = {}
+        for record in self.items():
+            source = record.translation_of_id or record.pk
+            found.setdefault(source, {})[record.language] = record.get_absolute_url()
+        return found
+
+    def paths_in_languages(self, record):
+        return self.paths_by_source[record.translation_of_id or record.pk]
 
 
 class TreatmentSitemap(ReviewedSitemap):
@@ -40,30 +90,42 @@ class SideEffectSitemap(ReviewedSitemap):
 
 class PageSitemap(ReviewedSitemap):
     model = Page
-
-    def items(self):
-        return super().items().order_by("slug")
+    order = ("slug",)
 
 
 class StaticPagesSitemap(Sitemap):
+    NAMES = (
+        "treatments:explore",
+        "treatments:glossary",
+        "treatments:side-effects",
+        "treatments:my-questions",
+    )
+
     def items(self):
         return [
-            "treatments:explore",
-            "treatments:glossary",
-            "treatments:side-effects",
-            "treatments:my-questions",
+            (name, code) for code, _name in settings.LANGUAGES for name in self.NAMES
         ]
 
-    def location(self, name):
-        return reverse(name)
+    def location(self, item):
+        name, code = item
+        with override(code):
+            return reverse(name)
 
-    def lastmod(self, name):
+    def lastmod(self, item):
+        name, code = item
         if name == "treatments:glossary":
             latest = (
-                GlossaryTerm.objects.published().order_by("-last_reviewed_at").first()
+                GlossaryTerm.objects.in_language(code)
+                .published()
+                .order_by("-last_reviewed_at")
+                .first()
             )
             return latest.last_reviewed_at if latest else None
         return None
+
+    def paths_in_languages(self, item):
+        name, _code = item
+        return {code: self.location((name, code)) for code, _name in settings.LANGUAGES}
 
 
 SITEMAPS = {

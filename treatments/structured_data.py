@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 
 CONDITION = {
     "@type": "MedicalCondition",
@@ -22,6 +23,7 @@ def medical_web_page(page, url, name, description):
         "name": name,
         "description": description,
         "url": url,
+        "inLanguage": get_language(),
         "about": CONDITION,
         "audience": {"@type": "Patient"},
     }

@@ -12,7 +12,7 @@ from netguide.page_cache import public_page, remembered, set_last_modified
 
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
-from .models import GlossaryTerm, Page, SideEffect, Treatment
+from .models import GlossaryTerm, Page, SideEffect, Treatment, current_language
 from .publishing import PublishedContent
 from .review import reviewable_models
 from .search import query_words, search
@@ -29,7 +29,7 @@ def serve_published(request, page):
 @public_page("treatments", "pages", "glossary")
 def home(request):
     try:
-        overview = Page.objects.published_by_slug("overview")
+        overview = Page.objects.published_page("overview")
     except Http404:
         return render(request, Page.HOME_TEMPLATE, Page.home_context(request, None))
     return serve_published(request, overview)
@@ -37,7 +37,9 @@ def home(request):
 
 @public_page("treatments", "glossary")
 def treatment_detail(request, slug):
-    return serve_published(request, Treatment.objects.published_by_slug(slug))
+    return serve_published(
+        request, Treatment.objects.in_language().published_by_slug(slug)
+    )
 
 
 def listing_dates(pages):
@@ -52,7 +54,7 @@ def listing_dates(pages):
 
 @public_page("side-effects")
 def side_effect_list(request):
-    effects = SideEffect.objects.published_contents()
+    effects = SideEffect.objects.in_language().published_contents()
     return render(
         request,
         "treatments/side_effect_list.html",
@@ -62,17 +64,19 @@ def side_effect_list(request):
 
 @public_page("side-effects", "treatments")
 def side_effect_detail(request, slug):
-    return serve_published(request, SideEffect.objects.published_by_slug(slug))
+    return serve_published(
+        request, SideEffect.objects.in_language().published_by_slug(slug)
+    )
 
 
 @public_page("pages")
 def privacy(request):
-    return serve_published(request, Page.objects.published_by_slug("privacy"))
+    return serve_published(request, Page.objects.published_page("privacy"))
 
 
 @public_page("pages")
 def policy(request):
-    return serve_published(request, Page.objects.published_by_slug("policy"))
+    return serve_published(request, Page.objects.published_page("policy"))
 
 
 @require_GET
@@ -112,7 +116,7 @@ def shared_preview(request, token):
 
 @public_page("glossary")
 def glossary(request):
-    terms = GlossaryTerm.objects.published_contents()
+    terms = GlossaryTerm.objects.in_language().published_contents()
     return render(
         request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)}
     )
@@ -139,7 +143,7 @@ def explore_query(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
-    pages = Treatment.objects.published_contents()
+    pages = Treatment.objects.in_language().published_contents()
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers())
@@ -156,10 +160,11 @@ def explore(request):
 def published_treatment_order():
     """The published treatments' slugs in home-page order, kept in the cache."""
     return remembered(
-        "treatment-order",
+        f"treatment-order:{current_language()}",
         ["treatments"],
         lambda: [
-            page.content["slug"] for page in Treatment.objects.published_contents()
+            page.content["slug"]
+            for page in Treatment.objects.in_language().published_contents()
         ],
     )
 
@@ -176,7 +181,7 @@ def compare_query(request):
 @public_page("treatments", query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
-    pages = Treatment.objects.published_contents()
+    pages = Treatment.objects.in_language().published_contents()
     selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
     return render(
         request,
@@ -196,7 +201,7 @@ def my_questions_query(request):
 
 def chosen_treatments(request):
     """All published treatments, and those the address picks (?t=…), in home order."""
-    pages = Treatment.objects.published_contents()
+    pages = Treatment.objects.in_language().published_contents()
     wanted = set(chosen_treatment_slugs(request))
     return pages, [page for page in pages if page.content["slug"] in wanted]
 

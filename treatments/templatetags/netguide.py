@@ -39,3 +39,35 @@ HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
 def h2_headings(html):
     """(id, text) of each second-level heading in rendered Markdown, for contents lists."""
     return [(anchor, strip_tags(text)) for anchor, text in HEADING.findall(html or "")]
+
+
+@register.simple_tag(takes_context=True)
+def page_in_languages(context):
+    """This page in every language of the site: [{code, name, url, current}], each
+    url absolute, None where the page has no published version in that language."""
+    from django.conf import settings
+
+    from treatments.models import current_language
+    from treatments.translations import address_in
+
+    request = context.get("request")
+    if request is None or request.resolver_match is None:
+        return []
+    page = context.get("page")
+    if getattr(page, "is_draft", False):
+        return []
+    here = current_language()
+    found = []
+    for code, name in settings.LANGUAGES:
+        path = address_in(request, page, code) if code != here else request.path
+        found.append(
+            {
+                "code": code,
+                "name": name,  # in its own language, as settings.LANGUAGES has it
+                "url": settings.SITE_URL.rstrip("/") + path if path else None,
+                "path": path,
+                "current": code == here,
+                "is_default": code == settings.LANGUAGE_CODE,
+            }
+        )
+    return found

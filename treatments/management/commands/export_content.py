@@ -18,7 +18,10 @@ class Command(BaseCommand):
     def handle(self, directory, dry_run, verbosity, **options):
         bundle = export_bundle()
         if dry_run:
-            count = 5 + len(bundle.pages) + len(bundle.treatments)
+            count = sum(
+                4 + len(each.pages) + len(each.treatments)
+                for each in (bundle, *bundle.translations.values())
+            )
             self.stdout.write(f"Dry run: would write {count} files to {directory}")
             return
         paths = write_content_dir(Path(directory), bundle)

@@ -33,6 +33,15 @@ DEMO_REVIEWER_PROFILE = {
         "gastroenterology",
     ],
     "conflict_of_interest": "This is a demo account for trying NET Guide. It has no interests to declare.",
+    # Signs off the English pages and their Spanish translations.
+    "languages": ["en", "es"],
+}
+
+
+# The change summary patients read under "Changes to this page", per language.
+FIRST_VERSION = {
+    "en": "First version of this page, written for NET Guide.",
+    "es": "Primera versión de esta página, escrita para NET Guide.",
 }
 
 
@@ -102,9 +111,7 @@ class Command(BaseCommand):
                 if record.latest_revision_id == record.live_revision_id:
                     continue
                 if record.review_state != ReviewState.SUBMITTED:
-                    record.submit(
-                        editor, "First version of this page, written for NET Guide."
-                    )
+                    record.submit(editor, FIRST_VERSION[record.language])
                 record.approve(
                     reviewer, record.latest_revision.content_hash, "Demo approval."
                 )
