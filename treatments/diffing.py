@@ -240,8 +240,11 @@ def compare_snapshots(old, new, field_labels) -> Comparison:
             changed = any(part.status != "same" for part in parts)
             fields.append(FieldDiff(key, label, changed, parts=parts))
         else:
+            # Line endings are how a browser posted the text, not a change.
+            before, after = as_text(before), as_text(after)
+            before, after = before.replace("\r\n", "\n"), after.replace("\r\n", "\n")
             changed = before != after
-            html = text_diff(as_text(before), as_text(after))
+            html = text_diff(before, after)
             fields.append(FieldDiff(key, label, changed, html=html))
     return fields
 
