@@ -207,6 +207,8 @@ def test_an_english_update_flags_the_spanish_page_until_its_translation_is_appro
     ]
     assert '<ins><span class="visually-hidden">added: </span>' in summary
     assert '<del><span class="visually-hidden">removed: </span>' in summary
+    # Nothing else changed: the body the editor did not touch is not marked.
+    assert changes.count('class="diff-badge">changed') == 1
 
     # The translation is brought up to date and approved: the flag is gone.
     data = open_change_form(editor_client, cirugia)
