@@ -193,7 +193,7 @@ class Content(PlainTextMixin, Reviewable):
         return SiteSettings.load().review_interval_months
 
     def reviewer_byline(self, user):
-        return ReviewerProfile.objects.byline_of(user)
+        return ReviewerProfile.objects.byline_of(user, self.language)
 
     def search_document(self, content):
         """What search knows of this published content ({kind_label, title,
@@ -540,7 +540,7 @@ class Page(Content):
         if self.page_role == "policy":
             reviewers = [
                 reviewer
-                for reviewer in ReviewerProfile.objects.published_contents()
+                for reviewer in ReviewerProfile.objects.as_read_in(self.language)
                 if reviewer.content["conflict_of_interest"]
             ]
         jsonld = medical_web_page(
@@ -1006,12 +1006,21 @@ class ReviewerProfileQuerySet(ContentQuerySet):
             return [settings.LANGUAGE_CODE]
         return profile.languages
 
-    def byline_of(self, user):
-        """The reviewer's name as patients may read it: their approved profile's byline."""
+    def byline_of(self, user, language=None):
+        """The reviewer's name as patients may read it in `language`: the approved
+        translation of their profile in it, else their approved profile's byline."""
         profile = self.published().filter(user=user).first()
-        if profile is not None:
-            return profile.published_content().content["byline"]
-        return user.get_full_name() or user.get_username()
+        if profile is None:
+            return user.get_full_name() or user.get_username()
+        return profile.shown_in(language or profile.language).content["byline"]
+
+    def as_read_in(self, language):
+        """The published profiles (sources), each as patients read it in `language`."""
+        profiles = [
+            profile.shown_in(language)
+            for profile in self.in_language(settings.LANGUAGE_CODE).published()
+        ]
+        return sorted(profiles, key=lambda profile: profile.content["name"].casefold())
 
 
 def default_reviewer_languages():
@@ -1031,7 +1040,6 @@ class ReviewerProfile(Content):
     preview_template = "treatments/includes/reviewer_content.html"
     template_name = "treatments/reviewer_preview.html"
     checks_reading_level = False  # names and credentials, not prose
-    translatable = False  # one profile per reviewer; `languages` says what they read
     field_labels = {
         "name": "Name",
         "credentials": "Credentials",
@@ -1042,8 +1050,12 @@ class ReviewerProfile(Content):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="reviewer_profile",
+        help_text="The reviewer's account. Empty on a translation: it belongs to the "
+        "profile it translates.",
     )
     display_name = models.CharField(max_length=120, help_text="As shown to patients.")
     credentials = models.CharField(
@@ -1083,6 +1095,26 @@ class ReviewerProfile(Content):
         return ", ".join(
             part for part in (self.display_name, self.credentials, self.title) if part
         )
+
+    def shown_in(self, language):
+        """This published profile as patients read it in `language`: its approved
+        translation there, else itself."""
+        translation = self.translation_in(language)
+        if translation is not None and translation.live_revision_id is not None:
+            return translation.published_content()
+        return self.published_content()
+
+    def clean(self):
+        super().clean()
+        if self.translation_of_id is None and self.user_id is None:
+            raise ValidationError({"user": "Choose the reviewer's account."})
+        if self.translation_of_id is not None and self.user_id is not None:
+            raise ValidationError(
+                {
+                    "user": "Leave this empty on a translation: the account belongs to "
+                    "the profile it translates."
+                }
+            )
 
     def restore_fields(self, snapshot):
         self.display_name = snapshot["name"]
