@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from treatments.models import LoginFailure
 from treatments.review import reviewable_models, revision_permission
@@ -89,55 +89,47 @@ class NetGuideAdminSite(admin.AdminSite):
         ]
 
     def review_dashboard(self, request):
-        """The review workload: waiting, overdue and due soon, with links."""
-        if not request.user.has_perm(revision_permission("view_revision")):
+        """Everyone's queue: what waits for this user, what is due, what goes live
+        when."""
+        from treatments import queues
+        from treatments.scheduling import scheduled_records
+
+        user = request.user
+        if not user.has_perm(revision_permission("view_revision")):
             raise PermissionDenied
-        profile = getattr(request.user, "reviewer_profile", None)
-        my_specialties = set(profile.specialties) if profile else set()
-
-        def rows(queryset):
-            found = []
-            for record in queryset:
-                opts = record._meta
-                found.append(
-                    {
-                        "record": record,
-                        "kind": opts.verbose_name,
-                        "mine": record.review_specialty in my_specialties,
-                        "review_url": reverse(
-                            f"admin:{opts.app_label}_{opts.model_name}_review",
-                            args=[record.pk],
-                        ),
-                        "change_url": reverse(
-                            f"admin:{opts.app_label}_{opts.model_name}_change",
-                            args=[record.pk],
-                        ),
-                    }
-                )
-            return found
-
-        waiting, overdue, due_soon, behind = [], [], [], []
+        is_reviewer = user.has_perm(revision_permission("approve_revision")) or (
+            user.has_perm(revision_permission("request_changes"))
+        )
+        is_editor = user.has_perm(revision_permission("submit_revision"))
+        overdue, due_soon, behind = [], [], []
         for model in reviewable_models():
-            waiting += rows(
-                model.objects.awaiting_review().select_related("latest_revision")
-            )
-            overdue += rows(model.objects.overdue())
-            due_soon += rows(model.objects.due_for_review())
+            overdue += [queues.QueueItem(record) for record in model.objects.overdue()]
+            due_soon += [
+                queues.QueueItem(record) for record in model.objects.due_for_review()
+            ]
             if getattr(model, "translatable", False):
-                behind += rows(model.objects.out_of_date())
-        # A reviewer's own specialties first, then the rest.
-        waiting.sort(key=lambda row: (not row["mine"], str(row["record"])))
+                behind += [
+                    queues.QueueItem(record) for record in model.objects.out_of_date()
+                ]
         return TemplateResponse(
             request,
             "admin/treatments/dashboard.html",
             {
                 **self.each_context(request),
-                "title": "Medical review dashboard",
-                "waiting": waiting,
+                "title": "Editorial desk",
+                "is_reviewer": is_reviewer,
+                "is_editor": is_editor,
+                "waiting": queues.waiting_for(user) if is_reviewer else [],
+                "changes_requested": (
+                    queues.changes_requested_of(user) if is_editor else []
+                ),
+                "my_drafts": queues.my_drafts(user) if is_editor else [],
+                "my_submissions": queues.my_submissions(user) if is_editor else [],
+                "scheduled": [queues.QueueItem(r) for r in scheduled_records()],
                 "overdue": overdue,
                 "behind": behind,
                 "due_soon": sorted(
-                    due_soon, key=lambda row: row["record"].next_review_due
+                    due_soon, key=lambda item: item.record.next_review_due
                 ),
             },
         )

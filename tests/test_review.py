@@ -935,7 +935,7 @@ def test_the_review_queue_lists_the_reviewers_specialty_first(
 
     html = client.get("/admin/review/").content.decode()
 
-    waiting = html.split("Waiting for medical review (3)", 1)[1].split("</ul>", 1)[0]
+    waiting = html.split("Waiting for your review (3)", 1)[1].split("</ul>", 1)[0]
     titles = re.findall(r'<a href="[^"]+/review/">([^<]+)</a>', waiting)
     assert titles == ["Zebra medicine", "Aardvark surgery", "Bee therapy"]
     assert "<strong>Your specialty:</strong> <a" in waiting.split("Aardvark", 1)[0]

@@ -289,7 +289,7 @@ def edit_and_submit_through_the_admin(
     assert response.status_code == 302
 
 
-def test_the_review_screen_shows_the_revision_and_its_changes_line_by_line(
+def test_the_review_screen_shows_the_changed_words_field_by_field(
     db, client, editor, reviewer
 ):
     record = make_published_full(editor, reviewer)
@@ -302,20 +302,22 @@ def test_the_review_screen_shows_the_revision_and_its_changes_line_by_line(
     assert "“Watchful waiting” revision 3</strong> is waiting for your review." in html
     assert "Change summary: “Said how often scans happen.”" in html
     assert "Changes compared with the public version (revision 2)" in html
+    # Inside the unchanged sentence, only the changed words are marked.
     assert (
-        '<tr class="diff-removed">' in html
-        and "<del>Text: You get a scan now and then.</del>" in html
-    )
+        "You get a scan "
+        '<del><span class="visually-hidden">removed: </span>now and then</del>'
+        '<ins><span class="visually-hidden">added: </span>once a year</ins>.'
+    ) in html
     assert (
-        '<tr class="diff-added">' in html
-        and "<ins>Text: You get a scan once a year.</ins>" in html
-    )
-    assert "<ins>Question: Will the scan hurt?</ins>" in html
-    assert (
-        '<tr class="diff-same">' in html
-        and "<td>Text: Your care team checks on the tumor.</td>" in html
-    )
-    assert "<ins>Question: How often will I get a scan?</ins>" not in html
+        '<li class="part-added"><span class="part-status">Added:</span> '
+        '<span class="diff-text"><ins><span class="visually-hidden">added: </span>'
+        "Will the scan hurt?</ins></span></li>"
+    ) in html
+    assert '<h3 id="diff-questions">Questions to ask' in html
+    unchanged = re.search(r"<summary>Unchanged \(\d+\): ([^<]*)</summary>", html)
+    assert unchanged.group(1).split(", ")[:3] == ["Title", "Summary", "Position"]
+    assert "Page text" not in unchanged.group(1)
+    assert "How often will I get a scan?</ins>" not in html
     preview = html.split('<div class="patient-preview">', 1)[1].split(
         "<h2>Your decision</h2>", 1
     )[0]
@@ -551,10 +553,11 @@ def test_the_share_screen_gives_a_link_that_shows_the_draft_to_anyone(
     client.force_login(editor)
     edit_and_submit_through_the_admin(client, record)
 
-    html = client.get(
-        reverse("admin:treatments_treatment_share", args=[record.pk])
-    ).content.decode()
-    link = re.search(r'id="share-link"[^>]* value="([^"]+)"', html).group(1)
+    share_url = reverse("admin:treatments_treatment_share", args=[record.pk])
+    assert "No links yet." in client.get(share_url).content.decode()
+    html = client.post(share_url, follow=True).content.decode()
+    assert "A new preview link to “Watchful waiting” revision 3 was made." in html
+    link = re.search(r'class="share-link-url"[^>]* value="([^"]+)"', html).group(1)
 
     assert link.startswith(f"{settings.SITE_URL}/preview/shared/")
     response = Client().get(link.removeprefix(settings.SITE_URL))

@@ -5,12 +5,12 @@ page it translates."""
 from io import StringIO
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from treatments.models import Page, Revision, Treatment
+from treatments.models import Page, ReviewerProfile, Revision, Treatment
 from treatments.review import Step, WorkflowError
 
 from .conftest import make_reviewer_profile, make_user
@@ -201,9 +201,14 @@ def test_an_english_update_flags_the_spanish_page_until_its_translation_is_appro
 
     # The translator sees exactly what changed in English since the translation.
     changes = editor_client.get(source_changes_url(cirugia)).content.decode()
-    assert f"<ins>Summary: {new_summary}</ins>" in changes
-    assert "<del>Summary: An operation to take out all or part of a" in changes
-    assert changes.count("<ins>") == 1 and changes.count("<del>") == 1
+    assert '<h3 id="diff-summary">Summary <span class="diff-badge">changed' in changes
+    summary = changes.split('<h3 id="diff-summary">Summary', 1)[1].split("</section>")[
+        0
+    ]
+    assert '<ins><span class="visually-hidden">added: </span>' in summary
+    assert '<del><span class="visually-hidden">removed: </span>' in summary
+    # Nothing else changed: the body the editor did not touch is not marked.
+    assert changes.count('class="diff-badge">changed') == 1
 
     # The translation is brought up to date and approved: the flag is gone.
     data = open_change_form(editor_client, cirugia)
@@ -263,3 +268,78 @@ def test_an_english_hash_does_not_change_with_translations(published_site):
     assert "source_revision" not in surgery.live_revision.snapshot
     assert cirugia.live_revision.snapshot["language"] == "es"
     assert cirugia.live_revision.snapshot["source_revision"] == surgery.live_revision_id
+
+
+# How Spanish pages name the reviewer ----------------------------------------------
+
+
+def test_spanish_pages_name_the_reviewer_as_their_approved_spanish_profile_says(
+    published_site, client
+):
+    editor, reviewer = published_site
+    policy = "/es/politica-medica-y-editorial/"
+    source = reviewer.reviewer_profile
+    source.conflict_of_interest = "Speaks at conferences."
+    source.save()
+    source.save_revision(editor)
+    submit(source, editor, "Interests updated.")
+    approve(source, make_user_who_reviews(), "Checked.")
+    # No Spanish profile yet: the English one stands in.
+    assert "Speaks at conferences." in client.get(policy).content.decode()
+
+    translation = ReviewerProfile(
+        translation_of=source,
+        language="es",
+        display_name="Test Reviewer",
+        credentials="MD",
+        title="Revisora médica",
+        conflict_of_interest="Da charlas en congresos.",
+        languages=[],
+        source_revision=source.live_revision,
+    )
+    translation.full_clean()
+    translation.save()
+    translation.save_revision(editor)
+    submit(translation, editor, "Perfil en español.")
+    approve(translation, reviewer, "Revisado.")
+
+    page = client.get(policy).content.decode()
+    assert "Da charlas en congresos." in page
+    assert "Speaks at conferences." not in page
+    # A sign-off made from now on names the reviewer in Spanish; the English pages
+    # keep the English profile.
+    cirugia = spanish("cirugia")
+    cirugia.confirm_still_accurate(reviewer)
+    assert (
+        "Test Reviewer, MD, Revisora médica"
+        in client.get("/es/tratamientos/cirugia/").content.decode()
+    )
+    english("surgery").confirm_still_accurate(reviewer)
+    assert (
+        "Test Reviewer, MD, Medical reviewer"
+        in client.get("/treatments/surgery/").content.decode()
+    )
+
+
+def make_user_who_reviews():
+    from django.contrib.auth import get_user_model
+
+    user = make_user(get_user_model(), "second-reviewer", "Medical reviewers")
+    make_reviewer_profile(user, display_name="Second Reviewer", credentials="MD")
+    return user
+
+
+def test_a_translated_profile_has_no_account_of_its_own(published_site):
+    _, reviewer = published_site
+    source = reviewer.reviewer_profile
+    translation = ReviewerProfile(
+        translation_of=source,
+        language="es",
+        user=reviewer,
+        display_name="Test Reviewer",
+        credentials="MD",
+    )
+    with pytest.raises(ValidationError, match="Leave this empty on a translation"):
+        translation.full_clean()
+    with pytest.raises(ValidationError, match="Choose the reviewer's account"):
+        ReviewerProfile(display_name="Nobody", credentials="MD").full_clean()

@@ -16,7 +16,8 @@ from markdownx.widgets import AdminMarkdownxWidget
 from netguide import static_site
 from netguide.admin_site import ReadOnlyAdmin
 
-from .diffing import diff_snapshots
+from .admin_desk import EditorialDeskMixin
+from .diffing import compare_snapshots
 from .explore import answer_references, fit_rules_as_text, fit_rules_from_text
 from .models import (
     AuditEntry,
@@ -27,6 +28,7 @@ from .models import (
     Question,
     ReviewerProfile,
     Revision,
+    ShareLink,
     SideEffect,
     SiteSettings,
     Specialty,
@@ -42,7 +44,7 @@ from .review import (
     WorkflowError,
     revision_permission,
 )
-from .sharing import PREVIEW_MAX_AGE, preview_url
+from .scheduling import cancel_schedule, schedule_approval
 
 
 def out_of_date_message(record, model_admin):
@@ -177,6 +179,22 @@ class DecisionForm(forms.Form):
         label="Note or requested changes",
         help_text="Optional when approving; required when asking for changes.",
     )
+    go_live_at = forms.DateTimeField(
+        required=False,
+        label="Go live at",
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Only for “Approve to go live later”: the public page keeps the "
+        "current version until then.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("decision") == Step.SCHEDULE and not cleaned.get("go_live_at"):
+            self.add_error("go_live_at", "Choose when it should go live.")
+        return cleaned
 
 
 # The shared admin for every reviewable model ----------------------------------------
@@ -185,7 +203,7 @@ class DecisionForm(forms.Form):
 TRANSLATION_FIELDS = ("language", "translation_of", "source_revision")
 
 
-class ReviewableAdmin(admin.ModelAdmin):
+class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
     form = ReviewableForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     review_fields = ("review_status", "review_actions")
@@ -247,6 +265,11 @@ class ReviewableAdmin(admin.ModelAdmin):
             parts.append(f"public revision {obj.live_revision.number}")
         else:
             parts.append("not public yet")
+        if obj.review_state == ReviewState.SCHEDULED and obj.go_live_at:
+            parts.append(
+                f"revision {obj.scheduled_revision.number} goes live on "
+                f"{timezone.localtime(obj.go_live_at):%B %d, %Y at %H:%M}"
+            )
         if obj.is_overdue:
             parts.append("REVIEW OVERDUE")
         if getattr(obj, "is_out_of_date", False):
@@ -307,6 +330,15 @@ class ReviewableAdmin(admin.ModelAdmin):
         # Published history must stay: a reviewed page is never deleted outright.
         return False
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The revision check is how the form works, not something an editor changed.
+        message = super().construct_change_message(request, form, formsets, add)
+        for item in message:
+            fields = item.get("changed", {}).get("fields")
+            if fields and "base_revision" in fields:
+                fields.remove("base_revision")
+        return [item for item in message if item.get("changed", {}).get("fields") != []]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, object_id)
         if (
@@ -329,13 +361,29 @@ class ReviewableAdmin(admin.ModelAdmin):
                 f"previous version: {problem} Nothing was half-written. Please tell "
                 "the site's maintainer (manage.py publish_site).",
             )
+        if record is not None:
+            extra_context = {
+                **(extra_context or {}),
+                **self.desk_context(request, record),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         record = form.instance
         was_submitted = record.review_state == ReviewState.SUBMITTED
+        go_live_at = (
+            record.go_live_at if record.review_state == ReviewState.SCHEDULED else None
+        )
         revision = record.save_revision(request.user)
+        if go_live_at and record.review_state != ReviewState.SCHEDULED:
+            messages.warning(
+                request,
+                "It was approved to go live on "
+                f"{timezone.localtime(go_live_at):%B %d, %Y at %H:%M}. Your change "
+                "cancelled that: the public page stays as it is, and the new draft "
+                "needs review.",
+            )
         if was_submitted and record.review_state != ReviewState.SUBMITTED:
             messages.warning(
                 request,
@@ -367,6 +415,7 @@ class ReviewableAdmin(admin.ModelAdmin):
                 wrap(self.source_changes_view),
                 name=f"{name}_source_changes",
             ),
+            *self.desk_urls(name),
             *super().get_urls(),
         ]
 
@@ -479,8 +528,14 @@ class ReviewableAdmin(admin.ModelAdmin):
             )
         steps = record.available_steps(request.user)
         pending = record.review_state == ReviewState.SUBMITTED
-        withdrawal = None if pending else record.withdrawal_since_submission()
-        revision = record.latest_revision if pending else record.live_revision
+        scheduled = record.review_state == ReviewState.SCHEDULED
+        withdrawal = (
+            None if pending or scheduled else record.withdrawal_since_submission()
+        )
+        if scheduled:
+            revision = record.scheduled_revision
+        else:
+            revision = record.latest_revision if pending else record.live_revision
         if revision is None:
             messages.error(request, "There is nothing to review yet.")
             return HttpResponseRedirect(self.url("change", record))
@@ -501,6 +556,18 @@ class ReviewableAdmin(admin.ModelAdmin):
                 elif decision == Step.CONFIRM:
                     decided = record.confirm_still_accurate(request.user, note)
                     label = "confirmed still accurate"
+                elif decision == Step.SCHEDULE:
+                    go_live_at = form.cleaned_data["go_live_at"]
+                    decided = schedule_approval(
+                        record, request.user, expected, go_live_at, note
+                    )
+                    label = (
+                        "approved to go live on "
+                        f"{timezone.localtime(go_live_at):%B %d, %Y at %H:%M}"
+                    )
+                elif decision == Step.CANCEL_SCHEDULE:
+                    decided = cancel_schedule(record, request.user, note)
+                    label = "scheduled publishing cancelled; waiting for review again"
                 else:
                     raise WorkflowError("Choose approve, request changes or confirm.")
             except (WorkflowError, PermissionDenied) as error:
@@ -508,9 +575,10 @@ class ReviewableAdmin(admin.ModelAdmin):
                 # only the steps that apply to it (never the refused screen again).
                 messages.error(request, str(error) or "You are not allowed to do that.")
                 return HttpResponseRedirect(self.url("review", record))
-            transaction.on_commit(
-                lambda: notify_decision(record, decided, label), robust=True
-            )
+            if decision != Step.CANCEL_SCHEDULE:
+                transaction.on_commit(
+                    lambda: notify_decision(record, decided, label), robust=True
+                )
             messages.success(request, f"{decided.label}: {label}.")
             return HttpResponseRedirect(self.url("change", record))
         submission = (
@@ -527,14 +595,21 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "form": form,
                 "revision": revision,
                 "pending": pending,
+                "scheduled": scheduled,
+                "go_live_at": record.go_live_at,
                 "steps": [step for step in DECISIONS if step in steps],
+                "can_schedule": Step.SCHEDULE in steps,
+                "time_zone_name": timezone.get_current_timezone_name(),
+                "can_cancel_schedule": Step.CANCEL_SCHEDULE in steps,
+                "schedule_step": Step.SCHEDULE,
+                "cancel_schedule_step": Step.CANCEL_SCHEDULE,
                 "withdrawal": withdrawal,
                 "submission": submission,
                 "level": revision.reading_level(),
                 "own_revision": revision.contributed(request.user),
                 "preview": PublishedContent(record, revision, is_draft=pending),
                 "preview_template": record.preview_template,
-                "diff": diff_snapshots(
+                "diff": compare_snapshots(
                     record.live_revision.snapshot if record.live_revision_id else None,
                     revision.snapshot,
                     record.field_labels,
@@ -566,30 +641,11 @@ class ReviewableAdmin(admin.ModelAdmin):
                 "source": source,
                 "made_from": made_from,
                 "source_live": live,
-                "diff": diff_snapshots(
+                "diff": compare_snapshots(
                     made_from.snapshot if made_from else None,
                     live.snapshot if live else None,
                     source.field_labels,
                 ),
-            },
-        )
-
-    def share_view(self, request, pk):
-        record = self.get_record(request, pk, f"change_{self.model._meta.model_name}")
-        revision = record.latest_revision
-        if revision is None:
-            messages.error(request, "Save the page first.")
-            return HttpResponseRedirect(self.url("change", record))
-        link = settings.SITE_URL.rstrip("/") + preview_url(revision)
-        return self.render_step(
-            request,
-            record,
-            "share.html",
-            {
-                "title": f"Share a preview of {record}",
-                "link": link,
-                "revision": revision,
-                "expires": timezone.now() + PREVIEW_MAX_AGE,
             },
         )
 
@@ -879,23 +935,125 @@ class ReviewerProfileAdmin(ReviewableAdmin):
     )
 
 
+class ReviewableContentTypeFilter(admin.SimpleListFilter):
+    """Only the kinds of content that go through review, by their plain names."""
+
+    title = "kind of content"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.contenttypes.models import ContentType
+
+        from .review import reviewable_models
+
+        return [
+            (ContentType.objects.get_for_model(model).pk, model._meta.verbose_name)
+            for model in reviewable_models()
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(content_type_id=self.value())
+        return queryset
+
+
+def history_link(revision):
+    record = revision.content_object
+    if record is None:
+        return revision.label
+    opts = record._meta
+    return format_html(
+        '<a href="{}#revision-{}">{}</a>',
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk]),
+        revision.number,
+        revision.label,
+    )
+
+
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "author", "created_at", "content_hash")
-    list_filter = ("content_type",)
-    readonly_fields = (
-        "content_type",
-        "object_id",
-        "number",
-        "author",
-        "created_at",
-        "content_hash",
-        "snapshot",
-    )
+    """Every revision of every page, named by its title; the page's own History
+    screen compares, shows and restores them."""
+
+    list_display = ("revision", "kind", "author", "created_at")
+    list_filter = (ReviewableContentTypeFilter,)
+    list_select_related = ("content_type", "author")
+    fields = ("revision", "kind", "author", "contributors", "created_at", "shown")
+    readonly_fields = fields
+
+    @admin.display(description="revision")
+    def revision(self, obj):
+        return history_link(obj)
+
+    @admin.display(description="kind of content")
+    def kind(self, obj):
+        return obj.content_type.name
+
+    @admin.display(description="everyone who edited it since the last sign-off")
+    def contributors(self, obj):
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(pk__in=obj.contributor_ids)
+        return ", ".join(user.get_username() for user in users) or "-"
+
+    @admin.display(description="as patients see it")
+    def shown(self, obj):
+        record = obj.content_object
+        if record is None:
+            return "-"
+        opts = record._meta
+        return format_html(
+            '<a href="{}">View revision {}</a>',
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_revision",
+                args=[record.pk, obj.number],
+            ),
+            obj.number,
+        )
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "user", "revision", "note")
-    list_filter = ("action", "content_type")
+    list_display = ("created_at", "action", "user", "on_revision", "note")
+    list_filter = ("action", ReviewableContentTypeFilter)
+    list_select_related = ("user", "revision", "revision__content_type")
     search_fields = ("note",)
+    fields = (
+        "created_at",
+        "action",
+        "user",
+        "on_revision",
+        "reviewer_byline",
+        "note",
+        "reading_level_reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="revision")
+    def on_revision(self, obj):
+        return history_link(obj.revision)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Every preview link, for administrators: who made it, to what, and revoking.
+    Editors list and revoke their own on each page's share screen."""
+
+    list_display = ("__str__", "created_by", "created_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    list_select_related = ("revision", "created_by")
+    fields = ("revision", "created_by", "created_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected links", permissions=("change",))
+    def revoke(self, request, queryset):
+        for link in queryset.filter(revoked_at__isnull=True):
+            link.revoke(request.user)
+        messages.success(request, "Revoked: they now answer like an expired link.")

@@ -121,7 +121,7 @@ def read_markdown(path: Path) -> tuple[dict, str]:
     except tomllib.TOMLDecodeError as error:
         raise ContentError(path, f"front matter is not valid TOML ({error})") from None
     body = "\n".join(lines[end + 1 :]).strip("\n")
-    return front_matter, body + "\n" if body else ""
+    return front_matter, body
 
 
 def require(path, record, keys, where=""):

@@ -26,6 +26,7 @@ from markdownx.models import MarkdownxField
 from netguide import static_site
 from netguide.page_cache import content_changed, remembered
 
+from .collaboration import EditingMark  # noqa: F401  (a model Django must see)
 from .explore import validate_fit_rules
 from .glossary import Term, link_terms
 from .languages import current_language, language_in_sentence
@@ -37,6 +38,7 @@ from .review import (  # noqa: F401  (models Django must see)
     Revision,
     Specialty,
 )
+from .sharing import ShareLink  # noqa: F401  (a model Django must see)
 from .structured_data import canonical_url, medical_web_page, treatment_page
 from .validators import PlainTextMixin, normalize_phone_number, phone_href
 
@@ -191,7 +193,7 @@ class Content(PlainTextMixin, Reviewable):
         return SiteSettings.load().review_interval_months
 
     def reviewer_byline(self, user):
-        return ReviewerProfile.objects.byline_of(user)
+        return ReviewerProfile.objects.byline_of(user, self.language)
 
     def search_document(self, content):
         """What search knows of this published content ({kind_label, title,
@@ -551,7 +553,7 @@ class Page(Content):
         if self.page_role == "policy":
             reviewers = [
                 reviewer
-                for reviewer in ReviewerProfile.objects.published_contents()
+                for reviewer in ReviewerProfile.objects.as_read_in(self.language)
                 if reviewer.content["conflict_of_interest"]
             ]
         jsonld = medical_web_page(
@@ -876,6 +878,26 @@ class Treatment(Content):
         with override(self.language):
             return reverse("treatments:treatment", args=[self.public_slug])
 
+    def restore_related(self, snapshot):
+        self.drugs.set(
+            Drug.objects.filter(slug__in=[d["slug"] for d in snapshot["drugs"]])
+        )
+        self.side_effects.set(
+            SideEffect.objects.filter(
+                slug__in=[effect["slug"] for effect in snapshot["side_effects"]]
+            )
+        )
+        self.questions.all().delete()
+        Question.objects.bulk_create(
+            Question(treatment=self, text=text, order=n)
+            for n, text in enumerate(snapshot["questions"])
+        )
+        self.procedures.all().delete()
+        Procedure.objects.bulk_create(
+            Procedure(treatment=self, order=n, **item)
+            for n, item in enumerate(snapshot["procedures"])
+        )
+
     def snapshot(self):
         """Everything the public page displays, as plain JSON-ready data."""
         return {
@@ -997,12 +1019,21 @@ class ReviewerProfileQuerySet(ContentQuerySet):
             return [settings.LANGUAGE_CODE]
         return profile.languages
 
-    def byline_of(self, user):
-        """The reviewer's name as patients may read it: their approved profile's byline."""
+    def byline_of(self, user, language=None):
+        """The reviewer's name as patients may read it in `language`: the approved
+        translation of their profile in it, else their approved profile's byline."""
         profile = self.published().filter(user=user).first()
-        if profile is not None:
-            return profile.published_content().content["byline"]
-        return user.get_full_name() or user.get_username()
+        if profile is None:
+            return user.get_full_name() or user.get_username()
+        return profile.shown_in(language or profile.language).content["byline"]
+
+    def as_read_in(self, language):
+        """The published profiles (sources), each as patients read it in `language`."""
+        profiles = [
+            profile.shown_in(language)
+            for profile in self.in_language(settings.LANGUAGE_CODE).published()
+        ]
+        return sorted(profiles, key=lambda profile: profile.content["name"].casefold())
 
 
 def default_reviewer_languages():
@@ -1022,7 +1053,6 @@ class ReviewerProfile(Content):
     preview_template = "treatments/includes/reviewer_content.html"
     template_name = "treatments/reviewer_preview.html"
     checks_reading_level = False  # names and credentials, not prose
-    translatable = False  # one profile per reviewer; `languages` says what they read
     field_labels = {
         "name": "Name",
         "credentials": "Credentials",
@@ -1033,8 +1063,12 @@ class ReviewerProfile(Content):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="reviewer_profile",
+        help_text="The reviewer's account. Empty on a translation: it belongs to the "
+        "profile it translates.",
     )
     display_name = models.CharField(max_length=120, help_text="As shown to patients.")
     credentials = models.CharField(
@@ -1074,6 +1108,32 @@ class ReviewerProfile(Content):
         return ", ".join(
             part for part in (self.display_name, self.credentials, self.title) if part
         )
+
+    def shown_in(self, language):
+        """This published profile as patients read it in `language`: its approved
+        translation there, else itself."""
+        translation = self.translation_in(language)
+        if translation is not None and translation.live_revision_id is not None:
+            return translation.published_content()
+        return self.published_content()
+
+    def clean(self):
+        super().clean()
+        if self.translation_of_id is None and self.user_id is None:
+            raise ValidationError({"user": "Choose the reviewer's account."})
+        if self.translation_of_id is not None and self.user_id is not None:
+            raise ValidationError(
+                {
+                    "user": "Leave this empty on a translation: the account belongs to "
+                    "the profile it translates."
+                }
+            )
+
+    def restore_fields(self, snapshot):
+        self.display_name = snapshot["name"]
+        self.credentials = snapshot["credentials"]
+        self.title = snapshot["job_title"]
+        self.conflict_of_interest = snapshot["conflict_of_interest"]
 
     def snapshot(self):
         # The specialties only order the review queue: patients never see them.

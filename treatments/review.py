@@ -39,6 +39,7 @@ class ReviewState(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for review"
     APPROVED = "approved", "Approved (published)"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SCHEDULED = "scheduled", "Approved, goes live at a set time"
 
 
 class Action(models.TextChoices):
@@ -49,6 +50,9 @@ class Action(models.TextChoices):
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
     CONFIRMED = "confirmed", "Confirmed still accurate"
+    SCHEDULED = "scheduled", "Approved to go live at a set time"
+    SCHEDULE_CANCELLED = "schedule_cancelled", "Scheduled publishing cancelled"
+    RESTORED = "restored", "Restored from an earlier revision"
 
 
 class Step(models.TextChoices):
@@ -59,6 +63,9 @@ class Step(models.TextChoices):
     APPROVE = "approve", "Approve and publish"
     REQUEST_CHANGES = "request_changes", "Request changes"
     CONFIRM = "confirm", "Confirm still accurate"
+    SCHEDULE = "schedule", "Approve to go live later"
+    CANCEL_SCHEDULE = "cancel_schedule", "Cancel scheduled publishing"
+    RESTORE = "restore", "Restore as a new draft"
 
 
 DECISIONS = (Step.APPROVE, Step.REQUEST_CHANGES, Step.CONFIRM)
@@ -66,6 +73,10 @@ DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 
 
 EDITED_WHILE_SUBMITTED = "Edited while waiting for review, so withdrawn from review."
+EDITED_WHILE_SCHEDULED = (
+    "Edited after it was approved to go live later, so it will not go live: "
+    "the new draft needs review."
+)
 
 
 class WorkflowError(Exception):
@@ -164,7 +175,7 @@ class Revision(ImmutableModel):
         ]
 
     def __str__(self):
-        return f"{self.content_type.name} {self.object_id}, revision {self.number}"
+        return self.label
 
     @property
     def label(self):
@@ -271,6 +282,13 @@ class ReviewableQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(review_state=ReviewState.SUBMITTED)
 
+    def scheduled(self):
+        return self.filter(review_state=ReviewState.SCHEDULED).order_by("go_live_at")
+
+    def due_to_go_live(self, now=None):
+        """Scheduled approvals whose time has come."""
+        return self.scheduled().filter(go_live_at__lte=now or timezone.now())
+
     def overdue(self, today=None):
         return self.published().filter(
             next_review_due__lt=today or timezone.localdate()
@@ -341,6 +359,16 @@ class Reviewable(models.Model):
         editable=False,
     )
     next_review_due = models.DateField(null=True, blank=True, editable=False)
+    # An approval that takes effect later: the live revision stays until then.
+    scheduled_revision = models.ForeignKey(
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    go_live_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ReviewableQuerySet.as_manager()
@@ -456,13 +484,20 @@ class Reviewable(models.Model):
             contributor_ids=sorted(contributors),
         )
         was_submitted = self.review_state == ReviewState.SUBMITTED
+        was_scheduled = self.review_state == ReviewState.SCHEDULED
         self.latest_revision = revision
         self.review_state = ReviewState.DRAFT
+        self.scheduled_revision, self.go_live_at = None, None
         self.save_review_fields()
         self.log(Action.CREATED, revision, user)
         if was_submitted:
             # What the reviewer was reading is no longer what would be published.
             self.log(Action.WITHDRAWN, latest, user, note=EDITED_WHILE_SUBMITTED)
+        if was_scheduled:
+            # What the reviewer approved is no longer what would go live.
+            self.log(
+                Action.SCHEDULE_CANCELLED, latest, user, note=EDITED_WHILE_SCHEDULED
+            )
         return revision
 
     REVIEW_FIELDS = (
@@ -473,6 +508,8 @@ class Reviewable(models.Model):
         "last_reviewed_at",
         "last_reviewed_by",
         "next_review_due",
+        "scheduled_revision",
+        "go_live_at",
     )
 
     def save_review_fields(self):
@@ -505,6 +542,8 @@ class Reviewable(models.Model):
         revision = self._locked_latest()
         if self.review_state == ReviewState.SUBMITTED:
             raise WorkflowError(f"{revision.label} is already waiting for review.")
+        if self.review_state == ReviewState.SCHEDULED:
+            raise WorkflowError(f"{revision.label} is already approved to go live.")
         if revision.pk == self.live_revision_id:
             raise WorkflowError(
                 f"{revision.label} is already published; there is nothing new to submit."
@@ -553,6 +592,7 @@ class Reviewable(models.Model):
             user.has_perm(revision_permission("submit_revision"))
             and latest is not None
             and not submitted
+            and self.review_state != ReviewState.SCHEDULED
             and latest.pk != self.live_revision_id
         ):
             steps.append(Step.SUBMIT)
@@ -572,12 +612,43 @@ class Reviewable(models.Model):
             and reads
         ):
             steps.append(Step.CONFIRM)
+        if Step.APPROVE in steps:
+            steps.append(Step.SCHEDULE)
+        if self.review_state == ReviewState.SCHEDULED and user.has_perm(
+            revision_permission("approve_revision")
+        ):
+            steps.append(Step.CANCEL_SCHEDULE)
+        if latest is not None and user.has_perm(self.change_permission):
+            steps.append(Step.RESTORE)
         return steps
+
+    @property
+    def change_permission(self):
+        return f"{self._meta.app_label}.change_{self._meta.model_name}"
+
+    def restore_fields(self, snapshot):
+        """Put a revision's content back into the editable record (not saved).
+
+        Snapshot keys that name a field are copied; models whose snapshot is
+        shaped differently override this.
+        """
+        for model_field in self._meta.concrete_fields:
+            if model_field.editable and model_field.name in snapshot:
+                setattr(self, model_field.name, snapshot[model_field.name])
+
+    def restore_related(self, snapshot):
+        """After the record is saved: put back parts kept in other tables."""
 
     def check_step(self, user, step):
         """Raise, saying why, unless `step` is one of available_steps(user)."""
         if step in self.available_steps(user):
             return
+        if step == Step.RESTORE and not user.has_perm(self.change_permission):
+            raise PermissionDenied("Only editors can restore an earlier revision.")
+        if step in (Step.SCHEDULE, Step.CANCEL_SCHEDULE):
+            step = Step.APPROVE if step == Step.SCHEDULE else step
+            if not user.has_perm(revision_permission("approve_revision")):
+                raise PermissionDenied("Only medical reviewers can sign off content.")
         if step in DECISIONS:
             needed = revision_permission(
                 "request_changes"
@@ -599,7 +670,9 @@ class Reviewable(models.Model):
                     "Your reviewer profile does not list the language this page is "
                     "written in: a reviewer who reads it must sign it off."
                 )
-        elif not user.has_perm(revision_permission(f"{step}_revision")):
+        elif step in (Step.SUBMIT, Step.WITHDRAW) and not user.has_perm(
+            revision_permission(f"{step}_revision")
+        ):
             raise PermissionDenied("Your role does not include this step.")
         label = self.latest_revision.label if self.latest_revision else "This content"
         raise WorkflowError(
@@ -611,6 +684,8 @@ class Reviewable(models.Model):
                 Step.REQUEST_CHANGES: f"{label} is not waiting for review.",
                 Step.CONFIRM: "Only published content with nothing waiting for review "
                 "can be confirmed.",
+                Step.CANCEL_SCHEDULE: "Nothing is scheduled to go live.",
+                Step.RESTORE: "There is no revision to restore yet.",
             }[step]
         )
 

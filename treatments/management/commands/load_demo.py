@@ -36,6 +36,16 @@ DEMO_REVIEWER_PROFILE = {
     # Signs off the English pages and their Spanish translations.
     "languages": ["en", "es"],
 }
+# How Spanish pages name the demo reviewer (a translation, reviewed like any other).
+DEMO_REVIEWER_PROFILE_ES = {
+    "language": "es",
+    "display_name": "Revisor de demostración (cuenta de prueba, no es una persona real)",
+    "credentials": "MD (demo)",
+    "title": "Revisor médico de demostración",
+    "conflict_of_interest": "Esta es una cuenta de prueba para conocer NET Guide. "
+    "No tiene intereses que declarar.",
+    "languages": [],
+}
 
 
 # The change summary patients read under "Changes to this page", per language.
@@ -73,6 +83,15 @@ class Command(BaseCommand):
                 user=users["demo-reviewer"], defaults=DEMO_REVIEWER_PROFILE
             )
             profile.save_revision()  # approved below with the demo pages
+            translation, _ = ReviewerProfile.objects.update_or_create(
+                translation_of=profile,
+                language="es",
+                defaults={
+                    **DEMO_REVIEWER_PROFILE_ES,
+                    "source_revision": profile.latest_revision,
+                },
+            )
+            translation.save_revision()
             published = self.publish_drafts(
                 users["demo-editor"], users["demo-reviewer"]
             )
@@ -106,7 +125,9 @@ class Command(BaseCommand):
     def publish_drafts(self, editor, reviewer):
         """The demo editor submits and the demo reviewer approves each unpublished draft."""
         published = 0
-        for model in reviewable_models():
+        # Profiles first: each page's sign-off names the reviewer from them.
+        models = sorted(reviewable_models(), key=lambda m: m is not ReviewerProfile)
+        for model in models:
             for record in model.objects.exclude(latest_revision=None):
                 if record.latest_revision_id == record.live_revision_id:
                     continue
