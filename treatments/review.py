@@ -528,6 +528,17 @@ class Reviewable(models.Model):
             raise WorkflowError("This content has no saved revision yet.")
         return Revision.objects.get(pk=self.latest_revision_id)
 
+    def locked_latest_as_read(self, expected_hash):
+        """The latest revision, locked, if it is still exactly what the reviewer read
+        (`expected_hash`); nothing is approved on a changed page."""
+        revision = self._locked_latest()
+        if revision.content_hash != expected_hash:
+            raise WorkflowError(
+                f"The content changed after you opened it (now {revision.label}). "
+                "Nothing was approved: please review the new version."
+            )
+        return revision
+
     @transaction.atomic
     def submit(self, user, change_summary, reading_level_reason=""):
         change_summary = " ".join((change_summary or "").split())
@@ -692,12 +703,7 @@ class Reviewable(models.Model):
     @transaction.atomic
     def approve(self, user, expected_hash, note=""):
         """Publish the submitted revision, if it is still exactly what the reviewer read."""
-        revision = self._locked_latest()
-        if revision.content_hash != expected_hash:
-            raise WorkflowError(
-                f"The content changed after you opened it (now {revision.label}). "
-                "Nothing was approved: please review the new version."
-            )
+        revision = self.locked_latest_as_read(expected_hash)
         self.check_step(user, Step.APPROVE)
         now = timezone.now()
         previous = Revision.objects.filter(pk=self.live_revision_id).first()

@@ -22,12 +22,7 @@ from .review import (
 @transaction.atomic
 def schedule_approval(record, user, expected_hash, go_live_at, note=""):
     """Approve the submitted revision to go live at `go_live_at` (in the future)."""
-    revision = record._locked_latest()
-    if revision.content_hash != expected_hash:
-        raise WorkflowError(
-            f"The content changed after you opened it (now {revision.label}). "
-            "Nothing was approved: please review the new version."
-        )
+    revision = record.locked_latest_as_read(expected_hash)
     record.check_step(user, Step.SCHEDULE)
     if go_live_at <= timezone.now():
         raise WorkflowError("Choose a time in the future, or approve it now.")
