@@ -64,7 +64,8 @@ def side_effect_slugs(database):
         row[0]
         for row in servers.query(
             database,
-            "SELECT slug FROM treatments_sideeffect WHERE live_revision_id IS NOT NULL ORDER BY slug",
+            "SELECT slug FROM treatments_sideeffect WHERE live_revision_id IS NOT NULL"
+            " AND language = 'en' ORDER BY slug",
         )
     ]
 

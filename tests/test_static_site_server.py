@@ -279,14 +279,18 @@ def test_two_approvals_at_once_are_both_published(site):
     changes = {
         "sideeffect": (
             servers.query(
-                database, "SELECT id FROM treatments_sideeffect WHERE slug = 'fatigue'"
+                database,
+                "SELECT id FROM treatments_sideeffect"
+                " WHERE slug = 'fatigue' AND language = 'en'",
             )[0][0],
             {"description": "Feeling very tired, approved at the same moment."},
             "/side-effects/fatigue/",
         ),
         "glossaryterm": (
             servers.query(
-                database, "SELECT id FROM treatments_glossaryterm ORDER BY slug LIMIT 1"
+                database,
+                "SELECT id FROM treatments_glossaryterm"
+                " WHERE language = 'en' ORDER BY slug LIMIT 1",
             )[0][0],
             {"definition": "A plain meaning, approved at the same moment."},
             "/glossary/",
