@@ -411,15 +411,22 @@ def test_the_author_cannot_schedule_their_own_revision(
         )
 
 
-def test_a_later_edit_cancels_the_schedule_with_a_clear_notice(
-    db, client, clock, editor, reviewer
-):
+def scheduled_a_day_ahead(clock, editor, reviewer):
+    """A published page whose change (every 6 → every 3 months) is approved to go
+    live one day from now."""
     record = make_published(editor, reviewer, body=SIX)
     edit(record, editor, body=THREE)
     submit(record, editor, "Every 3 months.")
     schedule_approval(
         record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
     )
+    return record
+
+
+def test_a_later_edit_cancels_the_schedule_with_a_clear_notice(
+    db, client, clock, editor, reviewer
+):
+    record = scheduled_a_day_ahead(clock, editor, reviewer)
     client.force_login(editor)
     form = client.get(change_url(record)).content.decode()
     assert "Approved to go live on <strong>June 11, 2026, 10:00</strong>" in form
@@ -443,12 +450,7 @@ def test_a_later_edit_cancels_the_schedule_with_a_clear_notice(
 
 
 def test_publishing_twice_at_once_publishes_once(db, clock, editor, reviewer):
-    record = make_published(editor, reviewer, body=SIX)
-    edit(record, editor, body=THREE)
-    submit(record, editor, "Every 3 months.")
-    schedule_approval(
-        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
-    )
+    record = scheduled_a_day_ahead(clock, editor, reviewer)
     clock.advance(days=1)
     stale = Treatment.objects.get(pk=record.pk)
     assert publish_if_due(record) is True
@@ -606,12 +608,7 @@ def test_a_user_without_access_gets_no_revision_news(db, client, editor):
 def test_a_reviewer_can_take_back_a_scheduled_approval(
     db, client, clock, editor, reviewer
 ):
-    record = make_published(editor, reviewer, body=SIX)
-    edit(record, editor, body=THREE)
-    submit(record, editor, "Every 3 months.")
-    schedule_approval(
-        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
-    )
+    record = scheduled_a_day_ahead(clock, editor, reviewer)
     client.force_login(reviewer)
     html = client.get(admin_url(record, "review")).content.decode()
     assert "is approved to go live on <strong>June 11, 2026, 10:00</strong>" in html
@@ -734,12 +731,7 @@ def test_overlapping_cron_runs_publish_a_scheduled_approval_once(
     clock, editor, reviewer
 ):
     """Eight publish_scheduled runs at the same moment, each with its own connection."""
-    record = make_published(editor, reviewer, body=SIX)
-    edit(record, editor, body=THREE)
-    submit(record, editor, "Every 3 months.")
-    schedule_approval(
-        record, reviewer, record.latest_revision.content_hash, clock.now + timedelta(1)
-    )
+    record = scheduled_a_day_ahead(clock, editor, reviewer)
     clock.advance(days=1)
     start = threading.Barrier(8)
 
