@@ -19,6 +19,8 @@ from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
 from treatments.review import ReviewState
 
+from .row_snapshot import RowSnapshot
+
 CONTENT_DIR = Path(settings.CONTENT_DIR)
 
 
@@ -191,21 +193,40 @@ def publish_site():
     return editor, reviewer
 
 
+@pytest.fixture(scope="session")
+def published_rows(django_db_setup, django_db_blocker):
+    """The published site, built once per session by the real import and workflow,
+    as the rows it added (then rolled back): (snapshot, editor's pk, reviewer's pk)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        snapshot, (editor, reviewer) = RowSnapshot.of(publish_site)
+        transaction.set_rollback(True)
+    return snapshot, editor.pk, reviewer.pk
+
+
+def restore_published_site(published_rows):
+    """The published site's rows, copied back: (editor, reviewer)."""
+    snapshot, editor_pk, reviewer_pk = published_rows
+    with transaction.atomic():
+        snapshot.restore()
+    users = get_user_model()
+    return users.objects.get(pk=editor_pk), users.objects.get(pk=reviewer_pk)
+
+
 @pytest.fixture
-def published_site(db):
-    """The published site, built for this test alone: for tests that commit (a live
-    server) or publish under the test clock. Read-only tests use `site`."""
-    return publish_site()
+def published_site(published_rows, db):
+    """The published site, for this test alone: for tests that commit (a live
+    server). The others use `site`."""
+    return restore_published_site(published_rows)
 
 
 @pytest.fixture(scope="module")
-def published_once(django_db_setup, django_db_blocker):
-    """The published site, built once per module in a transaction that is rolled back
-    when the module ends. Each test still runs in its own rolled-back savepoint
+def published_once(published_rows, django_db_blocker):
+    """The published site for a module, in a transaction that is rolled back when
+    the module ends. Each test still runs in its own rolled-back savepoint
     (pytest-django's `db`), so tests cannot see each other's changes."""
     with django_db_blocker.unblock(), transaction.atomic():
         try:
-            yield publish_site()
+            yield restore_published_site(published_rows)
         finally:
             transaction.set_rollback(True)
 
