@@ -23,6 +23,10 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collected files either. WhiteNoise indexes STATIC_ROOT each time a test client
+# starts the middleware: once the server tests (or `make serve`) have collected
+# static files there, that cost 40 ms for every test that uses a client.
+STATIC_ROOT = None
 
 # The test client speaks plain HTTP; the redirect itself has its own tests.
 SECURE_SSL_REDIRECT = False

@@ -79,10 +79,8 @@ def copy_out(table, columns, rows, old_by_key):
     quoted = connection.ops.quote_name(table)
     key = connection.ops.quote_name(columns[0])
     with connection.cursor() as cursor:
-        copy = cursor.cursor.copy(
-            f"COPY (SELECT * FROM {quoted} WHERE {key} = ANY(%s)) TO STDOUT", (keys,)
-        )
-        with copy:
+        sql = f"COPY (SELECT * FROM {quoted} WHERE {key} = ANY(%s)) TO STDOUT"
+        with cursor.cursor.copy(sql, (keys,)) as copy:
             return b"".join(bytes(block) for block in copy)
 
 
