@@ -25,7 +25,7 @@ SENT_COOKIE = "appointment_sent"
 def treatment_choices():
     return [
         (page.content["slug"], page.content["title"])
-        for page in Treatment.objects.in_language().published_contents()
+        for page in Treatment.objects.published_pages()
     ]
 
 

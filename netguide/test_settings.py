@@ -6,16 +6,22 @@ netguide.settings with a production environment of their own.
 
 import os
 
-# netguide.settings refuses to start without a secret key outside DEBUG: lend it one
-# for the import only, so that no subprocess a test starts inherits it.
-_lent_key = "DJANGO_SECRET_KEY" not in os.environ
-if _lent_key:
-    os.environ["DJANGO_SECRET_KEY"] = "insecure-test-key-never-used-in-production"
+# Lent for the import only, so that no server a test starts inherits them:
+# - netguide.settings refuses to start without a secret key outside DEBUG;
+# - the 3 s bound on every wait for PostgreSQL is for patients' requests (the servers
+#   the tests start keep it); with four CI lanes on two cores, creating or dropping a
+#   test database can take longer than that.
+_lent = {
+    "DJANGO_SECRET_KEY": "insecure-test-key-never-used-in-production",
+    "NETGUIDE_DATABASE_WAIT_SECONDS": "60",
+}
+_lent = {name: value for name, value in _lent.items() if name not in os.environ}
+os.environ.update(_lent)
 try:
     from .settings import *  # noqa: F403
 finally:
-    if _lent_key:
-        del os.environ["DJANGO_SECRET_KEY"]
+    for _name in _lent:
+        del os.environ[_name]
 
 # Plain static storage: the tests serve static files from the finders and do not
 # need collectstatic's manifest.

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from treatments.management.commands.load_demo import Command as LoadDemo
 from treatments.models import ReviewerProfile
@@ -34,6 +34,15 @@ def content_treatments():
 
 
 TREATMENT_SLUGS = [slug for slug, _ in content_treatments()]
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Every test starts in the site's language: a test client request leaves the
+    language of the page it asked for active in the thread (/es/ pages: Spanish)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -52,7 +52,8 @@ class RowSnapshot:
 
     def models(self):
         by_table = {
-            model._meta.db_table: model for model in apps.get_models(include_auto_created=True)
+            model._meta.db_table: model
+            for model in apps.get_models(include_auto_created=True)
         }
         return [by_table[table] for table in self.added if table in by_table]
 

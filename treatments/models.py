@@ -73,6 +73,17 @@ class ContentQuerySet(ReviewableQuerySet):
         """Records written in this language (default: the active one)."""
         return self.filter(language=language or current_language())
 
+    def published_pages(self, language=None):
+        """published_contents() in a language (default: the active one), kept in the
+        cache until content of this type is published: most pages list every
+        published treatment, and treatment pages link every glossary term."""
+        language = language or current_language()
+        return remembered(
+            f"published:{self.model._meta.label_lower}:{language}",
+            [self.model.cache_kind],
+            lambda: self.in_language(language).published_contents(),
+        )
+
     def out_of_date(self):
         """Published translations whose source had a newer revision approved since
         the revision they were translated from."""
@@ -220,7 +231,7 @@ class Content(PlainTextMixin, Reviewable):
 def published_terms():
     return [
         Term.from_snapshot(page.content)
-        for page in GlossaryTerm.objects.in_language().published_contents()
+        for page in GlossaryTerm.objects.published_pages()
     ]
 
 
@@ -571,7 +582,7 @@ class Page(Content):
         )
         return {
             "page": overview,
-            "treatments": Treatment.objects.in_language().published_contents(),
+            "treatments": Treatment.objects.published_pages(),
             "linked_body": linked_body,
             "page_terms": terms,
             "jsonld": medical_web_page(
@@ -644,7 +655,7 @@ class SideEffect(SharedRecord, Content):
             "page": page,
             "treatments": [
                 treatment
-                for treatment in Treatment.objects.in_language().published_contents()
+                for treatment in Treatment.objects.published_pages()
                 if any(
                     item["slug"] == slug for item in treatment.content["side_effects"]
                 )
@@ -950,7 +961,7 @@ class Treatment(Content):
         }
 
     def page_context(self, request, page):
-        treatments = Treatment.objects.in_language().published_contents()
+        treatments = Treatment.objects.published_pages()
         ids = [treatment.record.pk for treatment in treatments]
         index = ids.index(page.record.pk) if page.record.pk in ids else None
         neighbours = {"previous": None, "next": None}

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from netguide.page_cache import public_page, remembered, set_last_modified
+from netguide.page_cache import public_page, set_last_modified
 
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
-from .models import GlossaryTerm, Page, SideEffect, Treatment, current_language
+from .models import GlossaryTerm, Page, SideEffect, Treatment
 from .publishing import PublishedContent
 from .review import reviewable_models
 from .search import query_words, search
@@ -54,7 +54,7 @@ def listing_dates(pages):
 
 @public_page("side-effects")
 def side_effect_list(request):
-    effects = SideEffect.objects.in_language().published_contents()
+    effects = SideEffect.objects.published_pages()
     return render(
         request,
         "treatments/side_effect_list.html",
@@ -116,7 +116,7 @@ def shared_preview(request, token):
 
 @public_page("glossary")
 def glossary(request):
-    terms = GlossaryTerm.objects.in_language().published_contents()
+    terms = GlossaryTerm.objects.published_pages()
     return render(
         request, "treatments/glossary.html", {"terms": terms, **listing_dates(terms)}
     )
@@ -143,7 +143,7 @@ def explore_query(request):
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
-    pages = published_treatments()
+    pages = Treatment.objects.published_pages()
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers())
@@ -157,26 +157,9 @@ def explore(request):
     return render(request, "treatments/explore.html", context)
 
 
-def published_treatments():
-    """The published treatment pages in home-page order, kept in the cache until a
-    treatment is published: each new set of answers on /explore/ reads them all."""
-    return remembered(
-        f"published-treatments:{current_language()}",
-        ["treatments"],
-        lambda: Treatment.objects.in_language().published_contents(),
-    )
-
-
 def published_treatment_order():
-    """The published treatments' slugs in home-page order, kept in the cache."""
-    return remembered(
-        f"treatment-order:{current_language()}",
-        ["treatments"],
-        lambda: [
-            page.content["slug"]
-            for page in Treatment.objects.in_language().published_contents()
-        ],
-    )
+    """The published treatments' slugs in home-page order."""
+    return [page.content["slug"] for page in Treatment.objects.published_pages()]
 
 
 def compare_query(request):
@@ -191,7 +174,7 @@ def compare_query(request):
 @public_page("treatments", query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
-    pages = Treatment.objects.in_language().published_contents()
+    pages = Treatment.objects.published_pages()
     selection = CompareSelection.from_query(request.GET.getlist("t"), pages)
     return render(
         request,
@@ -211,7 +194,7 @@ def my_questions_query(request):
 
 def chosen_treatments(request):
     """All published treatments, and those the address picks (?t=…), in home order."""
-    pages = Treatment.objects.in_language().published_contents()
+    pages = Treatment.objects.published_pages()
     wanted = set(chosen_treatment_slugs(request))
     return pages, [page for page in pages if page.content["slug"] in wanted]
 
