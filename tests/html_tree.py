@@ -6,22 +6,20 @@ VOID = set("area base br col embed hr img input link meta source track wbr".spli
 
 
 class Element:
-    def __init__(self, tag, attrs, parent=None):
+    def __init__(self, tag, attrs, parent=None, document=None):
         self.tag, self.parent, self.children = tag, parent, []
         # A bare attribute (<input required>) reads as "", as in the DOM.
         self.attrs = {name: value or "" for name, value in attrs}
+        # Every element of the document in document order; this element and those
+        # under it are document[start:end] (end is set when the element closes).
+        self.document = document if document is not None else []
+        self.start = len(self.document)
+        self.end = None
+        self.document.append(self)
 
     def iter(self):
         """This element and every element under it, in document order."""
-        stack = [self]
-        while stack:
-            element = stack.pop()
-            yield element
-            stack.extend(
-                child
-                for child in reversed(element.children)
-                if isinstance(child, Element)
-            )
+        return self.document[self.start : self.end]
 
     def find_all(self, tag=None, **attrs):
         """Elements with this tag and these attributes; class_ matches one class."""
@@ -79,19 +77,28 @@ class TreeBuilder(HTMLParser):
         self.root = self.current = Element("#document", [])
 
     def handle_starttag(self, tag, attrs):
-        element = Element(tag, attrs, self.current)
+        element = Element(tag, attrs, self.current, self.root.document)
         self.current.children.append(element)
-        if tag not in VOID:
+        if tag in VOID:
+            element.end = element.start + 1
+        else:
             self.current = element
 
     def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, attrs, self.current))
+        element = Element(tag, attrs, self.current, self.root.document)
+        element.end = element.start + 1
+        self.current.children.append(element)
 
     def handle_endtag(self, tag):
         node = self.current
         while node.parent is not None and node.tag != tag:
             node = node.parent
         if node.parent is not None:
+            # Closes it and every element left open inside it.
+            closing = self.current
+            while closing is not node.parent:
+                closing.end = len(self.root.document)
+                closing = closing.parent
             self.current = node.parent
 
     def handle_data(self, data):
@@ -102,6 +109,9 @@ def parse_html(html):
     builder = TreeBuilder()
     builder.feed(html)
     builder.close()
+    for element in builder.root.document:
+        if element.end is None:  # never closed: it runs to the end of the document
+            element.end = len(builder.root.document)
     return builder.root
 
 
