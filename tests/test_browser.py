@@ -165,6 +165,18 @@ FOCUS_INDICATOR = """() => {
   };
 }"""
 
+# Records the state of each element that takes focus, in window.focusLog. Focus that
+# leaves the page (after its last Tab stop) records nothing; it then comes back to
+# the first stop, which is a repeat.
+RECORD_FOCUS = (
+    """() => {
+  window.focusLog = [];
+  document.addEventListener('focusin', () => window.focusLog.push(("""
+    + FOCUS_INDICATOR
+    + """)()));
+}"""
+)
+
 RUNNING_MOTION = """() => {
   const moving = [];
   const nonZero = value => value.split(',').some(v => parseFloat(v) > 0);
@@ -200,6 +212,23 @@ def press_tab_until(page, condition, limit=80):
         if page.evaluate(f"(el => {condition})(document.activeElement)"):
             return
     raise AssertionError(f"{limit} presses of Tab never reached: {condition}")
+
+
+def tab_stops(page, limit=40):
+    """The state of each Tab stop after the focused one, until one repeats.
+    Each focus is recorded as it happens; the log is read every ten presses."""
+    page.evaluate(RECORD_FOCUS)
+    stops, seen = [], set()
+    for _ in range(limit // 10):
+        for _ in range(10):
+            page.keyboard.press("Tab")
+        for state in page.evaluate("window.focusLog.splice(0)"):
+            key = (state["tag"], state["id"], state["name"], state["href"])
+            if key in seen:
+                return stops
+            seen.add(key)
+            stops.append(state)
+    return stops
 
 
 def reflow_problems(page, reflow):
@@ -273,14 +302,7 @@ def check_page(page, base, viewport, axe_script, name, path, status):
 
     # Visible focus on the Tab stops that follow, main content first. The focus
     # styles do not depend on the viewport, so only the desktop run walks them.
-    seen = set()
-    for _ in range(40 if viewport == "desktop" else 0):
-        page.keyboard.press("Tab")
-        state = page.evaluate(FOCUS_INDICATOR)
-        key = (state["tag"], state.get("id"), state.get("name"), state.get("href"))
-        if state["tag"] == "body" or key in seen:
-            break
-        seen.add(key)
+    for state in tab_stops(page) if viewport == "desktop" else []:
         if not state["visible"]:
             problems.append(f"no visible focus indicator on {state}")
 
