@@ -298,6 +298,20 @@ def plain_http_cookies(settings):
     settings.SESSION_COOKIE_SECURE = False
 
 
+# Screenshots: for people to look at, written only when asked (NETGUIDE_SCREENSHOTS=1),
+# so that a test run leaves the repository as it found it.
+
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
+
+
+def save_screenshot(page, name, **options):
+    """docs/screenshots/<name> of the page, when screenshots are asked for."""
+    if TAKE_SCREENSHOTS:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / name), **options)
+
+
 # The browser: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium.
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,21 +11,17 @@ Set NETGUIDE_SCREENSHOTS=1 to also write full-page screenshots of every public
 page at 1280 and 375 px into docs/screenshots/ (home-desktop.png, home-mobile.png…).
 """
 
-import os
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from treatments.models import SideEffect
 
-from .conftest import TREATMENT_SLUGS
+from .conftest import SCREENSHOT_DIR, TAKE_SCREENSHOTS, TREATMENT_SLUGS, save_screenshot
 
 pytestmark = pytest.mark.browser
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
 
 EXPLORER_ANSWERS = {
     "origin": "gi",
@@ -272,10 +268,7 @@ def check_page(page, base, viewport, axe_script, name, path, status):
     if overflow:
         problems.append(f"scrolls sideways at {size['width']} px: {overflow}")
 
-    if TAKE_SCREENSHOTS:
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        shot = SCREENSHOT_DIR / f"{name}-{viewport}.png"
-        page.screenshot(path=shot, full_page=True)
+    save_screenshot(page, f"{name}-{viewport}.png", full_page=True)
 
     # A page that opens with an error summary puts focus on it, so it is read first.
     if page.locator(".error-summary").count():
@@ -481,10 +474,7 @@ def test_after_submitting_the_explorer_the_results_are_in_the_first_screen(
         heading = page.locator("#results-heading").bounding_box()
         first_card = page.locator("ol.results-list > li").first.bounding_box()
         summary = page.locator("p.answer-summary").inner_text()
-        if TAKE_SCREENSHOTS:
-            page.screenshot(
-                path=SCREENSHOT_DIR / f"explore-first-screen-{viewport}.png"
-            )
+        save_screenshot(page, f"explore-first-screen-{viewport}.png")
     finally:
         context.close()
     # The browser scrolled to #results: its heading is at the top of the screen.

@@ -6,7 +6,6 @@ each new screen; screenshots at 1280 and 375 px go to docs/screenshots/."""
 import re
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -17,9 +16,9 @@ from playwright.sync_api import expect
 
 from treatments.review import ReviewState
 
+from .conftest import save_screenshot
 from .test_review import edit, make_published, make_treatment, submit
 
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "docs" / "screenshots"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_RUN = """([selector, tags]) => axe.run(selector, {
   runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
@@ -74,9 +73,7 @@ def look_at(page, name, axe_script, selector="#content", full_page=True):
             f"{name} at {width}: {v}"
             for v in axe_violations(page, axe_script, selector)
         ]
-        page.screenshot(
-            path=str(SCREENSHOTS / f"desk-{name}-{suffix}.png"), full_page=full_page
-        )
+        save_screenshot(page, f"desk-{name}-{suffix}.png", full_page=full_page)
     page.set_viewport_size({"width": 1280, "height": 900})
     return problems
 

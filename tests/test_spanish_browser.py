@@ -5,13 +5,11 @@ every screen.
 Set NETGUIDE_SCREENSHOTS=1 to also write the screens to docs/screenshots/es-*.png.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from appointments.models import AppointmentRequest
 
+from .conftest import save_screenshot
 from .test_appointments_browser import axe_violations
 
 pytestmark = [
@@ -19,8 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
 PHONE = {"width": 375, "height": 800}
 
 
@@ -44,11 +40,7 @@ def test_a_spanish_reader_explores_compares_and_asks_for_an_appointment_on_a_pho
             problems.extend(f"{name}: {v}" for v in axe_violations(page, axe_script))
             if sideways(page) > 0:
                 problems.append(f"{name}: scrolls sideways by {sideways(page)} px")
-            if TAKE_SCREENSHOTS:
-                SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-                page.screenshot(
-                    path=str(SCREENSHOT_DIR / f"es-{name}-mobile.png"), full_page=True
-                )
+            save_screenshot(page, f"es-{name}-mobile.png", full_page=True)
             seen[name] = page.url.removeprefix(base)
 
         try:
