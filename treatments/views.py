@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from netguide.page_cache import public_page, set_last_modified
+from netguide.page_cache import public_page, remembered, set_last_modified
 
 from .compare import CompareSelection
 from .explore import QUESTIONS, SituationForm, match_treatments
-from .models import GlossaryTerm, Page, SideEffect, Treatment
+from .models import GlossaryTerm, Page, SideEffect, Treatment, current_language
 from .publishing import PublishedContent
 from .review import reviewable_models
 from .search import query_words, search
@@ -158,8 +158,14 @@ def explore(request):
 
 
 def published_treatment_order():
-    """The published treatments' slugs in home-page order."""
-    return [page.content["slug"] for page in Treatment.objects.published_pages()]
+    """The published treatments' slugs in home-page order, kept in the cache on their
+    own: the compare and question-list addresses are normalised against them on every
+    request, cache hits included (reading the whole pages made a hit 0.5 ms, not 0.3)."""
+    return remembered(
+        f"treatment-order:{current_language()}",
+        ["treatments"],
+        lambda: [page.content["slug"] for page in Treatment.objects.published_pages()],
+    )
 
 
 def compare_query(request):
