@@ -27,7 +27,7 @@ class RowSnapshot:
         added = {}
         for table in tables():
             columns, rows = rows_of(table)
-            old_columns, old_rows = before.get(table, (columns, []))
+            _, old_rows = before.get(table, (columns, []))
             old_by_key = {row[0]: row for row in old_rows}
             by_key = {row[0]: row for row in rows}
             for key, row in old_by_key.items():
@@ -37,7 +37,7 @@ class RowSnapshot:
                 )
             new = [row for row in rows if row[0] not in old_by_key]
             if new:
-                added[table] = (columns, copy_out(table, columns, new, old_by_key))
+                added[table] = (columns, copy_out(table, columns, new))
         return cls(added), result
 
     def restore(self):
@@ -71,7 +71,7 @@ def rows_of(table):
         return columns, [tuple(row) for row in cursor.fetchall()]
 
 
-def copy_out(table, columns, rows, old_by_key):
+def copy_out(table, columns, rows):
     """PostgreSQL: the rows as COPY's own text (JSON, arrays and time zones exact).
     SQLite: the plain values sqlite3 gives back, which it takes again as they are."""
     if connection.vendor != "postgresql":

@@ -295,12 +295,15 @@ def check_page(page, base, viewport, axe_script, name, path, status):
 
     # Visible focus on the Tab stops that follow, main content first. The focus
     # styles do not depend on the viewport, so only the desktop run walks them.
-    stops = tab_stops(page) if viewport == "desktop" else None
-    if stops == []:
-        problems.append("Tab reached nothing after the skip link")
-    for state in stops or []:
-        if not state["visible"]:
-            problems.append(f"no visible focus indicator on {state}")
+    if viewport == "desktop":
+        stops = tab_stops(page)
+        if not stops:
+            problems.append("Tab reached nothing after the skip link")
+        problems += [
+            f"no visible focus indicator on {state}"
+            for state in stops
+            if not state["visible"]
+        ]
 
     problems += reflow_problems(page, reflow)
 
