@@ -4,6 +4,8 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from treatments.validators import without_hidden_characters
+
 from .models import (
     AppointmentRequest,
     BestTime,
@@ -48,8 +50,32 @@ def normalise_phone(value):
     return "+1" + digits
 
 
-class MessageField(forms.CharField):
+class PlainTextMixin:
+    """Characters nobody sees (bidirectional overrides, zero-width spaces, controls:
+    what the site settings refuse) are dropped before anything else: a patient cannot
+    see them to take them out, and they would change how the team sees the text and
+    hide it from their search."""
+
+    multiline = False
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = without_hidden_characters(value, self.multiline)
+        return super().to_python(value)
+
+
+class PlainCharField(PlainTextMixin, forms.CharField):
+    pass
+
+
+class PlainEmailField(PlainTextMixin, forms.EmailField):
+    pass
+
+
+class MessageField(PlainTextMixin, forms.CharField):
     """Browsers count a line break as one character and send it as two (CR LF)."""
+
+    multiline = True
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -57,7 +83,7 @@ class MessageField(forms.CharField):
 
 
 class AppointmentRequestForm(forms.ModelForm):
-    phone = forms.CharField(
+    phone = PlainCharField(
         label=_("Phone number"),
         max_length=25,
         help_text=_("We will call you on this number. For example (555) 123-4567."),
@@ -88,6 +114,16 @@ class AppointmentRequestForm(forms.ModelForm):
         },
     )
 
+    # From the patient's summary page, when they came from it: the address part its
+    # link carried, and one opt-in for each part (both off unless ticked).
+    summary = forms.CharField(required=False, widget=forms.HiddenInput)
+    add_summary_list = forms.BooleanField(
+        required=False, label=_("Add my list of options and questions to this request")
+    )
+    add_summary_told = forms.BooleanField(
+        required=False, label=_("Add what I told the guide about my tumor")
+    )
+
     class Meta:
         model = AppointmentRequest
         # The order of the page, so the error summary reads in the same order.
@@ -103,7 +139,11 @@ class AppointmentRequestForm(forms.ModelForm):
             "message",
             "consent",
         ]
-        field_classes = {"message": MessageField}
+        field_classes = {
+            "name": PlainCharField,
+            "email": PlainEmailField,
+            "message": MessageField,
+        }
         labels = {
             "name": _("Your name"),
             "email": _("Email (optional)"),
@@ -148,8 +188,21 @@ class AppointmentRequestForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, treatments=(), **kwargs):
+    def __init__(self, *args, treatments=(), read_summary=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The summary that came along (SummaryForAppointment), or why it could not.
+        self.attached = None
+        self.summary_error = ""
+        query = (
+            self.data.get("summary", "")
+            if self.is_bound
+            else self.initial.get("summary", "")
+        )
+        if query and read_summary:
+            try:
+                self.attached = read_summary(query) or None
+            except ValueError as error:
+                self.summary_error = str(error)
         self.fields["treatment"] = forms.ChoiceField(
             label=_("Which treatment page were you reading? (optional)"),
             choices=[("", _("None or not sure")), *treatments],
@@ -191,6 +244,23 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def clean_message(self):
         return self.cleaned_data["message"].strip()
+
+    def clean_summary(self):
+        if self.summary_error:
+            raise forms.ValidationError(self.summary_error, code="summary")
+        return self.cleaned_data["summary"] if self.attached else ""
+
+    def save(self, commit=True):
+        """Only the parts of the summary the patient ticked are kept."""
+        appointment_request = super().save(commit=False)
+        ticked = self.cleaned_data
+        if self.attached and ticked.get("add_summary_list"):
+            appointment_request.summary_list = self.attached.list_text()
+        if self.attached and ticked.get("add_summary_told"):
+            appointment_request.summary_told = self.attached.told_text()
+        if commit:
+            appointment_request.save()
+        return appointment_request
 
     def is_bot(self):
         return bool(self.data.get("website"))

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
+
+from treatments.validators import PlainTextMixin
 
 logger = logging.getLogger("netguide.appointments")
 
@@ -30,6 +33,14 @@ class BestTime(models.TextChoices):
     EVENING = "evening", _("Early evening (5 to 7 p.m.)")
 
 
+# The hours each best time to call stands for, on the team's clock (as the form says).
+BEST_TIME_HOURS = {
+    BestTime.MORNING: (time(8), time(12)),
+    BestTime.AFTERNOON: (time(12), time(17)),
+    BestTime.EVENING: (time(17), time(19)),
+}
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     SPANISH = "es", _("Español (Spanish)")
@@ -41,6 +52,12 @@ class Status(models.TextChoices):
     CONTACTED = "contacted", "Contacted"
     CLOSED = "closed", "Closed"
     EXPIRED = "expired", "Expired (details removed)"
+
+
+class CloseReason(models.TextChoices):
+    REACHED = "reached", "Reached: nothing more to do"
+    ASKED_TO_STOP = "asked-to-stop", "Asked us to stop"
+    UNREACHABLE = "unreachable", "Unreachable after several tries"
 
 
 OPEN = (Status.NEW, Status.CONTACTED)
@@ -97,6 +114,50 @@ def due_after(moment, business_days=None):
             days -= 1
     # Arithmetic on the wall clock, then back to an aware time: DST moves nothing.
     return datetime.combine(local.date(), local.time(), tzinfo=team_zone())
+
+
+def business_hours():
+    """(opening, closing) of the team's day, from APPOINTMENT_BUSINESS_HOURS."""
+    opening, closing = (
+        time.fromisoformat(part.strip())
+        for part in settings.APPOINTMENT_BUSINESS_HOURS.split("-")
+    )
+    return opening, closing
+
+
+def call_window(best_time):
+    """The hours the team may call someone who chose `best_time`: business hours,
+    narrowed to the patient's choice when the two overlap (a choice outside them
+    leaves business hours)."""
+    opening, closing = business_hours()
+    if best_time in BEST_TIME_HOURS:
+        start, end = BEST_TIME_HOURS[best_time]
+        start, end = max(start, opening), min(end, closing)
+        if start < end:
+            return start, end
+    return opening, closing
+
+
+def call_back_time(deadline, best_time, after):
+    """The latest moment, no later than `deadline` and later than `after`, that falls
+    in a call window on a weekday: the promise is kept and the call comes when the
+    patient asked. With no such moment, the end of the next window after
+    `deadline`. On the team's clock."""
+    start, end = call_window(best_time)
+    zone = team_zone()
+    latest = timezone.localtime(deadline, zone)
+    day = latest.date()
+    while day >= timezone.localtime(after, zone).date():
+        if day.weekday() < 5:
+            opens = datetime.combine(day, start, tzinfo=zone)
+            candidate = min(latest, datetime.combine(day, end, tzinfo=zone))
+            if candidate >= opens and candidate > after:
+                return candidate
+        day -= timedelta(days=1)
+    day = latest.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone)
 
 
 def phone_digits(text):
@@ -181,6 +242,8 @@ class AppointmentRequestQuerySet(models.QuerySet):
             interpreter=candidate.interpreter,
             treatment=candidate.treatment,
             message=candidate.message,
+            summary_list=candidate.summary_list,
+            summary_told=candidate.summary_told,
         )
 
     def closed_before(self, moment):
@@ -194,7 +257,7 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.open().filter(anonymised_at__isnull=False)
 
 
-class AppointmentRequest(models.Model):
+class AppointmentRequest(PlainTextMixin, models.Model):
     name = models.CharField(max_length=100)
     phone = models.CharField(
         max_length=20, help_text="Stored as digits with country code."
@@ -232,8 +295,26 @@ class AppointmentRequest(models.Model):
         help_text="The slug of the treatment page, if any.",
     )
     message = models.TextField(blank=True, max_length=500)
+    # Only what the patient ticked on the form, from their summary for the appointment.
+    summary_list = models.TextField(
+        "options and questions from their summary",
+        blank=True,
+        help_text="Added by the patient from their summary page: option names and questions.",
+    )
+    summary_told = models.TextField(
+        "what they told the guide about their tumor",
+        blank=True,
+        help_text="Added by the patient from their summary page: their explorer answers.",
+    )
     consent = models.BooleanField("agreed to be contacted")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    close_reason = models.CharField(
+        "why it was closed",
+        max_length=20,
+        choices=CloseReason.choices,
+        blank=True,
+        help_text="Asked for when a request is closed; kept with it.",
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="assigned to",
@@ -274,8 +355,37 @@ class AppointmentRequest(models.Model):
 
     def save(self, *args, **kwargs):
         if self.due_at is None:
-            self.due_at = due_after(self.created_at)
+            self.due_at = self.promised_call_back()
         super().save(*args, **kwargs)
+
+    def promised_call_back(self):
+        """When the team promises to call back by: within N business days of the
+        request, in business hours and in the patient's best time to call."""
+        return call_back_time(
+            due_after(self.created_at), self.best_time, after=self.created_at
+        )
+
+    UNANSWERED = ("no-answer", "voicemail")
+
+    def unanswered_tries(self):
+        return self.attempts.filter(outcome__in=self.UNANSWERED).count()
+
+    def close_refusal(self, reason, more_unanswered=0):
+        """Why this request may not be closed for `reason` now ("" when it may).
+        `more_unanswered`: unanswered calls being logged with the close."""
+        if not reason:
+            return "Say why it is closed: reached, asked to stop, or unreachable."
+        needed = settings.APPOINTMENT_UNREACHABLE_AFTER_TRIES
+        tries = (
+            self.unanswered_tries() + more_unanswered if self.pk else more_unanswered
+        )
+        if reason == CloseReason.UNREACHABLE and tries < needed:
+            return (
+                f"Not closed: {tries} unanswered call{'s' if tries != 1 else ''} so "
+                f"far. Try at least {needed} times (at different times of day) "
+                "before closing it as unreachable."
+            )
+        return ""
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
@@ -322,8 +432,16 @@ class AppointmentRequest(models.Model):
             self.closed_at = now
         if status in OPEN:
             self.closed_at = None
+            self.close_reason = ""
         self.save()
         return old, status
+
+    def close(self, reason, now=None):
+        """Closed, for a reason close_refusal allows; (old, new) for the history."""
+        if refusal := self.close_refusal(reason):
+            raise ValueError(refusal)
+        self.close_reason = reason
+        return self.mark(Status.CLOSED, now)
 
     def redact_message(self, user, now=None):
         """The message goes for good; the access log says who removed it and when."""
@@ -339,6 +457,8 @@ class AppointmentRequest(models.Model):
         self.phone = ANONYMISED
         self.email = ""
         self.message = ""
+        self.summary_list = ""
+        self.summary_told = ""
         self.anonymised_at = now
         if self.is_open:
             self.status = Status.EXPIRED
@@ -380,7 +500,20 @@ class Outcome(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CallAttempt(models.Model):
+class AppendOnly(models.Model):
+    """A record written once and never changed (retention may delete it). A
+    subclass says why in `when_changed`, the refusal's message."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied(self.when_changed)
+        super().save(*args, **kwargs)
+
+
+class CallAttempt(PlainTextMixin, AppendOnly):
     """One try at calling the patient back; attempts are added, never overwritten."""
 
     request = models.ForeignKey(
@@ -401,6 +534,8 @@ class CallAttempt(models.Model):
         help_text="What happened, for the next caller. No medical details.",
     )
 
+    when_changed = "Call attempts are not changed; add a new one."
+
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "call attempt"
@@ -408,15 +543,28 @@ class CallAttempt(models.Model):
     def __str__(self):
         return f"{self.get_outcome_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("Call attempts are not changed; add a new one.")
-        super().save(*args, **kwargs)
-
 
 class NotificationQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(status=Notification.State.FAILED)
+
+    def claim(self, pk, attempt):
+        """The notification for its `attempt`-th try, if that try is not made yet
+        and it is not sent (one conditional update: a repeated run gets None)."""
+        claimed = (
+            self.filter(pk=pk, attempts=attempt - 1)
+            .exclude(status=Notification.State.SENT)
+            .update(attempts=attempt)
+        )
+        return self.select_related("request").get(pk=pk) if claimed else None
+
+    def stranded(self, now=None):
+        """Unsent, and the next try is long past: its task was lost (a worker killed
+        while sending, say)."""
+        now = now or timezone.now()
+        return self.exclude(status=Notification.State.SENT).filter(
+            next_try_at__lt=now - Notification.STRANDED_AFTER
+        )
 
     def due_for_retry(self, now=None):
         """Failed ones, and pending ones whose sender never finished (a crash, a deploy)."""
@@ -448,8 +596,16 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    next_try_at = models.DateTimeField(
+        "next try",
+        null=True,
+        blank=True,
+        help_text="When the worker tries again; empty once sent or given up.",
+    )
 
     objects = NotificationQuerySet.as_manager()
+
+    STRANDED_AFTER = timedelta(minutes=5)
 
     def __str__(self):
         return f"Team email for request #{self.request_id}: {self.get_status_display()}"
@@ -468,9 +624,15 @@ class Notification(models.Model):
         )
 
     def send(self, now=None):
-        """One try. Never raises: a failure is stored for the admin and the retry command."""
-        recipient = settings.APPOINTMENTS_NOTIFY_EMAIL
+        """One more try, now (the admin's button, the retry command)."""
         self.attempts += 1
+        self.next_try_at = None
+        return self.deliver(now)
+
+    def deliver(self, now=None):
+        """Send it, for the try already counted. Never raises: the outcome is stored
+        for the admin (the worker's task decides whether to try again)."""
+        recipient = settings.APPOINTMENTS_NOTIFY_EMAIL
         try:
             send_mail(self.subject(), self.body(), None, [recipient])
         except Exception as error:
@@ -486,24 +648,34 @@ class Notification(models.Model):
             self.status = self.State.SENT
             self.sent_at = now or timezone.now()
             self.last_error = ""
+            self.next_try_at = None
         try:
-            self.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+            self.save(
+                update_fields=[
+                    "status",
+                    "attempts",
+                    "last_error",
+                    "sent_at",
+                    "next_try_at",
+                ]
+            )
         except Exception:
             logger.warning(
                 "Could not record the team email for request #%s", self.request_id
             )
         return self.status == self.State.SENT
 
+    def try_again_at(self, moment):
+        self.next_try_at = moment
+        self.save(update_fields=["next_try_at"])
+
 
 class AccessLogQuerySet(models.QuerySet):
     def older_than(self, moment):
         return self.filter(at__lt=moment)
 
-    def for_request(self, request_id):
-        return self.filter(request_id=request_id)
 
-
-class AccessLogEntry(models.Model):
+class AccessLogEntry(AppendOnly):
     """Who looked at or changed which request, and when. Append-only; no personal values."""
 
     class Action(models.TextChoices):
@@ -536,6 +708,7 @@ class AccessLogEntry(models.Model):
     )
 
     objects = AccessLogQuerySet.as_manager()
+    when_changed = "The access log is append-only."
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -545,13 +718,8 @@ class AccessLogEntry(models.Model):
     def __str__(self):
         return f"{self.username or 'system'} {self.get_action_display().lower()} #{self.request_id}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("The access log is append-only.")
-        super().save(*args, **kwargs)
-
     def delete(self, *args, **kwargs):
-        raise PermissionDenied("The access log is append-only.")
+        raise PermissionDenied(self.when_changed)
 
     @classmethod
     def record(cls, user, appointment_request, action, detail=""):
@@ -589,4 +757,96 @@ def retention_cutoffs(now=None):
 def access_log_cutoff(now=None):
     return (now or timezone.now()) - timedelta(
         days=settings.APPOINTMENT_ACCESS_LOG_RETENTION_DAYS
+    )
+
+
+class RequestCountQuerySet(models.QuerySet):
+    @transaction.atomic
+    def take(self, key, seconds, now=None):
+        """Count one request under `key`; returns the row, this request counted.
+
+        One increment under a row lock, judged by its result: of any number of
+        requests at once each gets its own count. A count older than `seconds`
+        starts again, and every such count is deleted on the way.
+        """
+        now = now or timezone.now()
+        self.filter(first_at__lte=now - timedelta(seconds=seconds)).delete()
+        self.bulk_create([RequestCount(key=key, first_at=now)], ignore_conflicts=True)
+        row = self.select_for_update().get(key=key)
+        row.count += 1
+        row.save(update_fields=["count"])
+        return row
+
+    def give_back(self, key):
+        self.filter(key=key, count__gt=0).update(count=models.F("count") - 1)
+
+    def older_than(self, moment):
+        return self.filter(first_at__lt=moment)
+
+
+class RequestCount(models.Model):
+    """Appointment requests sent from one address (a keyed hash of it) this hour.
+
+    In the database, as the admin login counts are: nothing the page cache does
+    (evicting under memory pressure, Redis away) can lose a count and let a flood
+    through.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = RequestCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "request count"
+
+    def __str__(self):
+        return f"{self.count} since {self.first_at:%Y-%m-%d %H:%M:%S}"
+
+
+@dataclass
+class RetentionOutcome:
+    closed_deleted: int
+    anonymised: int
+    expired: int
+    log_entries_deleted: int
+    rate_limit_codes_deleted: int
+
+
+def apply_retention(rate_limit_seconds, now=None, dry_run=False):
+    """The retention rules, in one transaction: closed and expired requests closed
+    before the closed cutoff are deleted; open ones older than the open cutoff lose
+    their personal details and close as expired; open ones whose details are gone
+    are expired; access log entries past theirs are deleted, and so are the form's
+    rate-limit codes older than `rate_limit_seconds`. What it did (or would)."""
+    now = now or timezone.now()
+    closed_cutoff, open_cutoff = retention_cutoffs(now)
+    requests = AppointmentRequest.objects
+    with transaction.atomic():
+        closed = requests.closed_before(closed_cutoff)
+        stale = requests.open_and_identifiable_before(open_cutoff)
+        nameless = requests.open_and_anonymised()
+        old_log = AccessLogEntry.objects.older_than(access_log_cutoff(now))
+        closed_ids = list(closed.values_list("pk", flat=True))
+        stale_items, nameless_items = list(stale), list(nameless)
+        log_count = old_log.count()
+        old_counts = RequestCount.objects.older_than(
+            now - timedelta(seconds=rate_limit_seconds)
+        )
+        count_count = old_counts.count()
+        if not dry_run:
+            # The log is trimmed first, so today's entries about this run stay.
+            old_log.delete()
+            old_counts.delete()
+            requests.filter(pk__in=closed_ids).delete()
+            AccessLogEntry.record_many(None, closed_ids, AccessLogEntry.Action.PURGED)
+            for item in stale_items:
+                item.anonymise()
+                AccessLogEntry.record(None, item, AccessLogEntry.Action.ANONYMISED)
+            for item in nameless_items:
+                item.expire()
+                AccessLogEntry.record(None, item, AccessLogEntry.Action.EXPIRED)
+    return RetentionOutcome(
+        len(closed_ids), len(stale_items), len(nameless_items), log_count, count_count
     )

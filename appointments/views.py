@@ -10,23 +10,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from treatments.languages import current_language
-from treatments.models import Treatment
+from editorial.models import current_language
+from treatments.models import SituationQuestions, Treatment
+from treatments.summary import SummaryForAppointment
 
 from .forms import AppointmentRequestForm
 from .models import AppointmentRequest, Notification, team_zone, team_zone_name
-from .notifications import RedirectThenNotify
+from .tasks import send_team_email
 from .throttle import give_back_slot, minutes_until_free, take_slot
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 SENT_COOKIE = "appointment_sent"
-
-
-def treatment_choices():
-    return [
-        (page.content["slug"], page.content["title"])
-        for page in Treatment.objects.published_pages()
-    ]
 
 
 def treatment_from(request, choices):
@@ -40,6 +34,28 @@ def treatment_from(request, choices):
     else:
         slug = request.GET.get("treatment", "")
     return slug if slug in dict(choices) else ""
+
+
+def summary_from(request):
+    """The address part a summary page's link carried ("" when the patient did not
+    come from their summary): read, never stored, until they send the request."""
+    try:
+        match = resolve(request.GET.get("from", "") or "/-/")
+    except Resolver404:
+        return ""
+    if match.view_name != "treatments:my-summary":
+        return ""
+    query = request.GET.copy()
+    for key in ("from", "new", "treatment"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def summary_reader(pages):
+    def read(query):
+        return SummaryForAppointment.read(query, SituationQuestions.public(), pages)
+
+    return read
 
 
 def sent_recently(request):
@@ -77,7 +93,10 @@ def confirm(appointment_request, response):
 @never_cache
 @csrf_protect
 def request_appointment(request):
-    choices = treatment_choices()
+    pages = Treatment.objects.published_pages()
+    choices = [(page.content["slug"], page.content["title"]) for page in pages]
+    read_summary = summary_reader(pages)
+    status = 200
     if request.method == "POST":
         token = request.POST.get("submission_token", "")
         if (
@@ -85,7 +104,9 @@ def request_appointment(request):
             and AppointmentRequest.objects.filter(submission_token=token).exists()
         ):
             return redirect("appointments:sent")  # a refresh or double submit
-        form = AppointmentRequestForm(request.POST, treatments=choices)
+        form = AppointmentRequestForm(
+            request.POST, treatments=choices, read_summary=read_summary
+        )
         if form.is_bot():
             # Pretend nothing is wrong to the bot; nothing is saved.
             return render(request, "appointments/blocked.html", status=200)
@@ -104,14 +125,17 @@ def request_appointment(request):
                     ]
                     appointment_request.site_language = current_language()
                     appointment_request.save()
-                    notification = Notification.objects.create(
-                        request=appointment_request
-                    )
+                    if settings.APPOINTMENTS_NOTIFY_EMAIL:
+                        # Queued with the request, in its transaction: the worker
+                        # sends it, so the patient never waits for a mail server.
+                        notification = Notification.objects.create(
+                            request=appointment_request, next_try_at=timezone.now()
+                        )
+                        send_team_email.enqueue(notification.pk)
             except IntegrityError:
                 give_back_slot(request)  # the same form arrived twice at once
                 return redirect("appointments:sent")
-            response = RedirectThenNotify(reverse("appointments:sent"), notification)
-            return confirm(appointment_request, response)
+            return confirm(appointment_request, redirect("appointments:sent"))
     else:
         sent_at = sent_recently(request)
         if sent_at and "new" not in request.GET:
@@ -126,13 +150,19 @@ def request_appointment(request):
             )
         form = AppointmentRequestForm(
             treatments=choices,
+            read_summary=read_summary,
             initial={
                 "language": current_language(),
                 "treatment": treatment_from(request, choices),
                 "submission_token": uuid.uuid4().hex,
+                "summary": summary_from(request),
             },
         )
-    return render(request, "appointments/request_form.html", {"form": form})
+        if form.summary_error:
+            status = 400  # a broken or edited summary link; the form still works
+    return render(
+        request, "appointments/request_form.html", {"form": form}, status=status
+    )
 
 
 @never_cache

@@ -11,11 +11,13 @@ installed; without it nginx serves the gzip copies only.
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEPLOY_DIR = Path(__file__).resolve().parent
 TEMPLATE = DEPLOY_DIR / "nginx.conf"
@@ -43,6 +45,36 @@ def hsts(environ=os.environ):
     return f"max-age={seconds}; includeSubDomains{suffix}"
 
 
+def admin_prefix(environ=os.environ):
+    """Where the admin lives (DJANGO_ADMIN_URL, as netguide/settings.py reads it), as
+    a regular expression for nginx."""
+    path = "/" + environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+    return re.escape(path)
+
+
+def redirect_host(site_url, allowed_hosts):
+    """Where plain HTTP is sent: NETGUIDE_SITE_URL's host (with its port when that
+    address is HTTPS already), else the first allowed host; never the request's."""
+    site = urlsplit(site_url)
+    if site.hostname:
+        host = f"[{site.hostname}]" if ":" in site.hostname else site.hostname
+        port = f":{site.port}" if site.scheme == "https" and site.port else ""
+        return host + port
+    return next(
+        (host.lstrip(".") for host in allowed_hosts if host and host != "*"),
+        "localhost",
+    )
+
+
+def real_ip(addresses):
+    """nginx's realip settings for the proxies in front of it (addresses or CIDRs)."""
+    if not addresses:
+        return ""
+    lines = [f"    set_real_ip_from {address};" for address in addresses]
+    lines += ["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"]
+    return "\n".join(lines)
+
+
 def fill(
     listen,
     upstream,
@@ -52,13 +84,21 @@ def fill(
     allowed_hosts=("localhost", "127.0.0.1"),
     allow_plain_http=False,
     access_log=False,
+    real_ip_from=(),
+    site_url=None,
 ):
     """deploy/nginx.conf with its @NAMES@ filled in."""
     values = {
         "LOAD_MODULES": f"load_module {BROTLI_MODULE};" if brotli_available() else "",
         "BROTLI_STATIC": "brotli_static on;" if brotli_available() else "",
         "PREFIX": str(prefix),
-        "ACCESS_LOG": f"{prefix}/access.log" if access_log else "off",
+        "ACCESS_LOG": f"{prefix}/access.log netguide" if access_log else "off",
+        "ADMIN_PREFIX": admin_prefix(),
+        "REAL_IP": real_ip(real_ip_from),
+        "REDIRECT_HOST": redirect_host(
+            os.environ.get("NETGUIDE_SITE_URL", "") if site_url is None else site_url,
+            allowed_hosts,
+        ),
         "ALLOW_PLAIN_HTTP": "1" if allow_plain_http else "0",
         "HSTS": hsts(),
         "UPSTREAM": upstream,
@@ -88,7 +128,16 @@ class Nginx:
 
     def start(self, timeout=10):
         self.prefix.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            # Under root nginx's workers run as nobody, and they write a body over
+            # 16 KB (or a long answer from gunicorn) into temporary folders nginx
+            # makes for them here: they must be able to enter the prefix (but not
+            # list it). Its files are for root alone.
+            self.prefix.chmod(0o711)
+        for name in ("error.log", "access.log"):
+            (self.prefix / name).touch(mode=0o600)
         config = self.prefix / "nginx.conf"
+        config.touch(mode=0o600)
         config.write_text(
             self.config.replace("@PREFIX@", str(self.prefix))
             if self.config
@@ -151,6 +200,12 @@ def main():
     parser.add_argument("--allowed-hosts", default="localhost,127.0.0.1")
     parser.add_argument("--allow-plain-http", action="store_true")
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument(
+        "--real-ip-from",
+        default=os.environ.get("NETGUIDE_REAL_IP_FROM", ""),
+        help="comma-separated addresses or CIDRs of the proxies in front of nginx "
+        "whose X-Forwarded-For is believed (default: $NETGUIDE_REAL_IP_FROM)",
+    )
     args = parser.parse_args()
     nginx = Nginx(
         args.prefix,
@@ -161,6 +216,7 @@ def main():
         allowed_hosts=args.allowed_hosts.split(","),
         allow_plain_http=args.allow_plain_http,
         access_log=args.access_log,
+        real_ip_from=[a.strip() for a in args.real_ip_from.split(",") if a.strip()],
     )
     if args.action == "start":
         nginx.start()

@@ -2,18 +2,25 @@
 
 import multiprocessing
 import os
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Threads give each worker its concurrency: one process per core and one more keeps the
+# cores busy, and leaves each worker a bigger share of the server's database connections
+# (settings.WEB_WORKERS reads the same variable; 3 workers x 4 connections here). Five
+# workers with 2 each cost more CPU per request (docs/database-connections.md).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
-# Threads are cheap while they wait: enough of them that requests stuck on a slow
-# database (until the 2 s connect timeout) leave room for cached pages.
+# Threads are cheap while they wait: enough of them that requests waiting on a slow
+# database (or up to 3 s for one of the worker's pooled connections) leave room for
+# cached pages, which need no connection.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 keepalive = 5
-# Load Django once in the master: workers fork ready to answer.
+# Load Django once in the master: workers fork ready to answer. The master opens no
+# database connection: each worker's pool opens at its first query.
 preload_app = True
 timeout = 30
 graceful_timeout = 20
@@ -29,34 +36,39 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-# Admin URLs carry what staff typed in their query strings (a patient's name or phone in
-# a search, in ?q= and in the next page's Referer): the access log keeps the path only.
-ADMIN_PREFIX = "/" + os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+# Query strings carry what people typed or answered (a patient's search, their answers
+# in "Find my options" and their own questions in a summary; a coordinator's search for
+# a name or phone): the access log keeps addresses without them, in the request line
+# and the Referer.
 
 
-def _without_admin_query(url):
+# A share link's token is the key to an unpublished draft: it is logged as "-".
+SHARED_PREVIEW = re.compile(r"^((?:/[a-z]{2})?/preview/shared/)[^/]+")
+
+
+def _logged_path(path):
+    return SHARED_PREVIEW.sub(r"\1-", path)
+
+
+def _logged_url(url):
     parts = urlsplit(url)
-    if parts.path.startswith(ADMIN_PREFIX) and parts.query:
-        return urlunsplit(parts._replace(query="", fragment=""))
-    return url
+    parts = parts._replace(path=_logged_path(parts.path), query="", fragment="")
+    return urlunsplit(parts)
 
 
-class AccessLogWithoutAdminQueries(Logger):
+class AccessLogWithoutQueries(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        if (environ.get("PATH_INFO") or "").startswith(ADMIN_PREFIX):
-            atoms["r"] = " ".join(
-                (
-                    environ["REQUEST_METHOD"],
-                    environ["PATH_INFO"],
-                    environ["SERVER_PROTOCOL"],
-                )
-            )
-            atoms["q"] = ""
+        logged = _logged_path(environ.get("PATH_INFO") or "")
+        atoms["r"] = " ".join(
+            (environ["REQUEST_METHOD"], logged, environ["SERVER_PROTOCOL"])
+        )
+        atoms["U"] = logged
+        atoms["q"] = ""
         for name in ("f", "{referer}i"):
-            if atoms.get(name):
-                atoms[name] = _without_admin_query(atoms[name])
+            if atoms.get(name) and atoms[name] != "-":
+                atoms[name] = _logged_url(atoms[name])
         return atoms
 
 
-logger_class = AccessLogWithoutAdminQueries
+logger_class = AccessLogWithoutQueries

@@ -6,6 +6,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.middleware import locale
 from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 logger = logging.getLogger("netguide")
@@ -103,15 +104,15 @@ class DatabaseUnavailableMiddleware:
             if str(exception).strip()
             else type(exception).__name__,
         )
-        from treatments.models import SiteSettings
-
         # The approved copy kept aside: no query.
-        return outage_response(SiteSettings.offline())
+        return outage_response(database=False)
 
 
-def outage_response(site):
+def outage_response(database=True):
     """The calm 503 page in the active language (also published as a file for nginx:
-    netguide/static_site.py)."""
+    netguide/static_site.py), with the site's contact details from the content app
+    (settings.OUTAGE_CONTACT)."""
+    site = import_string(settings.OUTAGE_CONTACT)(database=database)
     html = render_to_string("503.html", {"site": site, "LANGUAGE_CODE": get_language()})
     response = HttpResponse(html, status=503)
     response["Retry-After"] = "30"

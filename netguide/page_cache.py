@@ -10,18 +10,23 @@ import functools
 import hashlib
 import logging
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import (
+    add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
     set_response_etag,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
+from django.views.defaults import page_not_found
 
 logger = logging.getLogger("netguide.cache")
 
@@ -46,6 +51,22 @@ class CacheHealth:
         if cls.down:
             logger.warning("Page cache is back.")
         cls.down = False
+
+
+# While the published files are built, nothing comes from the cache: the files hold
+# what the approved revisions render to, whatever a cache entry says.
+_uncached = ContextVar("page_cache_uncached", default=False)
+
+
+@contextmanager
+def uncached():
+    """Render from the database only: no cached page or derived list is read or
+    stored while this lasts (in this thread or task)."""
+    token = _uncached.set(True)
+    try:
+        yield
+    finally:
+        _uncached.reset(token)
 
 
 def version_key(kind):
@@ -75,6 +96,8 @@ def remembered(name, kinds, compute):
     """A value derived from published content (the known treatment slugs, say), kept
     in the cache until content of one of `kinds` is published; computed when the
     cache is away. Lets a query be normalized without a database query."""
+    if _uncached.get() or not settings.PAGE_CACHE_SECONDS:
+        return compute()  # nothing is kept: no round trip to the cache
     try:
         versions, entry = lookup(f"remembered:{name}", kinds)
     except Exception as error:
@@ -112,47 +135,89 @@ def bump_version(kind):
         CacheHealth.failed(error)
 
 
-def page_key(request, query):
-    """The entry for this path and normalized query: other parameters (utm_source=…)
-    and their values never make an entry of their own."""
+def page_address(request, query):
+    """This path and its normalized query: other parameters (utm_source=…) and their
+    values never make an entry of their own."""
+    return request.path + (f"?{query}" if query else "")
+
+
+def page_key(address, entries=None):
+    """The cache key for a page's address. A view that takes free text (search)
+    names how many `entries` its queries may have: each query then has one of that
+    many keys, which it shares with others and overwrites, so made-up queries can
+    never add more (the entry says which address it holds)."""
     # GET and HEAD share an entry: the server drops the body of a HEAD response.
-    address = request.path + (f"?{query}" if query else "")
-    return (
-        "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
-    )
+    digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
+    path, _, query = address.partition("?")
+    if entries and query:
+        slot = int(digest[:16], 16) % entries
+        path_digest = hashlib.sha256(path.encode("utf-8", "surrogateescape"))
+        return f"page:{path_digest.hexdigest()}:{slot}"
+    return "page:" + digest
 
 
 def no_query(request):
     return ""
 
 
-def public_page(*depends_on, query=no_query):
-    """Mark a public view as cacheable, naming the kinds of content it shows.
+def public_page(*depends_on, query=no_query, entries=None):
+    """Mark a public view as cacheable, naming the kinds of content it shows (or
+    giving a function that names them, asked once: a view that shows every kind
+    of a registry's types).
 
     `query(request)` says which query parameters the view reads: it returns them
     normalized as a string ("" when none apply, which shares the plain page's
     entry), or None when the response must not be cached (invalid input). The
-    default: the view takes no parameters, so the query string is ignored.
+    default: the view takes no parameters, so the query string is ignored. A view
+    whose queries are free text bounds them to `entries` cache entries (page_key).
 
     PageCacheMiddleware does the caching, early in the middleware stack so that a
     hit skips sessions, CSRF and the view; this decorator also lets shared caches
     (a CDN) keep the response briefly.
     """
-    kinds = tuple(dict.fromkeys((*depends_on, "site")))
+
+    @functools.cache
+    def kinds():
+        named = (
+            depends_on[0]()
+            if len(depends_on) == 1 and callable(depends_on[0])
+            else depends_on
+        )
+        return tuple(dict.fromkeys((*named, *settings.EVERY_PAGE_SHOWS)))
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
-            if not response.cookies:
+            if getattr(response, "page_is_private", False):
+                # What one patient chose (their summary): no cache keeps it.
+                add_never_cache_headers(response)
+            elif not response.cookies:
                 patch_cache_control(response, **public_cache_control())
             return response
 
         wrapper.page_cache_kinds = kinds
         wrapper.page_cache_query = query
+        wrapper.page_cache_entries = entries
         return wrapper
 
     return decorator
+
+
+def private_page(view):
+    """Mark a view whose answers are for one person (a draft's preview, a share
+    link's): no cache, shared or the browser's, keeps them, their 404 included."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as exception:
+            response = page_not_found(request, exception)
+        add_never_cache_headers(response)
+        return response
+
+    return wrapper
 
 
 class PageCacheMiddleware:
@@ -163,29 +228,30 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         view = self.public_view(request)
-        if view is None:
+        if view is None or _uncached.get():
             return self.get_response(request)
         # A stored page must not answer a host this site does not serve (400).
         request.get_host()
         query = view.page_cache_query(request)
         if query is None:
             return self.get_response(request)
-        key = page_key(request, query)
+        address = page_address(request, query)
+        key = page_key(address, view.page_cache_entries)
         versions = None
         try:
-            versions, cached = lookup(key, view.page_cache_kinds)
+            versions, cached = lookup(key, view.page_cache_kinds())
             CacheHealth.worked()
         except Exception as error:
             CacheHealth.failed(error)
             cached = None
-        if cached is not None:
+        if cached is not None and cached.get("address") == address:
             return self.cached_response(request, cached)
         response = self.get_response(request)
         if response.cookies:
             # A signed-in editor's session cookie: this response is theirs alone.
             patch_cache_control(response, private=True, no_cache=True)
         elif versions is not None and storable(response):
-            store(key, versions, response)
+            store(key, address, versions, response)
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -193,11 +259,8 @@ class PageCacheMiddleware:
     def public_view(request):
         if request.method not in ("GET", "HEAD"):
             return None
-        try:
-            match = resolve(request.path_info)
-        except (Resolver404, ValueError):
-            return None
-        return match.func if hasattr(match.func, "page_cache_kinds") else None
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        return public_view_at(request.path_info, get_language(), urlconf)
 
     @staticmethod
     def cached_response(request, cached):
@@ -216,6 +279,17 @@ class PageCacheMiddleware:
             else None,
             response=response,
         )
+
+
+@functools.lru_cache(maxsize=1024)  # any address may be asked for: a bounded few kept
+def public_view_at(path, language, urlconf):
+    """The cacheable public view `path` resolves to in `language` (the URL patterns
+    depend on it), or None; resolved once per address, not on every cache hit."""
+    try:
+        match = resolve(path, urlconf)
+    except (Resolver404, ValueError):
+        return None
+    return match.func if hasattr(match.func, "page_cache_kinds") else None
 
 
 def public_cache_control():
@@ -237,7 +311,7 @@ def storable(response):
     )
 
 
-def store(key, versions, response):
+def store(key, address, versions, response):
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     if not response.has_header("ETag"):
@@ -247,6 +321,7 @@ def store(key, versions, response):
         cache.set(
             key,
             {
+                "address": address,
                 "versions": versions,
                 "content": response.content,
                 "status": response.status_code,

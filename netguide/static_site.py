@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -36,12 +37,14 @@ from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
+from django.tasks import task
 from django.urls import get_resolver
 from django.utils import translation
 from django.utils.http import parse_http_date_safe
 from django_distill.request import generate_filename, generate_uri, get_uri_values
-from django_distill.urls import get_distilled_urls
+from django_distill.utils import iter_url_patterns
 
+from netguide import background, page_cache
 from netguide.middleware import outage_response
 
 logger = logging.getLogger("netguide.static_site")
@@ -57,7 +60,7 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
-class PublishedPage:
+class SiteFile:
     url: str  # the address patients use
     file: str  # relative to the build: site/... or errors/...
     kinds: tuple  # what it shows: an approval of one of these rebuilds it
@@ -78,7 +81,7 @@ def publish_dir():
 # What is published -----------------------------------------------------------------
 
 
-def published_pages():
+def site_files():
     """Every distilled page in every language (settings.LANGUAGES), one per published
     slug, then each language's two error pages (errors/ for the source language,
     errors/<code>/ for the others)."""
@@ -86,7 +89,7 @@ def published_pages():
     for language, _name in settings.LANGUAGES:
         source = language == settings.LANGUAGE_CODE
         with translation.override(language):
-            for pattern in get_distilled_urls():
+            for pattern in distilled_patterns():
                 if pattern.distill_file and not source:
                     continue  # sitemap.xml and robots.txt: one for every language
                 pages += distilled_pages(pattern, language)
@@ -94,20 +97,29 @@ def published_pages():
         prefix = "" if source else f"{language}/"
         for status in ("404", "503"):
             pages.append(
-                PublishedPage(
+                SiteFile(
                     prefix + status,
                     f"errors/{prefix}{status}.html",
-                    ("site",),
+                    tuple(settings.EVERY_PAGE_SHOWS),
                     language,
                 )
             )
     return pages
 
 
+def distilled_patterns():
+    """The distilled URL patterns of the URLconf in use (django-distill's own list
+    is of the URLconf it found at start-up)."""
+    for pattern, namespace, _depth in iter_url_patterns():
+        if getattr(pattern, "is_distilled", False):
+            pattern.distill_namespace = namespace
+            yield pattern
+
+
 def distilled_pages(pattern, language):
     """The pages of one distilled URL pattern, in the active language."""
     pages = []
-    kinds = pattern.callback.page_cache_kinds
+    kinds = pattern.callback.page_cache_kinds()
     for params in get_uri_values(pattern.distill_func, pattern.name):
         if params is None and pattern.pattern.converters:
             continue  # nothing of this kind is published yet
@@ -117,7 +129,7 @@ def distilled_pages(pattern, language):
         name = generate_filename(pattern.distill_file, url, params)
         if not name:
             raise PublishError(f"{url} needs a distill_file name (it has no '/').")
-        pages.append(PublishedPage(url, f"site/{name}", kinds, language))
+        pages.append(SiteFile(url, f"site/{name}", kinds, language))
     return pages
 
 
@@ -153,17 +165,20 @@ class Renderer:
 
     def render(self, page):
         """(body, Last-Modified as a timestamp or None), or None for an address where
-        nothing is approved yet (404: Django answers it); PublishError otherwise."""
+        nothing is approved yet (404: Django answers it); PublishError otherwise.
+        Rendered from the approved revisions only, never from the page cache."""
+        with page_cache.uncached():
+            return self.render_uncached(page)
+
+    def render_uncached(self, page):
         if page.is_error("404"):
             handler = get_resolver().resolve_error_handler(404)
             with translation.override(page.language):
                 response = handler(self.request("/404/"), None)
             expected = 404
         elif page.is_error("503"):
-            from treatments.models import SiteSettings
-
             with translation.override(page.language):
-                response = outage_response(SiteSettings.public())
+                response = outage_response()
             expected = 503
         else:
             response = self.handler.get_response(self.request(page.url))
@@ -272,8 +287,10 @@ class Outcome:
         )
 
 
-def publish(kinds=ALL_KINDS, progress=None):
+def publish(kinds=ALL_KINDS, progress=None, fresh=False):
     """Build the published files again; only pages showing `kinds` are rendered.
+    `fresh`: every file written anew, none linked from the previous build (a repair
+    after `check()` found one changed by hand).
 
     Everything happens in a new build directory; `current` moves to it only when
     every page rendered. On any failure the published files stay as they were, the
@@ -291,9 +308,9 @@ def publish(kinds=ALL_KINDS, progress=None):
         try:
             manifest = {}
             renderer = Renderer()
-            for page in published_pages():
+            for page in site_files():
                 before = old.get(page.url)
-                reuse = before is not None and before["file"] == page.file
+                reuse = not fresh and before is not None and before["file"] == page.file
                 if reuse and kinds is not ALL_KINDS and not set(page.kinds) & kinds:
                     for name in file_names(before):
                         link_or_copy(previous / name, build / name)
@@ -340,14 +357,17 @@ def publish(kinds=ALL_KINDS, progress=None):
             raise PublishError(message) from error
         (root / FAILURE_FILE).unlink(missing_ok=True)
         prune(root)
-    for mirror in settings.PUBLISH_MIRRORS:
-        try:
-            push(build, Path(mirror))
-        except OSError as error:
-            message = f"Published here, but not copied to {mirror}: {error}"
-            (root / FAILURE_FILE).write_text(message + "\n")
-            logger.error(message)
-            raise PublishError(message) from error
+        # Still under the build lock: the mirrors get the builds in the order they
+        # were made (a slow copy could otherwise switch a mirror back to an older
+        # build after a newer one).
+        for mirror in settings.PUBLISH_MIRRORS:
+            try:
+                push(build, Path(mirror))
+            except OSError as error:
+                message = f"Published here, but not copied to {mirror}: {error}"
+                (root / FAILURE_FILE).write_text(message + "\n")
+                logger.error(message)
+                raise PublishError(message) from error
     return outcome
 
 
@@ -378,11 +398,13 @@ _pending = threading.local()
 
 
 def rebuild_after_commit(kind):
-    """Rebuild the pages showing `kind` once the transaction commits.
+    """Rebuild the pages showing `kind`, in the background, once the transaction
+    commits: the approving request does not wait for it.
 
-    Approvals in one transaction (an import approving many records) make one build.
-    A failure is recorded and logged, never raised: the approval itself stands, and
-    the page cache serves the new content from Django meanwhile.
+    Approvals in one transaction (an import approving many records) queue one build,
+    and builds queued together are made as one (`rebuild_published_files`). A failed
+    build is recorded and shown; the approval itself stands, and the page cache
+    serves the new content from Django meanwhile.
     """
     if not enabled() or kind is None:
         return
@@ -390,17 +412,29 @@ def rebuild_after_commit(kind):
         _pending.kinds = set()
     _pending.kinds.add(kind)
     # robust: whatever goes wrong is logged, and the approval stands.
-    transaction.on_commit(_rebuild_pending, robust=True)
+    transaction.on_commit(_queue_pending, robust=True)
 
 
-def _rebuild_pending():
+def _queue_pending():
     kinds, _pending.kinds = getattr(_pending, "kinds", None), None
-    if not kinds:
-        return  # an earlier callback of the same commit built them
-    try:
-        publish(kinds)
-    except PublishError:
-        pass  # recorded and logged by publish()
+    if kinds:  # else an earlier callback of the same commit queued them
+        rebuild_published_files.enqueue(sorted(kinds))
+
+
+@task(queue_name="editorial", takes_context=True)
+def rebuild_published_files(context, kinds):
+    """Build the pages showing `kinds` (None: every page), with those of every other
+    rebuild queued meanwhile: one build for approvals that land together."""
+    wanted = None if kinds is None else set(kinds)
+    for taken in background.take_queued(rebuild_published_files, context):
+        (other,) = taken["args"]
+        wanted = None if wanted is None or other is None else wanted | set(other)
+    return publish(wanted).summary()
+
+
+def publishing():
+    """Whether a build is queued or running: the published files are behind."""
+    return enabled() and background.waiting(rebuild_published_files).exists()
 
 
 # Checking ----------------------------------------------------------------------------
@@ -409,9 +443,11 @@ def _rebuild_pending():
 def check():
     """Differences between the published files and what approved content renders to.
 
-    Each file must match its manifest hash (its .gz and .br copies must unpack to
-    it); no file may be there that the manifest does not list; and each page must
-    render, now, to the bytes the manifest holds.
+    In the publish directory and in every mirror: each file must match the manifest
+    hash (its .gz and .br copies must unpack to it), and nothing else may be there,
+    no symbolic link, no folder without a published file, whatever its name. Each
+    mirror must serve the same build. And each page must render, now, to the bytes
+    the manifest holds.
     """
     root = publish_dir()
     build = current_build(root)
@@ -421,30 +457,11 @@ def check():
     if recorded := failure():
         problems.append(f"The last build failed: {recorded}")
     manifest = read_manifest(build)
-    listed = set()
-    for url, entry in manifest.items():
-        listed.update(file_names(entry))
-        path = build / entry["file"]
-        if not path.is_file():
-            problems.append(f"{url}: {entry['file']} is missing.")
-            continue
-        body = path.read_bytes()
-        if sha256(body) != entry["sha256"]:
-            problems.append(f"{url}: {entry['file']} differs from the manifest.")
-        for suffix, unpack in ((".gz", gzip.decompress), (".br", brotli.decompress)):
-            copy = build / (entry["file"] + suffix)
-            try:
-                same = sha256(unpack(copy.read_bytes())) == entry["sha256"]
-            except (OSError, ValueError, brotli.error):
-                same = False
-            if not same:
-                problems.append(f"{url}: {entry['file']}{suffix} does not match.")
-    for path in build.rglob("*"):
-        name = path.relative_to(build).as_posix()
-        if path.is_file() and name != "manifest.json" and name not in listed:
-            problems.append(f"{name} is published but not in the manifest.")
+    problems += file_problems(build, manifest)
+    for mirror in settings.PUBLISH_MIRRORS:
+        problems += [f"{mirror}: {p}" for p in mirror_problems(Path(mirror), build)]
     renderer = Renderer()
-    pages = published_pages()
+    pages = site_files()
     for page in pages:
         entry = manifest.get(page.url)
         try:
@@ -465,3 +482,90 @@ def check():
     for url in set(manifest) - {page.url for page in pages}:
         problems.append(f"{url} is published but no longer approved.")
     return problems
+
+
+def mirror_problems(mirror_root, build):
+    """A mirror serves the publish directory's build, file for file."""
+    mirrored = current_build(mirror_root)
+    if mirrored is None:
+        return ["nothing is published here."]
+    problems = []
+    if mirrored.name != build.name:
+        problems.append(f"it serves build {mirrored.name}, not {build.name}.")
+    manifest = read_manifest(build)
+    if read_manifest(mirrored) != manifest:
+        problems.append("its manifest.json is not the published one.")
+    return problems + file_problems(mirrored, manifest)
+
+
+def file_problems(build, manifest):
+    """Each file the manifest lists is there with its hash, and nothing else is: a
+    symbolic link, an unlisted file or a folder with nothing published in it (nginx
+    would serve what it holds) is reported, dot-names included."""
+    problems = []
+    listed = {"manifest.json"}
+    for url, entry in manifest.items():
+        listed.update(file_names(entry))
+        path = build / entry["file"]
+        if path.is_symlink():
+            continue  # reported below
+        if not path.is_file():
+            problems.append(f"{url}: {entry['file']} is missing.")
+            continue
+        body = path.read_bytes()
+        if sha256(body) != entry["sha256"]:
+            problems.append(f"{url}: {entry['file']} differs from the manifest.")
+        for suffix, unpack in ((".gz", gzip.decompress), (".br", brotli.decompress)):
+            copy = build / (entry["file"] + suffix)
+            try:
+                same = (
+                    not copy.is_symlink()
+                    and sha256(unpack(copy.read_bytes())) == entry["sha256"]
+                )
+            except (OSError, ValueError, brotli.error):
+                same = False
+            if not same:
+                problems.append(f"{url}: {entry['file']}{suffix} does not match.")
+    folders = {
+        parent.as_posix() for name in listed for parent in Path(name).parents
+    } - {"."}
+    unexpected = []
+    # Every entry, without following links (os.walk lists a link to a folder
+    # among the folders and does not enter it).
+    for top, dirs, files in os.walk(build):
+        for name in dirs + files:
+            path = Path(top) / name
+            relative = path.relative_to(build).as_posix()
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                unexpected.append(
+                    f"{relative} is a symbolic link, not a published file."
+                )
+            elif stat.S_ISDIR(mode):
+                if relative not in folders:
+                    unexpected.append(
+                        f"{relative}/ is a folder with nothing published in it."
+                    )
+            elif not stat.S_ISREG(mode):
+                unexpected.append(f"{relative} is not a regular file.")
+            elif relative not in listed:
+                unexpected.append(f"{relative} is published but not in the manifest.")
+    return problems + sorted(unexpected)
+
+
+@task(queue_name="editorial")
+def check_published_files():
+    """Hourly: the published files against the approved content. A difference is
+    repaired by a fresh build, and fails the run so that reviewers see it."""
+    if not enabled():
+        return "Nothing is published here (NETGUIDE_PUBLISH_DIR is not set)."
+    if publishing():
+        return "A build is queued or running: checked at the next run."
+    problems = check()
+    if problems:
+        publish(fresh=True)
+        raise PublishError(
+            f"{len(problems)} difference(s) between the published files and the "
+            "approved content, repaired by a fresh build. " + " ".join(problems[:5])
+        )
+    return "The published files match the approved content."

@@ -1,6 +1,7 @@
+"""The suite's fixtures. The helpers they use, and tests use, are in kit.py."""
+
 import os
 import shutil
-import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -8,33 +9,21 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
-from treatments.management.commands.load_demo import Command as LoadDemo
-from treatments.models import ReviewerProfile
-from treatments.review import ReviewState
-
+from .kit import (
+    CONTENT_DIR,
+    import_content,
+    make_user,
+    publish_site,
+    the_editor,
+    the_reviewer,
+    the_superuser,
+)
 from .row_snapshot import RowSnapshot
-
-CONTENT_DIR = Path(settings.CONTENT_DIR)
-
-
-def content_treatments():
-    """(slug, title) of every treatment in content/treatments/, in their order."""
-    found = []
-    for path in (CONTENT_DIR / "treatments").glob("*.md"):
-        fields = tomllib.loads(path.read_text(encoding="utf-8").split("+++")[1])
-        found.append((fields["order"], fields["slug"], fields["title"]))
-    return [(slug, title) for _, slug, title in sorted(found)]
-
-
-TREATMENT_SLUGS = [slug for slug, _ in content_treatments()]
-
 
 # Room on the interpreter's data stack ---------------------------------------------
 #
@@ -69,6 +58,57 @@ def pytest_runtestloop(session):
         return None  # the inner call: on to pytest's loop
     session.runs_with_room = True
     return call_with_room(session.config.hook.pytest_runtestloop, session=session)
+
+
+# Tests that commit ---------------------------------------------------------------
+
+
+def commits(item):
+    """Whether a test commits: pytest-django then empties the database after it."""
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return bool(marked) or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
+def uses_database(item):
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
+MIXED_RUN = (
+    "Tests that commit and tests that do not were selected for one run in several "
+    "processes: select them apart (-m commits, -m 'not commits')."
+)
+MIXED_RUN_KEY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that commit are marked `commits` before -m selects: CI runs the few
+    outside the browser tests in the server lane, one process (.ci/run).
+
+    In several processes (pytest-xdist, CI's WORKERS), tests that commit never share
+    a run with database tests that do not: one process alone orders them last, but
+    a worker that ran one would hand its next module an emptied database (no roles,
+    no content types). Every test of such a run fails, saying so."""
+    for item in items:
+        if commits(item):
+            item.add_marker(pytest.mark.commits)
+    yield  # -m selects; pytest-django orders
+    if hasattr(config, "workerinput"):  # one of several processes
+        kinds = {commits(item) for item in items if uses_database(item)}
+        config.stash[MIXED_RUN_KEY] = len(kinds) > 1
+
+
+@pytest.fixture(autouse=True)
+def refuse_a_mixed_run(request):
+    if request.config.stash.get(MIXED_RUN_KEY, False):
+        pytest.fail(MIXED_RUN, pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -133,73 +173,7 @@ def content_copy(tmp_path):
 @pytest.fixture
 def imported(db):
     """The database with content/ imported."""
-    call_command("import_content", str(CONTENT_DIR), verbosity=0)
-
-
-def make_staff(django_user_model, username="staff", **extra):
-    return django_user_model.objects.create_user(
-        username=username, password="pw-for-tests", is_staff=True, **extra
-    )
-
-
-def make_user(django_user_model, username, group=None, **extra):
-    user = django_user_model.objects.create_user(
-        username=username,
-        password="pw-for-tests",
-        email=f"{username}@example.invalid",
-        is_staff=True,
-        **extra,
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-def make_reviewer_profile(user, **fields):
-    """A reviewer's profile as patients see it: published, as if signed off before.
-    Unless told otherwise, the reviewer reads every language of the site."""
-    fields.setdefault("languages", [code for code, _name in settings.LANGUAGES])
-    profile = ReviewerProfile.objects.create(user=user, **fields)
-    profile.save_revision(None)
-    profile.live_revision = profile.latest_revision
-    profile.review_state = ReviewState.APPROVED
-    profile.save_review_fields()
-    return profile
-
-
-# The cast: one editor, one reviewer and one superuser, created the first time a test
-# (or the published site) asks for them, so that a test and its site share the people.
-
-
-def the_editor():
-    users = get_user_model()
-    return users.objects.filter(username="editor").first() or make_user(
-        users, "editor", "Editors", first_name="Test", last_name="Editor"
-    )
-
-
-def the_reviewer():
-    users = get_user_model()
-    reviewer = users.objects.filter(username="reviewer").first()
-    if reviewer is None:
-        reviewer = make_user(users, "reviewer", "Medical reviewers")
-        make_reviewer_profile(
-            user=reviewer,
-            display_name="Test Reviewer",
-            credentials="MD",
-            title="Medical reviewer",
-            specialties=["medical-oncology"],
-        )
-    return reviewer
-
-
-def the_superuser():
-    users = get_user_model()
-    return users.objects.filter(
-        username="root"
-    ).first() or users.objects.create_superuser(
-        username="root", password="pw-for-tests", email="root@example.invalid"
-    )
+    import_content()
 
 
 @pytest.fixture
@@ -208,8 +182,8 @@ def editor(db):
 
 
 @pytest.fixture
-def second_editor(django_user_model):
-    return make_user(django_user_model, "editor2", "Editors")
+def second_editor(db):
+    return make_user("editor2", "Editors")
 
 
 @pytest.fixture
@@ -222,26 +196,28 @@ def superuser(db):
     return the_superuser()
 
 
+@pytest.fixture
+def coordinator(db):
+    return make_user("coordinator", "Appointment coordinators")
+
+
 # The published site ----------------------------------------------------------------
-
-
-def publish_site():
-    """content/ imported, submitted by the editor and approved by the reviewer.
-
-    In one transaction: in tests that commit (a live server), one commit instead of
-    hundreds saves about a second on PostgreSQL."""
-    with transaction.atomic():
-        call_command("import_content", str(CONTENT_DIR), verbosity=0)
-        editor, reviewer = the_editor(), the_reviewer()
-        LoadDemo().publish_drafts(editor, reviewer)
-    return editor, reviewer
 
 
 @pytest.fixture(scope="session")
 def published_rows(django_db_setup, django_db_blocker):
     """The published site, built once per session by the real import and workflow,
     as the rows it added (then rolled back): (snapshot, editor's pk, reviewer's pk)."""
+    database = connections["default"]
     with django_db_blocker.unblock(), transaction.atomic():
+        # A test that committed may have run first and left the database emptied
+        # (pytest-django flushes after it; the browser tests all commit): the build
+        # starts from what the migrations made, put back as serialized_rollback does
+        # (saving over rows still there), and rolled back with it.
+        if hasattr(database, "_test_serialized_contents"):
+            database.creation.deserialize_db_from_string(
+                database._test_serialized_contents
+            )
         snapshot, (editor, reviewer) = RowSnapshot.of(publish_site)
         transaction.set_rollback(True)
     return snapshot, editor.pk, reviewer.pk
@@ -296,20 +272,6 @@ def plain_http_cookies(settings):
     that they are set (Secure, HttpOnly, SameSite=Lax) everywhere else."""
     settings.CSRF_COOKIE_SECURE = False
     settings.SESSION_COOKIE_SECURE = False
-
-
-# Screenshots: for people to look at, written only when asked (NETGUIDE_SCREENSHOTS=1),
-# so that a test run leaves the repository as it found it.
-
-SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
-TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
-
-
-def save_screenshot(page, name, **options):
-    """docs/screenshots/<name> of the page, when screenshots are asked for."""
-    if TAKE_SCREENSHOTS:
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / name), **options)
 
 
 # The browser: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium.

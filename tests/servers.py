@@ -6,7 +6,10 @@
   import_content and load_demo run in it by subprocesses; drop_database() removes it.
 - GunicornServer: gunicorn with netguide/gunicorn.conf.py and a production environment
   on a free port, its log captured; Browser: cookies + CSRF over real HTTP.
-- public_urls(): every public page, from the URL configuration.
+- WorkerProcess: `manage.py worker` beside a server, stopped or killed.
+- SilentSMTPServer: a mail server that accepts connections and never answers;
+  RefusingSMTPServer: a real SMTP server (aiosmtpd) that refuses, then accepts.
+- DemoSite: all of the above a server test runs on, set up and taken down as one.
 
 Server tests need PostgreSQL and Redis: require_services() fails under CI=true and
 skips elsewhere when either is unreachable.
@@ -15,6 +18,7 @@ skips elsewhere when either is unreachable.
 import http.client
 import http.cookiejar
 import os
+import re
 import secrets
 import selectors
 import shutil
@@ -29,10 +33,11 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.html_forms import form_values
+from .kit import csrf_token, form_values
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -299,9 +304,9 @@ def demo_template_database():
                     DATABASE_URL=database_url(name),
                     DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
                 )
+                # What `make serve` runs on an empty database.
                 manage("migrate", "--noinput", "-v0", env=env)
-                manage("import_content", "-v0", env=env)
-                manage("load_demo", "-v0", env={**env, "DJANGO_DEBUG": "1"})
+                manage("load_demo", "-v0", env={**env, "NETGUIDE_DEMO": "1"})
             except BaseException:
                 drop_database(name)
                 raise
@@ -332,6 +337,19 @@ def drop_template_database():
 def ensure_static_files():
     """gunicorn runs with the manifest static storage: collectstatic must be current
     (scripts/serve runs it too). Only runs when a source file is newer than the manifest."""
+    import fcntl
+
+    # CI's two server lanes start at once: one collectstatic at a time, the second
+    # finds the files current.
+    lock_path = (
+        Path(tempfile.gettempdir()) / f"netguide-collectstatic-{os.getuid()}.lock"
+    )
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        collect_static_files_if_stale()
+
+
+def collect_static_files_if_stale():
     import json
 
     manifest = ROOT / "staticfiles" / "staticfiles.json"
@@ -375,13 +393,14 @@ class Response:
 
 class GunicornServer:
     """gunicorn with netguide/gunicorn.conf.py and a production environment, on a free port.
-    Its stderr (gunicorn's and the app's log) goes to a file the test can read."""
+    Its stderr (gunicorn's and the app's log) goes to a file the test can read.
+    workers=None: gunicorn.conf.py's default for this machine."""
 
     def __init__(self, database_url, redis_url, cache_prefix, workers=2, **env):
         self.port = free_port()
         self.env = server_environment(
             GUNICORN_BIND=f"127.0.0.1:{self.port}",
-            WEB_CONCURRENCY=str(workers),
+            WEB_CONCURRENCY=str(workers) if workers else None,
             DJANGO_SECRET_KEY=env.pop("secret_key", None) or secrets.token_urlsafe(50),
             DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
             NETGUIDE_ALLOW_PLAIN_HTTP="1",
@@ -469,6 +488,74 @@ class GunicornServer:
         return self.request("GET", path, headers=headers, timeout=timeout)
 
 
+class WorkerProcess:
+    """`manage.py worker` with a server's environment (its database, cache, publish
+    directory and mail server), its output in a file; stopped as systemd would
+    (SIGTERM, the task it runs is finished) or killed (SIGKILL, mid-task)."""
+
+    # Half a second between polls of an empty queue (the default is one second).
+    INTERVAL = "0.5"
+
+    def __init__(self, env):
+        self.env = dict(env)
+        self.log_file = tempfile.NamedTemporaryFile(
+            prefix="worker-", suffix=".log", delete=False
+        )
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "worker", "--interval", self.INTERVAL]
+            + ["--no-startup-delay", "--no-reload"],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self):
+        """Killed where it stands, as by the OOM killer or a lost machine."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def terminate(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def stop(self):
+        if self.process is None:
+            return
+        self.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.process = None
+
+    def log(self):
+        return Path(self.log_file.name).read_text(errors="replace")
+
+    def close(self):
+        self.stop()
+        self.log_file.close()
+        Path(self.log_file.name).unlink(missing_ok=True)
+
+
+def wait_for(condition, seconds, step=0.1):
+    """Poll `condition` until it returns something true, or `seconds` pass: its
+    last answer. For waiting on another process, not on a clock."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = condition()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(step)
+
+
 def require_nginx():
     """nginx tests need Debian's nginx: fail under CI, skip elsewhere."""
     from deploy.nginx import NGINX
@@ -482,9 +569,10 @@ def require_nginx():
 
 class NginxServer:
     """deploy/nginx.conf on a free port: a publish directory's files, and everything
-    else passed to the gunicorn server on `upstream_port`. Stopped by its PID."""
+    else passed to the gunicorn server on `upstream_port`. Stopped by its PID.
+    `options` are deploy/nginx.py's (access_log, real_ip_from...)."""
 
-    def __init__(self, publish_dir, upstream_port, allow_plain_http=True):
+    def __init__(self, publish_dir, upstream_port, allow_plain_http=True, **options):
         from deploy.nginx import Nginx
 
         self.port = free_port()
@@ -497,6 +585,7 @@ class NginxServer:
             static_root=ROOT / "staticfiles",
             allowed_hosts=["127.0.0.1", "localhost"],
             allow_plain_http=allow_plain_http,
+            **options,
         )
 
     base_url = GunicornServer.base_url
@@ -512,11 +601,137 @@ class NginxServer:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
+class SilentSMTPServer:
+    """Accepts connections and never says a word, like a hung mail server."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self):
+        self.listener.close()
+        for held in self.held:
+            held.close()
+
+
+class RefusingSMTPServer:
+    """A real SMTP server (aiosmtpd) that refuses every message for now ("451: try
+    again later") until `refusing` is set to False; keeps what it refused and what
+    it accepted."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.refusing, self.refused, self.received = True, [], []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = envelope.content.decode("utf-8", "replace")
+        if self.refusing:
+            self.refused.append(message)
+            return "451 4.3.0 Mail server busy, try again later"
+        self.received.append(message)
+        return "250 OK"
+
+    def close(self):
+        self.controller.stop()
+
+
 def stop_all(*running):
     for server in running:
         server.terminate()
     for server in running:
         server.stop()
+
+
+# The site a server test runs ---------------------------------------------------------
+
+
+class DemoSite:
+    """What a server test runs on: a fresh demo database, a Redis prefix of its own,
+    with `proxies` TCP proxies to PostgreSQL and Redis the test can cut, and the
+    servers it starts there. A context manager: leaving it stops the servers and
+    removes the database, the proxies and the cached keys, whatever happened."""
+
+    def __init__(self, label, proxies=False):
+        self.label, self.proxies = label, proxies
+        self.database = self.prefix = self.pg = self.redis = None
+        self.gunicorns, self.nginxes, self.workers = [], [], []
+
+    def __enter__(self):
+        require_services()
+        ensure_static_files()
+        try:
+            self.database = create_demo_database()
+            self.prefix = cache_prefix(self.label)
+            if self.proxies:
+                self.pg = TCPProxy(PG_HOST, PG_PORT).start()
+                self.redis = TCPProxy(REDIS_HOST, REDIS_PORT).start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def database_url(self):
+        return database_url(self.database, port=self.pg.port if self.pg else PG_PORT)
+
+    @property
+    def redis_url(self):
+        return f"redis://{self.redis.address}/{REDIS_DB}" if self.redis else REDIS_URL
+
+    def gunicorn(self, **options):
+        """A gunicorn on this site's database and cache (not started yet)."""
+        server = GunicornServer(
+            self.database_url, self.redis_url, self.prefix, **options
+        )
+        self.gunicorns.append(server)
+        return server
+
+    def worker(self, server):
+        """A background worker with `server`'s environment (not started yet)."""
+        worker = WorkerProcess(server.env)
+        self.workers.append(worker)
+        return worker
+
+    def nginx(self, publish_dir, upstream, **options):
+        """An nginx serving `publish_dir` in front of `upstream` (not started yet);
+        `options` are NginxServer's."""
+        server = NginxServer(publish_dir, upstream.port, **options)
+        self.nginxes.append(server)
+        return server
+
+    def close(self):
+        for worker in self.workers:
+            worker.close()
+        stop_all(*self.gunicorns)
+        for server in self.nginxes:
+            server.stop()
+        for proxy in (self.pg, self.redis):
+            if proxy is not None:
+                proxy.close()
+        if self.database is not None:
+            drop_database(self.database)
+        if self.prefix is not None:
+            delete_cache_prefix(self.prefix)
 
 
 # A browser-like admin session over real HTTP ---------------------------------------------
@@ -527,24 +742,45 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connects from a local address of its own (127.0.0.2 ... are all this machine):
+    a patient with an address of their own, for a proxy in front to see."""
+
+    def __init__(self, address):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, request):
+        def connection(host, **options):
+            return http.client.HTTPConnection(
+                host, source_address=(self.address, 0), **options
+            )
+
+        return self.do_open(connection, request)
+
+
 class Browser:
-    """Cookies and CSRF tokens over real HTTP, like a browser (but no JavaScript)."""
+    """Cookies and CSRF tokens over real HTTP, like a browser (but no JavaScript);
+    from `address` (a 127.x.y.z) when given."""
 
-    def __init__(self, jar=None):
+    def __init__(self, jar=None, address=None):
         self.jar = jar if jar is not None else http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()]
+        if address:
+            handlers.append(_FromAddress(address))
+        self.opener = urllib.request.build_opener(*handlers)
 
-    def open(self, url, data=None):
+    def open(self, url, data=None, referer=None):
+        """GET `url`, or POST `data` to it; `referer`: the page it was reached from
+        (a form posts from its own page)."""
         body = (
             urllib.parse.urlencode(data, doseq=True).encode()
             if data is not None
             else None
         )
         request = urllib.request.Request(url, data=body)
-        if body is not None:
-            request.add_header("Referer", url)
+        if referer or body is not None:
+            request.add_header("Referer", referer or url)
         try:
             with self.opener.open(request, timeout=15) as response:
                 return Response(response.status, response.headers, response.read())
@@ -589,87 +825,88 @@ def delete_cache_prefix(prefix):
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 
 
-# The public pages, found from the URL configuration ---------------------------------------
-
-# Public routes that take an argument: where their arguments come from.
-PUBLIC_ROUTE_ARGUMENTS = {
-    "treatments:treatment": ("treatments.models", "Treatment"),
-    "treatments:side-effect": ("treatments.models", "SideEffect"),
-}
-# Query strings that make a public page show more than its empty form.
-PUBLIC_QUERY_VARIANTS = {
-    "treatments:search": ["?q=surgery", "?q=nausea+octreotide"],
-    "treatments:explore": [
-        "?origin=gi&grade=low&hormones=yes&extent=spread&liver=yes&surgery=no"
-    ],
-    "treatments:my-questions": ["?t=surgery&t=prrt"],
-}
-# The same in the Spanish edition (its slugs and words).
-PUBLIC_QUERY_VARIANTS_ES = {
-    "treatments:search": ["?q=cirugia", "?q=nauseas+octreotide"],
-    "treatments:explore": PUBLIC_QUERY_VARIANTS["treatments:explore"],
-    "treatments:my-questions": ["?t=cirugia&t=prrt"],
-}
+# Editors and reviewers over real HTTP ------------------------------------------------
 
 
-def public_routes():
-    """(route name, has arguments) of every view marked @public_page (the page cache's list)."""
-    from django.urls import URLPattern, URLResolver, get_resolver
-
-    found = []
-
-    def walk(patterns, namespace):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = (
-                    f"{namespace}{pattern.namespace}:"
-                    if pattern.namespace
-                    else namespace
-                )
-                walk(pattern.url_patterns, inner)
-            elif (
-                isinstance(pattern, URLPattern)
-                and getattr(pattern.callback, "page_cache_kinds", None) is not None
-            ):
-                found.append(
-                    (f"{namespace}{pattern.name}", bool(pattern.pattern.converters))
-                )
-
-    walk(get_resolver().url_patterns, "")
-    return found
+def signed_in(server, username):
+    browser = Browser()
+    browser.login(server.base_url, username)
+    return browser
 
 
-# The sitemap lists every language; crawlers read robots.txt at the root only.
-ONE_ADDRESS_FOR_ALL = ("treatments:sitemap", "treatments:robots")
+def admin_url(server, model, pk, view):
+    return f"{server.base_url}/admin/treatments/{model}/{pk}/{view}/"
 
 
-def public_urls(with_queries=True, languages=("en", "es")):
-    """Every public page address in each language: each @public_page route, each
-    published slug."""
-    import importlib
+def save_change(server, editor, model, pk, **changes):
+    """The editor saves the change form with `changes` (a new draft revision)."""
+    change_url = admin_url(server, model, pk, "change")
+    data = form_values(editor.open(change_url).text, f"{model}_form")
+    data.update(changes, _save="Save")
+    return editor.open(change_url, data)
 
-    from django.urls import reverse
-    from django.utils.translation import override
 
-    urls = []
-    for language in languages:
-        variants = (
-            PUBLIC_QUERY_VARIANTS_ES if language == "es" else PUBLIC_QUERY_VARIANTS
-        )
-        with override(language):
-            for name, has_arguments in public_routes():
-                if has_arguments:
-                    if name not in PUBLIC_ROUTE_ARGUMENTS:
-                        continue  # see test_security.test_every_public_route_is_covered
-                    module, model_name = PUBLIC_ROUTE_ARGUMENTS[name]
-                    model = getattr(importlib.import_module(module), model_name)
-                    for record in model.objects.in_language(language).published():
-                        urls.append(reverse(name, args=[record.public_slug]))
-                else:
-                    if language != "en" and name in ONE_ADDRESS_FOR_ALL:
-                        continue
-                    url = reverse(name)
-                    urls.append(url)
-                    if with_queries:
-                        urls.extend(url + query for query in variants.get(name, []))
-    return urls
+def cached(server, path, tries=5):
+    """Whether `path` comes from the page cache once asked for. Under CI's load a
+    store can outlast the cache's 0.25 s bound and not be kept (the page is then
+    rendered again), so it is asked up to `tries` times."""
+    return any(
+        server.get(path).headers.get("X-Page-Cache") == "hit" for _ in range(tries)
+    )
+
+
+def refusal(html):
+    """What a page that did not go through says: its error lists, or its title."""
+    errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)
+    if errors:
+        return [re.sub(r"<[^>]+>", " ", error).strip() for error in errors]
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    return title.group(1).strip() if title else html[:300]
+
+
+def review_url(server, model, pk):
+    return admin_url(server, model, pk, "review")
+
+
+def submit_change(server, editor, model, pk, **changes):
+    """The editor saves the change form with `changes` and submits it for review."""
+    saved = save_change(server, editor, model, pk, **changes)
+    assert saved.status == 302, (model, pk, "save", saved.status, refusal(saved.text))
+    submit_url = admin_url(server, model, pk, "submit")
+    submitted = editor.open(
+        submit_url,
+        {
+            "csrfmiddlewaretoken": csrf_token(editor.open(submit_url).text),
+            "change_summary": "Clearer words.",
+            "reading_level_reason": "Medical words are needed here.",
+        },
+    )
+    assert submitted.status == 302, (model, pk, "submit")
+
+
+def approve(server, reviewer, model, pk, page=None, go_live_at=None):
+    """The reviewer approves what the review screen (`page`, fetched if not given)
+    showed: now, or to go live at `go_live_at` (an aware datetime, sent in the
+    site's time zone)."""
+    page = page or reviewer.open(review_url(server, model, pk))
+    decision = {"note": "", "decision": "approve"}
+    if go_live_at is not None:
+        local = go_live_at.astimezone(ZoneInfo("America/New_York"))
+        decision.update(decision="schedule", go_live_at=f"{local:%Y-%m-%dT%H:%M:%S}")
+    return reviewer.open(
+        review_url(server, model, pk),
+        {
+            "csrfmiddlewaretoken": csrf_token(page.text),
+            "content_hash": form_values(page.text)["content_hash"],
+            **decision,
+        },
+    )
+
+
+def read_until(server, path, text, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        response = server.get(path)
+        if text in response.text or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)

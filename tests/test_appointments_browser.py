@@ -11,12 +11,8 @@ from django.utils import timezone
 
 from appointments.models import AppointmentRequest
 
-from .conftest import TAKE_SCREENSHOTS, save_screenshot
+from .kit import ADMIN_LIST, TAKE_SCREENSHOTS, axe_violations, log_in, save_screenshot
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_RUN = """(tags) => axe.run(document, {
-  runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
-})"""
 WIDTHS = {"desktop": 1280, "phone": 375}
 FORM_PATH = "/appointments/request/"
 SENT_PATH = "/appointments/request/sent/"
@@ -60,18 +56,6 @@ def checked(page, name):
     return page.evaluate(
         f"document.querySelector('input[name={name}]:checked')?.value ?? null"
     )
-
-
-def axe_violations(page, axe_script):
-    page.evaluate(axe_script)
-    result = page.evaluate(AXE_RUN, AXE_TAGS)
-    lines = []
-    for v in result["violations"]:
-        nodes = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        lines.append(
-            f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> {nodes}"
-        )
-    return lines
 
 
 # Keyboard only --------------------------------------------------------------------
@@ -125,7 +109,7 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             assert summary.get_attribute("role") == "alert"
             links = summary.locator("a")
             hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            assert hrefs == ["#id_name_field", "#id_phone_field", "#id_consent_field"]
+            assert hrefs == ["#id_name", "#id_phone", "#id_consent"]
             # The summary has the focus, without JavaScript too.
             assert focused(page)["id"] == "error-summary", focused(page)
             # What was typed and chosen is all still there.
@@ -138,28 +122,28 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
                 == "Mornings are best. Ask for my daughter."
             )
 
-            # The summary's links take the patient to each question in turn (its
-            # label and error first); one Tab is then in its field.
-            press_tab_until(page, "el.getAttribute('href') === '#id_name_field'")
+            # The summary's links put the focus in each field in turn (issue 26:
+            # Enter on a link to the field's wrapper left it on the page body).
+            press_tab_until(page, "el.getAttribute('href') === '#id_name'")
             page.keyboard.press("Enter")
-            tab_to(page, "id_name")
+            assert focused(page)["id"] == "id_name"
             page.keyboard.type("Ann Example")
 
             press_tab_until(
                 page,
-                "el.getAttribute('href') === '#id_consent_field'",
+                "el.getAttribute('href') === '#id_consent'",
                 key="Shift+Tab",
             )
             page.keyboard.press("Enter")
-            tab_to(page, "id_consent")
+            assert focused(page)["id"] == "id_consent"
             page.keyboard.press("Space")
             assert page.is_checked("#id_consent")
 
             press_tab_until(
-                page, "el.getAttribute('href') === '#id_phone_field'", key="Shift+Tab"
+                page, "el.getAttribute('href') === '#id_phone'", key="Shift+Tab"
             )
             page.keyboard.press("Enter")
-            tab_to(page, "id_phone")
+            assert focused(page)["id"] == "id_phone"
             page.keyboard.press("ControlOrMeta+a")
             page.keyboard.type("(555) 234-5678")
 
@@ -315,19 +299,7 @@ def test_fields_with_mistakes_are_marked_in_red(
 
 # The appointment team's queue and attempt log in the admin -----------------------
 
-QUEUE_PATH = "/admin/appointments/appointmentrequest/"
 RED = "rgb(176, 0, 32)"
-
-
-@pytest.fixture
-def team(django_user_model):
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(
-        "coordinator", password="pw-for-browser-tests", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Appointment coordinators"))
-    return user
 
 
 def a_morning_of_requests(now, coordinator):
@@ -371,29 +343,21 @@ def a_morning_of_requests(now, coordinator):
     return late, spanish
 
 
-def log_in(page, base, username):
-    page.goto(f"{base}/admin/login/?next={QUEUE_PATH}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-browser-tests")
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-
-
 def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
-    browser, live_server, plain_http_cookies, clock, team
+    browser, live_server, plain_http_cookies, clock, coordinator
 ):
-    late, spanish = a_morning_of_requests(clock.now, team)
+    late, spanish = a_morning_of_requests(clock.now, coordinator)
     base = live_server.url
 
-    def coordinator(browser):
+    def at_the_desk(browser):
         results = {}
         for label, width in (("desktop", 1280), ("mobile", 375)):
             context = browser.new_context(viewport={"width": width, "height": 900})
             try:
                 page = context.new_page()
                 page.set_default_timeout(15_000)
-                log_in(page, base, "coordinator")
-                assert page.url == base + QUEUE_PATH
+                log_in(page, base, "coordinator", ADMIN_LIST)
+                assert page.url == base + ADMIN_LIST
                 rows = page.locator("#result_list tbody tr")
                 results[label] = {
                     "first": rows.nth(0).locator("th").inner_text(),
@@ -425,14 +389,14 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
                 context.close()
         return results
 
-    results = coordinator(browser)
+    results = at_the_desk(browser)
     desktop = results["desktop"]
     assert desktop["first"] == str(late)
     assert desktop["call_back"] == [
         "Overdue by 1 day 1 h",
-        "Overdue by 6 h 0 min",
+        "Overdue by 15 h 0 min",  # sent Tuesday 04:00: due by 19:00, in business hours
         "4 h 0 min left",
-        "21 h 0 min left",
+        "9 h 0 min left",  # sent at 07:00 today: due by 19:00
         "23 h 0 min left",
         "Contacted, open 1 day 2 h",
         "-",
@@ -444,18 +408,18 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
 
 
 def test_a_coordinator_logs_two_call_attempts_and_both_stay(
-    browser, live_server, plain_http_cookies, team
+    browser, live_server, plain_http_cookies, coordinator
 ):
     from appointments.models import CallAttempt
 
-    item, _ = a_morning_of_requests(timezone.now(), team)
+    item, _ = a_morning_of_requests(timezone.now(), coordinator)
     base = live_server.url
 
-    def coordinator(browser):
+    def at_the_desk(browser):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
         try:
-            log_in(page, base, "coordinator")
+            log_in(page, base, "coordinator", ADMIN_LIST)
             for outcome, note in (
                 ("voicemail", "Called 10:05, left voicemail."),
                 ("reached", "Called 14:00, booked for Thursday."),
@@ -477,13 +441,13 @@ def test_a_coordinator_logs_two_call_attempts_and_both_stay(
         finally:
             page.close()
 
-    shown, tel = coordinator(browser)
+    shown, tel = at_the_desk(browser)
     assert "Called 10:05, left voicemail." in shown
     assert "Called 14:00, booked for Thursday." in shown
     assert tel == "tel:+15550000001"
     assert [(a.outcome, a.note, a.by) for a in CallAttempt.objects.order_by("pk")] == [
-        ("voicemail", "Called 10:05, left voicemail.", team),
-        ("reached", "Called 14:00, booked for Thursday.", team),
+        ("voicemail", "Called 10:05, left voicemail.", coordinator),
+        ("reached", "Called 14:00, booked for Thursday.", coordinator),
     ]
     item.refresh_from_db()
     assert item.status == "contacted"
@@ -493,19 +457,19 @@ def test_a_coordinator_logs_two_call_attempts_and_both_stay(
 
 PHONE_SCREEN = {"width": 390, "height": 844}
 ERROR_LINKS = [
-    ("#id_name_field", "Please tell us your name."),
+    ("#id_name", "Please tell us your name."),
     (
-        "#id_phone_field",
+        "#id_phone",
         "Your phone number is too short. Enter all 10 digits with the area code, "
         "like (555) 123-4567.",
     ),
     (
-        "#id_email_field",
+        "#id_email",
         "Enter your email address like name@example.com, or leave it empty.",
     ),
-    ("#id_requester_field", "Please tell us who is asking."),
+    ("#id_requester_0", "Please tell us who is asking."),
     (
-        "#id_consent_field",
+        "#id_consent",
         "Tick the box to agree that our appointment team may contact you.",
     ),
 ]
@@ -628,19 +592,16 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
                 page.locator(f".error-summary a[href='{href}']").click()
                 landed[href] = page.evaluate(
                     """(id) => {
-                      const box = document.getElementById(id);
+                      const box = document.getElementById(id).closest('.field');
                       const title = box.querySelector('label, legend');
                       const error = box.querySelector('.field-error');
                       return {title: title.getBoundingClientRect().top,
                               error: error.getBoundingClientRect().top,
                               errorEnd: error.getBoundingClientRect().bottom,
-                              screen: window.innerHeight};
+                              screen: window.innerHeight,
+                              focus: document.activeElement.id};
                     }""",
                     href[1:],
-                )
-                page.keyboard.press("Tab")
-                landed[href]["tab"] = page.evaluate(
-                    "document.activeElement.closest('.field')?.id ?? null"
                 )
         finally:
             context.close()
@@ -648,11 +609,16 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
 
     landed = patient(browser)
     for href, where in landed.items():
-        assert 0 <= where["title"] < where["screen"], (href, where)
-        assert 0 <= where["error"] < where["screen"], (href, where)
-        if text == "100%":  # with 200 % text a question can be taller than the screen
+        if text == "100%":
+            assert 0 <= where["title"] < where["screen"], (href, where)
+            assert 0 <= where["error"] < where["screen"], (href, where)
             assert where["errorEnd"] <= where["screen"], (href, where)
-        assert where["tab"] == href[1:], (href, where)  # one Tab: into that question
+        else:
+            # With 200 % text a question can be taller than the screen: the field
+            # has the focus, with its error right above it in view.
+            assert 0 < where["errorEnd"] < where["screen"], (href, where)
+        # The link put the focus in the field itself, ready to type (issue 26).
+        assert where["focus"] == href[1:], (href, where)
 
 
 def test_with_forced_colours_a_question_with_a_mistake_is_still_marked(

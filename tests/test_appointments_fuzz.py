@@ -97,13 +97,6 @@ def saved_pks():
     return set(AppointmentRequest.objects.values_list("pk", flat=True))
 
 
-@pytest.fixture
-def client(module_client):
-    """One test client for every example: a new one starts a new handler (WhiteNoise
-    indexes the static files), about 150 ms a request instead of 33 ms."""
-    return module_client
-
-
 def new_visitor(client):
     """The client without cookies: each example is a new visitor."""
     client.cookies.clear()
@@ -113,12 +106,12 @@ def new_visitor(client):
 @pytest.mark.django_db
 @FUZZ
 @given(form=random_forms, with_valid_base=st.booleans(), forwarded=st.none() | any_text)
-def test_random_fields_never_crash(client, form, with_valid_base, forwarded):
+def test_random_fields_never_crash(module_client, form, with_valid_base, forwarded):
     before = saved_pks()
     data = {**VALID, "submission_token": uuid.uuid4().hex} if with_valid_base else {}
     data.update(form)
     extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    response = new_visitor(client).post(FORM_URL, data, **extra)
+    response = new_visitor(module_client).post(FORM_URL, data, **extra)
     check_answer(response)
     check_saved(before)
 
@@ -156,9 +149,9 @@ random_bodies = st.one_of(
 @example(body=b"name=\xff\xfe&phone=555\xc0\xaf2345678&consent=on&requester=patient")
 @example(body=b"%ff%fe=%c3%28&name=%80")
 @example(body=form_body(b"\xc3\x28 Ada", b"\xff" * 600, b"\x00\xff=\xfe"))
-def test_random_bytes_never_crash(client, body):
+def test_random_bytes_never_crash(module_client, body):
     before = saved_pks()
-    response = new_visitor(client).generic(
+    response = new_visitor(module_client).generic(
         "POST", FORM_URL, data=body, content_type="application/x-www-form-urlencoded"
     )
     check_answer(response)
@@ -206,10 +199,10 @@ phone_strings = st.one_of(
     phone="５５５-２３４-５６７８"
 )  # typed with a Japanese or Chinese input method
 @example(phone="٥٥٥٢٣٤٥٦٧٨")  # Arabic-Indic digits
-def test_random_phone_numbers_are_refused_or_normalised(client, phone):
+def test_random_phone_numbers_are_refused_or_normalised(module_client, phone):
     before = saved_pks()
     data = {**VALID, "phone": phone, "submission_token": uuid.uuid4().hex}
-    response = new_visitor(client).post(FORM_URL, data)
+    response = new_visitor(module_client).post(FORM_URL, data)
     check_answer(response)
     check_saved(before)
     if response.status_code == 302:
@@ -229,8 +222,8 @@ def test_random_phone_numbers_are_refused_or_normalised(client, phone):
 @pytest.mark.django_db
 @settings(FUZZ, max_examples=50)
 @given(origin=any_text, treatment=any_text)
-def test_random_links_to_the_form_never_crash(client, origin, treatment):
-    response = new_visitor(client).get(
+def test_random_links_to_the_form_never_crash(module_client, origin, treatment):
+    response = new_visitor(module_client).get(
         FORM_URL, {"from": origin, "treatment": treatment}
     )
     assert response.status_code == 200

@@ -6,11 +6,10 @@ the real management commands. Time comes from the `clock` fixture.
 """
 
 import re
-import socket
 import subprocess
-import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -22,39 +21,31 @@ from appointments.models import (
     REDACTED,
     AccessLogEntry,
     AppointmentRequest,
+    CallAttempt,
     Notification,
     Status,
     due_after,
 )
 
-from .conftest import make_user
-from .html_forms import form_values
-from .html_tree import parse_response
-from .servers import PYTHON, ROOT, server_environment
-from .test_appointments import (
+from .kit import (
     ADMIN_LIST,
-    COORDINATORS,
     PATIENT,
+    form_target,
+    form_values,
     leaked_values,
-    submit,
+    logged_in,
+    make_request,
+    make_user,
+    parse_response,
+    request_appointment,
+    run_tasks,
 )
+from .servers import PYTHON, ROOT, free_port, server_environment
 
 ACCESS_LOG = "/admin/appointments/accesslogentry/"
 FORM_ID = "appointmentrequest_form"
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 NEW_YORK_10AM_WEDNESDAY = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
-
-
-def make_request(**fields):
-    values = {
-        "name": "Ada Example",
-        "phone": "+15552345678",
-        "requester": "patient",
-        "consent": True,
-        "submission_token": uuid.uuid4().hex,
-        **fields,
-    }
-    return AppointmentRequest.objects.create(**values)
 
 
 def logged(request_id=None):
@@ -74,12 +65,6 @@ def field_box(page, name):
     ]
     assert len(boxes) == 1, f"{len(boxes)} boxes for {name}"
     return boxes[0]
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def change_form(client, item):
@@ -129,25 +114,14 @@ def queue_rows(client, query=""):
     ]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def coordinator(django_user_model):
-    return make_user(django_user_model, "coordinator", COORDINATORS)
-
-
 @pytest.fixture
 def second_coordinator(django_user_model):
-    return make_user(django_user_model, "coordinator2", COORDINATORS)
+    return make_user("coordinator2", "Appointment coordinators")
 
 
 @pytest.fixture
 def privacy_officer(django_user_model):
-    return make_user(django_user_model, "privacy", "Privacy officers")
+    return make_user("privacy", "Privacy officers")
 
 
 # The access log ---------------------------------------------------------------------
@@ -205,9 +179,183 @@ def test_search_results_are_logged_per_request_shown_and_the_term_is_not(coordin
     assert response.status_code == 200
     assert logged() == [("coordinator", "searched", "")] * 2  # two searches, one row
     assert all("Quaxworth" not in e.detail for e in AccessLogEntry.objects.all())
-    # Browsing the masked list without a search shows nobody's details: not logged.
+    # The list without a search shows names and numbers too: each row is a look.
     client.get(ADMIN_LIST)
-    assert AccessLogEntry.objects.count() == 2
+    assert logged()[2:] == [("coordinator", "viewed", "Listed in the inbox")] * 2
+    assert all("Quaxworth" not in e.detail for e in AccessLogEntry.objects.all())
+
+
+def addresses_in(response):
+    """Every address the page links to, loads or sends a form to."""
+    return [
+        value
+        for node in parse_response(response).iter()
+        for name, value in node.attrs.items()
+        if name in ("href", "src", "action") and value
+    ]
+
+
+@pytest.mark.django_db
+def test_the_search_term_is_sent_in_the_body_and_never_in_an_address(coordinator):
+    """Addresses end up in logs (nginx's, when gunicorn is down, in the Referer of
+    the next page): the search form posts, and the list's address carries a token
+    that stands for the term in this session only."""
+    found = make_request(name="Zebulon Quaxworth")
+    make_request(name="Someone Else", status="closed")
+    client = logged_in(coordinator, enforce_csrf_checks=True)
+    queue = client.get(ADMIN_LIST + "?status__exact=new")
+    assert form_target(queue.content.decode(), "changelist-search") == ("post", "")
+    data = form_values(queue.content.decode(), "changelist-search")
+    searched = client.post(
+        ADMIN_LIST + "?status__exact=new", {**data, "q": "Zebulon Quaxworth"}
+    )
+    assert searched.status_code == 303
+    location = searched["Location"]
+    assert "Quaxworth" not in location and "Zebulon" not in location
+    assert location.startswith(ADMIN_LIST + "?") and "status__exact=new" in location
+
+    results = client.get(location)
+    assert [row[0] for row in queue_rows(client, location[len(ADMIN_LIST) :])] == [
+        str(found)
+    ]
+    page = parse_response(results)
+    assert page.find("input", id="searchbar").attrs["value"] == "Zebulon Quaxworth"
+    leaks = [a for a in addresses_in(results) if "Quaxworth" in a or "Zebulon" in a]
+    assert leaks == []
+    # The list before the search showed the one new request; each load of the
+    # results shows the one it found.
+    assert logged() == [
+        ("coordinator", "viewed", "Listed in the inbox"),
+        *[("coordinator", "searched", "")] * 2,
+    ]
+
+    # The token means nothing in another session: it finds nobody.
+    other = logged_in(coordinator)
+    elsewhere = other.get(location)
+    assert elsewhere.status_code == 200
+    assert queue_rows(other, location[len(ADMIN_LIST) :]) == []
+    assert "search again" in elsewhere.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_phone_number_searched_through_the_form_is_found_in_any_format(
+    coordinator,
+):
+    found = make_request(phone="+15552345678")
+    client = logged_in(coordinator, enforce_csrf_checks=True)
+    data = form_values(client.get(ADMIN_LIST).content.decode(), "changelist-search")
+    searched = client.post(ADMIN_LIST, {**data, "q": "(555) 234-5678"})
+    # The address holds the token alone (its hex digits may well include "555").
+    query = parse_qs(urlsplit(searched["Location"]).query)
+    assert list(query) == ["q"]
+    assert re.fullmatch(r"search:[0-9a-f]{32}", query["q"][0])
+    rows = queue_rows(client, searched["Location"][len(ADMIN_LIST) :])
+    assert [row[0] for row in rows] == [str(found)]
+
+
+AUTOCOMPLETE = "/admin/autocomplete/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", ["callattempt", "notification"])
+@pytest.mark.parametrize("term", ["Quaxworth", "555-234", "zebulon@"])
+def test_autocomplete_never_searches_requests(coordinator, superuser, source, term):
+    """The admin's autocomplete searches with the list's search fields but shows no
+    list: it would say whose request is which without a line in the access log."""
+    make_request(name="Zebulon Quaxworth", email="zebulon@example.org")
+    for who in (coordinator, superuser):
+        response = logged_in(who).get(
+            AUTOCOMPLETE,
+            {
+                "app_label": "appointments",
+                "model_name": source,
+                "field_name": "request",
+                "term": term,
+            },
+        )
+        assert response.status_code == 403, (who, response.content[:300])
+        assert b"Request #" not in response.content
+    assert logged() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "name__icontains=Quax",
+        "name=Zebulon+Quaxworth",
+        "phone__contains=5552",
+        "email__startswith=zeb",
+        "message__icontains=school",
+        "attempts__note__icontains=voicemail",
+        "notification__last_error__icontains=SMTP",
+    ],
+)
+def test_the_queue_takes_no_filter_it_does_not_offer(coordinator, lookup):
+    """Any field lookup in the address would be a search of patients' details that
+    the access log does not see: refused."""
+    make_request(name="Zebulon Quaxworth", message="After the school run")
+    response = logged_in(coordinator).get(f"{ADMIN_LIST}?{lookup}")
+    assert response.status_code == 400
+    assert b"Quaxworth" not in response.content
+    assert logged() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?due=overdue",
+        "?due=soon",
+        "?assigned=me",
+        "?assigned=nobody",
+        "?email=failed",
+        "?duplicate=yes",
+        "?status__exact=new",
+        "?treatment=surgery",
+        "?language__exact=es",
+        "?site_language__exact=es",
+        "?interpreter__exact=1",
+        "?requester__exact=family",
+        "?status__exact=new&o=2",
+        "?_popup=1&_to_field=id",
+    ],
+)
+def test_the_queues_own_filters_still_work(coordinator, query):
+    make_request(treatment="surgery", language="es", interpreter=True)
+    assert logged_in(coordinator).get(ADMIN_LIST + query).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_requests_history_and_delete_confirmations_are_logged(coordinator):
+    item = make_request(name="Zebulon Quaxworth")
+    other = make_request()
+    client = logged_in(coordinator)
+    assert client.get(f"{ADMIN_LIST}{item.pk}/history/").status_code == 200
+    assert client.get(f"{ADMIN_LIST}{item.pk}/delete/").status_code == 200
+    confirm = client.post(
+        ADMIN_LIST,
+        {"action": "delete_selected", "_selected_action": [item.pk, other.pk]},
+    )
+    assert confirm.status_code == 200 and b"Are you sure" in confirm.content
+    assert AppointmentRequest.objects.count() == 2
+    assert logged(item.pk) == [
+        ("coordinator", "viewed", "History"),
+        ("coordinator", "viewed", "Delete confirmation"),
+        ("coordinator", "viewed", "Delete confirmation"),
+    ]
+    assert logged(other.pk) == [("coordinator", "viewed", "Delete confirmation")]
+
+
+@pytest.mark.django_db
+def test_a_raw_id_popup_search_is_logged_like_the_list(coordinator):
+    found = make_request(name="Zebulon Quaxworth")
+    make_request()
+    client = logged_in(coordinator)
+    response = client.get(ADMIN_LIST, {"_popup": "1", "_to_field": "id", "q": "Quax"})
+    assert response.status_code == 200
+    assert logged() == [("coordinator", "searched", "")]
+    assert logged(found.pk) == logged()
 
 
 # The queue and its promise ------------------------------------------------------------
@@ -264,7 +412,7 @@ def test_an_overdue_request_sorts_first_and_shows_as_overdue(coordinator, clock)
         "1 overdue",
         "0 due within 4 hours",
         "2 unassigned",
-        "2 open in all",
+        "2 open",
     ]
     assert counts.find("a").attrs["href"] == ADMIN_LIST + "?due=overdue"
 
@@ -366,13 +514,20 @@ def test_status_changes_keep_old_and_new_values_and_bulk_actions_are_recorded(
 ):
     one, two = make_request(), make_request()
     client = logged_in(coordinator)
-    messages = run_action(client, "mark_closed", one, two)
-    assert messages == ["2 request(s) closed."]
+    messages = run_action(client, "close_reached", one, two)
+    assert messages == ["2 request(s) closed: Reached: nothing more to do."]
     for item in (one, two):
         history = LogEntry.objects.get(object_id=str(item.pk))
-        assert history.get_change_message() == "Status: New → Closed (bulk action)."
+        assert history.get_change_message() == (
+            "Status: New → Closed: Reached: nothing more to do (bulk action)."
+        )
         assert logged(item.pk) == [
-            ("coordinator", "bulk", "Status: New → Closed (bulk action)")
+            (
+                "coordinator",
+                "bulk",
+                "Status: New → Closed: Reached: nothing more to do (bulk action)",
+            ),
+            ("coordinator", "viewed", "Listed in the inbox"),
         ]
     one.refresh_from_db()
     save_change(client, one, status="contacted")
@@ -412,7 +567,7 @@ def test_every_close_updates_the_close_date(coordinator, clock):
 
 @pytest.mark.django_db
 def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
-    coordinator, settings, mailoutbox
+    coordinator, settings, mailoutbox, clock
 ):
     closed_port = free_port()  # nothing listens: the connection is refused
     settings.MAILERS = {
@@ -421,12 +576,20 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
             "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 2},
         }
     }
-    response = submit(Client())
+    settings.APPOINTMENT_EMAIL_RETRY_SECONDS = [60, 300]
+    response = request_appointment(Client())
     assert response.status_code == 302  # the patient is thanked all the same
     assert Client().get(response["Location"]).status_code == 200
     item = AppointmentRequest.objects.get()
+    assert (item.notification.status, item.notification.attempts) == ("pending", 0)
+
+    (first,) = run_tasks()  # the worker's first try
+    assert first.return_value == "Failed (ConnectionRefusedError); try 2 is queued."
+    item.notification.refresh_from_db()
     assert (item.notification.status, item.notification.attempts) == ("failed", 1)
     assert item.notification.last_error == "ConnectionRefusedError"
+    assert item.notification.next_try_at == clock.now + timedelta(seconds=60)
+    assert run_tasks() == []  # the next try waits its minute
 
     client = logged_in(coordinator)
     assert [row[0] for row in queue_rows(client, "?email=failed")] == [str(item)]
@@ -435,11 +598,26 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
     index = parse_response(client.get("/admin/")).find("ul", class_="queue-counts")
     assert "1 team email failed" in index.text
 
-    # Still down: the command says so, and tries again next time.
-    out, err = StringIO(), StringIO()
-    call_command("send_appointment_notifications", stdout=out, stderr=err)
-    assert out.getvalue() == "Sent 0 team email(s); 1 failed again.\n"
-    assert "still failing" in err.getvalue()
+    # Still down: tries 2 and 3 after 1 and 5 minutes; the last failure is final and
+    # shows, with its error, to the coordinators among the background tasks.
+    clock.advance(seconds=60)
+    assert [row.status for row in run_tasks()] == ["SUCCESSFUL"]
+    clock.advance(seconds=300)
+    (last,) = run_tasks()
+    assert last.status == "FAILED"
+    item.notification.refresh_from_db()
+    assert (item.notification.attempts, item.notification.next_try_at) == (3, None)
+    tasks = parse_response(
+        client.get("/admin/editorial/backgroundtask/?status__exact=FAILED")
+    )
+    assert [
+        cell.text for cell in tasks.find_all("td", class_="field-what_went_wrong")
+    ] == [
+        "TeamEmailFailed: The team email for appointment request "
+        f"#{item.pk} failed (3 tries, the last: ConnectionRefusedError). Send it "
+        "again from the appointment requests list."
+    ]
+    assert leaked_values(tasks.find("main").text) == []
 
     settings.MAILERS = {
         "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
@@ -452,7 +630,7 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
     call_command("send_appointment_notifications", stdout=out)
     assert out.getvalue() == "Sent 1 team email(s); 0 failed again.\n"
     item.notification.refresh_from_db()
-    assert (item.notification.status, item.notification.attempts) == ("sent", 3)
+    assert (item.notification.status, item.notification.attempts) == ("sent", 4)
     assert [m.subject for m in mailoutbox] == [
         f"NET Guide: appointment request #{item.pk}"
     ]
@@ -467,7 +645,8 @@ def test_a_failed_team_email_is_visible_in_the_admin_and_retried(
 @pytest.mark.django_db
 def test_each_email_subject_names_its_request(mailoutbox):
     for _ in range(2):
-        assert submit(Client()).status_code == 302
+        assert request_appointment(Client()).status_code == 302
+    run_tasks()
     numbers = list(
         AppointmentRequest.objects.order_by("pk").values_list("pk", flat=True)
     )
@@ -545,6 +724,7 @@ def test_an_anonymised_request_leaves_the_queue_and_is_deleted_later(
         "as expired",
         "- expired 1 open request(s) whose details were already removed",
         "- deleted 0 access log entries older than 2190 days",
+        "- deleted 0 rate-limit code(s) older than an hour",
     ]
     assert queue_rows(client, "?status__exact=new") == [(str(fresh), "23 h 0 min left")]
     old.refresh_from_db()
@@ -553,8 +733,9 @@ def test_an_anonymised_request_leaves_the_queue_and_is_deleted_later(
         ANONYMISED,
         clock.now,
     )
-    assert [e[1] for e in logged(old.pk)] == ["anonymised"]
-    assert [e[1] for e in logged(legacy.pk)] == ["expired"]
+    # Listed in the inbox (with its name) while open, then anonymised.
+    assert [e[1] for e in logged(old.pk)] == ["viewed", "anonymised"]
+    assert [e[1] for e in logged(legacy.pk)] == ["expired"]  # listed nameless
 
     clock.advance(days=closed_days + 1)
     out = StringIO()
@@ -563,7 +744,7 @@ def test_an_anonymised_request_leaves_the_queue_and_is_deleted_later(
         f"- deleted 2 closed request(s) older than {closed_days} days"
     )
     assert list(AppointmentRequest.objects.all()) == [fresh]
-    assert [e[1] for e in logged(old.pk)] == ["anonymised", "purged"]
+    assert [e[1] for e in logged(old.pk)] == ["viewed", "anonymised", "purged"]
 
 
 @pytest.mark.django_db
@@ -641,7 +822,7 @@ def test_a_coordinator_deletes_a_request_on_the_patients_request_and_it_is_recor
     assert confirm.status_code == 200
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert list(AppointmentRequest.objects.all()) == [other]
-    assert [e[1] for e in logged(item.pk)] == ["attempt", "deleted"]
+    assert [e[1] for e in logged(item.pk)] == ["attempt", "viewed", "deleted"]
     # In bulk too.
     messages = run_action(client, "delete_selected", other, post="yes")
     assert messages[-1] == "Successfully deleted 1 appointment request."
@@ -672,7 +853,9 @@ def test_the_same_phone_within_a_week_is_flagged_as_a_possible_duplicate(
 def test_language_and_interpreter_are_asked_on_the_form_and_shown_to_the_team(
     coordinator,
 ):
-    response = submit(Client(), {**PATIENT, "language": "es", "interpreter": "on"})
+    response = request_appointment(
+        Client(), {**PATIENT, "language": "es", "interpreter": "on"}
+    )
     assert response.status_code == 302
     item = AppointmentRequest.objects.get()
     assert (item.language, item.interpreter) == ("es", True)
@@ -723,3 +906,60 @@ def test_the_privacy_notice_names_the_service_the_rights_and_what_is_kept(
     ):
         assert promise in text, promise
     assert "Only our appointment team can see your request." not in text
+
+
+# Characters nobody sees ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_call_note_with_a_hidden_character_is_refused_and_named(coordinator):
+    """Notes are the team's own words: refused, as in every text editors write."""
+    item = make_request()
+    client = logged_in(coordinator)
+    data = {
+        **change_form(client, item),
+        "attempts-0-at_0": "2026-06-10",
+        "attempts-0-at_1": "10:05:00",
+        "attempts-0-outcome": "voicemail",
+        "attempts-0-note": "Left a message \u202efor Ada.",
+        "_save": "Save",
+    }
+    response = client.post(item.get_admin_url(), data)
+    assert response.status_code == 200
+    assert (
+        "Remove the hidden character U+202E (right-to-left override)"
+        in response.content.decode()
+    )
+    assert not CallAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_requests_sent_before_are_cleaned_of_hidden_characters():
+    """The data migration, run again on rows written the way the old form wrote them."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "appointments.migrations.0006_drop_hidden_characters"
+    )
+    old = make_request(
+        name="Zebu\u200blon \u202eQuaxworth",
+        email="zebulon@exa\u200bmple.org",
+        message="Call\u2066 me.\nThanks\u00ad.",
+    )
+    plain = make_request(name="Ada Example", message="Line\n\tone")
+    attempt = CallAttempt.objects.create(
+        request=old, outcome="voicemail", note="Left\u200f a message"
+    )
+    migration.drop_hidden_characters(apps, None)
+    old.refresh_from_db()
+    attempt.refresh_from_db()
+    plain.refresh_from_db()
+    assert (old.name, old.email, old.message) == (
+        "Zebulon Quaxworth",
+        "zebulon@example.org",
+        "Call me.\nThanks.",
+    )
+    assert attempt.note == "Left a message"
+    assert (plain.name, plain.message) == ("Ada Example", "Line\n\tone")

@@ -5,24 +5,27 @@ each new screen; screenshots at 1280 and 375 px go to docs/screenshots/."""
 
 import re
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from treatments.review import ReviewState
+from editorial.models import ReviewState
 
-from .conftest import save_screenshot
-from .test_review import edit, make_published, make_treatment, submit
+from .kit import (
+    admin_url,
+    axe_violations,
+    edit,
+    log_in,
+    make_published,
+    make_treatment,
+    publish_scheduled,
+    save_screenshot,
+    submit,
+)
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_RUN = """([selector, tags]) => axe.run(selector, {
-  runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
-})"""
 SIX = "Most people get a scan every 6 months while they are being watched."
 THREE = "Most people get a scan every 3 months while they are being watched."
 
@@ -40,30 +43,6 @@ def page(page):
     return page
 
 
-def admin_path(record, view, *args):
-    return reverse(f"admin:treatments_treatment_{view}", args=[record.pk, *args])
-
-
-def log_in(page, base, username, next_path):
-    page.context.clear_cookies()
-    page.goto(f"{base}{reverse('admin:login')}?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests")
-    page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(next_path.split("?")[0])))
-
-
-def axe_violations(page, axe_script, selector="#content"):
-    """axe on the screen's own content (Django's admin chrome is not ours to fix)."""
-    page.evaluate(axe_script)
-    result = page.evaluate(AXE_RUN, [selector, AXE_TAGS])
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        for v in result["violations"]
-    ]
-
-
 def look_at(page, name, axe_script, selector="#content", full_page=True):
     """Screenshots at 1280 and 375 px; axe at both widths. Returns the violations."""
     problems = []
@@ -78,12 +57,6 @@ def look_at(page, name, axe_script, selector="#content", full_page=True):
     return problems
 
 
-def publish_scheduled():
-    out = StringIO()
-    call_command("publish_scheduled", stdout=out)
-    return out.getvalue()
-
-
 def test_a_reviewer_compares_two_old_revisions_and_sees_the_one_word_change(
     live_server, page, axe_script, editor, reviewer
 ):
@@ -92,7 +65,7 @@ def test_a_reviewer_compares_two_old_revisions_and_sees_the_one_word_change(
     edit(record, editor, summary="A plan to watch a slow tumor closely.")
     base = live_server.url
 
-    log_in(page, base, "reviewer", admin_path(record, "history"))
+    log_in(page, base, "reviewer", admin_url(record, "history"))
     expect(
         page.get_by_role("heading", name="History of “Watchful waiting”")
     ).to_be_visible()
@@ -127,7 +100,7 @@ def test_an_editor_restores_an_old_revision_and_patients_see_it_only_after_appro
     base = live_server.url
     public = reverse("treatments:treatment", args=[record.slug])
 
-    log_in(page, base, "editor2", admin_path(record, "history"))
+    log_in(page, base, "editor2", admin_url(record, "history"))
     page.get_by_role("link", name="Restore revision 1").click()
     problems = look_at(page, "restore", axe_script)
     page.get_by_role("button", name="Restore revision 1 as a new draft").click()
@@ -144,7 +117,7 @@ def test_an_editor_restores_an_old_revision_and_patients_see_it_only_after_appro
     page.goto(base + public)
     expect(page.locator("main")).to_contain_text(THREE)  # not yet
 
-    log_in(page, base, "reviewer", admin_path(record, "review"))
+    log_in(page, base, "reviewer", admin_url(record, "review"))
     expect(
         page.locator("section.field-changed", has_text="Page text").locator("ins")
     ).to_have_text("added: 6")
@@ -170,7 +143,7 @@ def test_a_reviewer_schedules_an_approval_and_it_goes_live_only_then(
     public = reverse("treatments:treatment", args=[record.slug])
     go_live = timezone.localtime(clock.now + timedelta(minutes=1))
 
-    log_in(page, base, "reviewer", admin_path(record, "review"))
+    log_in(page, base, "reviewer", admin_url(record, "review"))
     page.get_by_label("Go live at").fill(go_live.strftime("%Y-%m-%dT%H:%M"))
     problems = look_at(page, "review-schedule", axe_script)
     page.get_by_role("button", name="Approve to go live later").click()
@@ -238,7 +211,7 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
         page, "change-form-saved-since", axe_script, ".desk-banner", False
     )
     # Saving anyway is refused, and the reloaded form says why on load.
-    page.locator("input[name=_continue]").click()
+    page.locator("input[name=_save]").click()  # "Save" stays on the record
     expect(page.locator("#content")).to_contain_text(
         "Not saved: this page changed after you opened it"
     )
@@ -251,7 +224,7 @@ def test_a_revoked_share_link_is_refused(live_server, page, axe_script, editor):
     record = make_treatment(editor, body=SIX)
     base = live_server.url
 
-    log_in(page, base, "editor", admin_path(record, "share"))
+    log_in(page, base, "editor", admin_url(record, "share"))
     page.get_by_role("button", name=re.compile("Make a link")).click()
     link = page.locator(".share-link-url").input_value()
     problems = look_at(page, "share", axe_script)

@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import TREATMENT_SLUGS
-from tests.html_tree import Element, parse_html, parse_response
-from treatments.glossary import Term, link_terms
+from editorial.evidence import without_marks_in
+from treatments.glossary import link_terms
 from treatments.models import GlossaryTerm
+
+from .kit import (
+    TREATMENT_SLUGS,
+    Element,
+    make_draft_term,
+    make_term,
+    parse_html,
+    parse_response,
+)
 
 # Hard medical words a patient may not know. Wherever a public page uses one, a
 # published glossary entry must explain it.
@@ -58,11 +66,6 @@ PAGES_WITH_TERMS = ["/", *(f"/treatments/{slug}/" for slug in TREATMENT_SLUGS)]
 SKIPPED_ELEMENTS = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "code", "pre"}
 
 
-@pytest.fixture(scope="module")
-def client(module_client):
-    return module_client
-
-
 # Helpers ----------------------------------------------------------------------------
 
 
@@ -73,8 +76,9 @@ def get_page(client, url):
 
 
 def published_snapshots():
+    """Each published term as patients read it (evidence marks are the reviewer's)."""
     return [
-        t.live_revision.snapshot
+        without_marks_in(t.live_revision.snapshot)
         for t in GlossaryTerm.objects.in_language("en").published()
     ]
 
@@ -131,36 +135,13 @@ def skipped(element):
     return False
 
 
-def make_term(slug, term, also=(), definition="A plain meaning."):
-    return Term.from_snapshot(
-        {
-            "slug": slug,
-            "term": term,
-            "also_matches": list(also),
-            "definition": definition,
-        }
-    )
-
-
-def make_draft_term(editor, slug, term, also=(), definition="A plain meaning."):
-    record = GlossaryTerm.objects.create(
-        slug=slug, term=term, also_matches=list(also), definition=definition
-    )
-    record.save_revision(editor)
-    return record
-
-
-def publish(record, editor, reviewer):
-    record.save_revision(editor)
-    record.submit(editor, "A new plain meaning for patients.")
-    record.approve(reviewer, record.latest_revision.content_hash)
-
-
 # /glossary/ ------------------------------------------------------------------------------
 
 
-def test_the_glossary_lists_every_published_term_with_its_definition(site, client):
-    root = get_page(client, "/glossary/")
+def test_the_glossary_lists_every_published_term_with_its_definition(
+    site, module_client
+):
+    root = get_page(module_client, "/glossary/")
     snapshots = published_snapshots()
     glossary_file = Path(settings.CONTENT_DIR) / "glossary.toml"
     assert len(snapshots) == len(
@@ -179,8 +160,8 @@ def test_the_glossary_lists_every_published_term_with_its_definition(site, clien
     assert len(root.find_all("dfn")) == len(snapshots)
 
 
-def test_the_glossary_groups_terms_under_one_heading_per_letter(site, client):
-    root = get_page(client, "/glossary/")
+def test_the_glossary_groups_terms_under_one_heading_per_letter(site, module_client):
+    root = get_page(module_client, "/glossary/")
     letters = [h.text for h in root.find_all("h2") if re.fullmatch(r"[A-Z]", h.text)]
     assert letters == sorted(set(letters))
     for heading in root.find_all("h2"):
@@ -192,14 +173,16 @@ def test_the_glossary_groups_terms_under_one_heading_per_letter(site, client):
             )
 
 
-def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(site, client):
+def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(
+    site, module_client
+):
     editor, _ = site
     abdomen = GlossaryTerm.objects.in_language("en").get(slug="abdomen")
     abdomen.term = "Zone below the ribs"
     abdomen.save()
     abdomen.save_revision(editor)
 
-    html = client.get("/glossary/").content.decode()
+    html = module_client.get("/glossary/").content.decode()
     root = parse_html(html)
     assert "Zone below the ribs" not in html
     ids = [e.attrs["id"] for e in root.iter() if "id" in e.attrs]
@@ -211,42 +194,45 @@ def test_a_renamed_draft_does_not_move_the_published_term_in_the_glossary(site, 
 
 
 def test_an_unpublished_term_is_neither_listed_nor_linked_until_it_is_approved(
-    site, client
+    site, module_client
 ):
     editor, reviewer = site
     check_up = make_draft_term(
         editor, "check-up", "Check-up", ["check-ups"], "A visit to see how you are."
     )
 
-    glossary = client.get("/glossary/").content.decode()
-    page = client.get("/treatments/active-surveillance/").content.decode()
+    glossary = module_client.get("/glossary/").content.decode()
+    page = module_client.get("/treatments/active-surveillance/").content.decode()
     assert "term-check-up" not in glossary and "Check-up" not in glossary
     assert "#term-check-up" not in page and "define-check-up" not in page
 
     check_up.submit(editor, "A new plain meaning for patients.")
-    assert "term-check-up" not in client.get("/glossary/").content.decode()
+    assert "term-check-up" not in module_client.get("/glossary/").content.decode()
     assert (
         "#term-check-up"
-        not in client.get("/treatments/active-surveillance/").content.decode()
+        not in module_client.get("/treatments/active-surveillance/").content.decode()
     )
 
     check_up.approve(reviewer, check_up.latest_revision.content_hash)
-    assert "term-check-up" in client.get("/glossary/").content.decode()
-    root = get_page(client, "/treatments/active-surveillance/")
+    assert "term-check-up" in module_client.get("/glossary/").content.decode()
+    root = get_page(module_client, "/treatments/active-surveillance/")
     links = root.find_all("a", href="/glossary/#term-check-up")
     assert [a.text for a in links] == ["check-ups"]
 
 
-def test_a_pending_change_to_a_definition_is_not_shown_until_approved(site, client):
+def test_a_pending_change_to_a_definition_is_not_shown_until_approved(
+    site, module_client
+):
     editor, _ = site
     stage = GlossaryTerm.objects.in_language("en").get(slug="stage")
-    approved = stage.definition
+    approved = "Stage tells how far a tumor has grown or spread in the body."
+    assert stage.definition == approved + " [[explains]]"
     stage.definition = "An unreviewed new meaning."
     stage.save()
     stage.save_revision(editor)
 
     for url in ["/glossary/", "/treatments/clinical-trials/"]:
-        html = client.get(url).content.decode()
+        html = module_client.get(url).content.decode()
         assert "An unreviewed new meaning." not in html, url
         assert approved in html, url
 
@@ -254,23 +240,23 @@ def test_a_pending_change_to_a_definition_is_not_shown_until_approved(site, clie
 # Hard words are explained ---------------------------------------------------------------
 
 
-def test_every_hard_word_on_our_pages_is_in_the_glossary(site, client):
+def test_every_hard_word_on_our_pages_is_in_the_glossary(site, module_client):
     forms = [
         form
         for forms in forms_by_slug(published_snapshots()).values()
         for form in forms
     ]
     missing = {
-        url: uncovered_hard_words(get_page(client, url).text, forms)
+        url: uncovered_hard_words(get_page(module_client, url).text, forms)
         for url in PAGES_WITH_TERMS
     }
     assert {url: words for url, words in missing.items() if words} == {}
 
 
-def test_the_hard_word_check_notices_a_word_the_glossary_lacks(site, client):
+def test_the_hard_word_check_notices_a_word_the_glossary_lacks(site, module_client):
     snapshots = [s for s in published_snapshots() if s["slug"] != "enucleation"]
     forms = [form for forms in forms_by_slug(snapshots).values() for form in forms]
-    text = get_page(client, "/treatments/surgery/").text
+    text = get_page(module_client, "/treatments/surgery/").text
     assert uncovered_hard_words(text, forms) == ["enucleation"]
     assert uncovered_hard_words(
         "We may suggest palliative care.", ["Palliative surgery"]
@@ -287,8 +273,10 @@ def test_the_hard_word_check_notices_a_word_the_glossary_lacks(site, client):
 
 
 @pytest.mark.parametrize("url", PAGES_WITH_TERMS)
-def test_the_first_use_of_each_term_in_the_body_links_to_its_meaning(site, client, url):
-    root = get_page(client, url)
+def test_the_first_use_of_each_term_in_the_body_links_to_its_meaning(
+    site, module_client, url
+):
+    root = get_page(module_client, url)
     forms_of = forms_by_slug(published_snapshots())
     definitions = {s["slug"]: s["definition"] for s in published_snapshots()}
     pattern, slug_of = combined_pattern(forms_of)
@@ -342,8 +330,8 @@ def test_the_first_use_of_each_term_in_the_body_links_to_its_meaning(site, clien
 
 
 @pytest.mark.parametrize("url", PAGES_WITH_TERMS)
-def test_words_in_headings_and_links_are_never_wrapped(site, client, url):
-    root = get_page(client, url)
+def test_words_in_headings_and_links_are_never_wrapped(site, module_client, url):
+    root = get_page(module_client, url)
     for link in root.find_all("a", class_="term"):
         inside = {a.tag for a in link.ancestors()}
         assert not inside & {"a", "h1", "h2", "h3", "h4", "h5", "h6", "dfn"}, (
@@ -352,19 +340,21 @@ def test_words_in_headings_and_links_are_never_wrapped(site, client, url):
         )
 
 
-def test_a_term_used_first_in_a_heading_is_linked_in_the_text_after_it(site, client):
-    root = get_page(client, "/")
+def test_a_term_used_first_in_a_heading_is_linked_in_the_text_after_it(
+    site, module_client
+):
+    root = get_page(module_client, "/")
     headings = [h.text for h in root.find_all("div", class_="prose")[0].find_all("h2")]
     assert "Side effects and quality of life" in headings
     links = {a.attrs["href"]: a.text for a in root.find_all("a", class_="term")}
     assert links["/glossary/#term-quality-of-life"] == "quality of life"
 
 
-def test_in_text_side_effects_are_not_sent_to_the_glossary(site, client):
+def test_in_text_side_effects_are_not_sent_to_the_glossary(site, module_client):
     """The menu's "Side effects" is the list of side effects: the same words in the
     text must not lead somewhere else."""
     for url in ("/", "/treatments/chemotherapy/", "/treatments/hormone-therapy/"):
-        root = get_page(client, url)
+        root = get_page(module_client, url)
         assert [
             a.text
             for a in root.find_all("a", class_="term")

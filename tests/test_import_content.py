@@ -6,7 +6,9 @@ from django.core.management import CommandError, call_command
 
 from treatments.models import Drug, Page, SideEffect, SiteSettings, Treatment
 
-from .conftest import CONTENT_DIR
+from .kit import CONTENT_DIR, import_content
+
+pytestmark = pytest.mark.embedded
 
 EXPECTED_SLUGS = [
     "active-surveillance",
@@ -24,9 +26,7 @@ EXPECTED_SLUGS = [
 
 
 def run_import(directory, **options):
-    out = StringIO()
-    call_command("import_content", str(directory), stdout=out, **options)
-    return out.getvalue()
+    return import_content(directory=directory, **{"verbosity": 1, **options})
 
 
 def database_state():
@@ -150,14 +150,32 @@ REFUSALS = [
     ),
     (
         "treatments/01-active-surveillance.md",
-        'reason = "Active surveillance may be a choice for a low-grade NET. These tumors tend to grow slowly."',
+        'reason = "Active surveillance may be a choice for a low-grade NET. [[seed:14]] These tumors tend to grow slowly. [[seed:15]]"',
         'reason = ""',
         ["01-active-surveillance.md", "fit rule 1 needs a 'reason'"],
     ),
     (
+        "questions.toml",
+        'value = "not-sure"\nlabel = "I am not sure"\nsaid = "you are not sure of its grade"',
+        'value = "unknown"\nlabel = "I am not sure"\nsaid = "you are not sure of its grade"',
+        ["questions.toml", "question 'grade' needs a 'not-sure' answer"],
+    ),
+    (
+        "questions.toml",
+        '    "liver=yes",\n]',
+        '    "liver=sideways",\n]',
+        ["questions.toml", "contradiction 1: 'sideways' is not an answer to 'liver'"],
+    ),
+    (
+        "treatments/06-radiation-therapy.md",
+        '"location=yes"',
+        '"surgery=yes"',
+        ["06-radiation-therapy.md", "fit rule 3", "unknown question 'surgery'"],
+    ),
+    (
         "treatments/05-hormone-therapy.md",
-        '    "The drugs are usually given as a shot (injection).",\n',
-        '    "The drugs are usually given as a shot (injection).",\n' * 3,
+        '    "The drugs are usually given as a shot (injection). [[seed:64]]",\n',
+        '    "The drugs are usually given as a shot (injection). [[seed:64]]",\n' * 3,
         ["05-hormone-therapy.md", "'key_points' must hold 2 to 4 points"],
     ),
 ]

@@ -1,5 +1,3 @@
-from html.parser import HTMLParser
-
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,9 +5,15 @@ from django.test import Client
 from django.urls import reverse
 
 from treatments.markdown import render_markdown, validate_markdown
-from treatments.models import Page, Treatment
+from treatments.models import Page
 
-from .conftest import make_staff
+from .kit import (
+    make_full_treatment,
+    make_treatment,
+    make_user,
+    open_change_form,
+    parse_html,
+)
 
 PREVIEW_URL = settings.MARKDOWNX_URLS_PATH
 UPLOAD_URLS = [settings.MARKDOWNX_UPLOAD_URLS_PATH, "/markdownx/upload/"]
@@ -49,22 +53,9 @@ XSS_PAYLOADS = [
 ]
 
 
-class TagCollector(HTMLParser):
-    """Every start tag in a fragment, with its (unescaped) attributes."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {name: value or "" for name, value in attrs}))
-
-
 def tags_in(html):
-    collector = TagCollector()
-    collector.feed(html)
-    collector.close()
-    return collector.tags
+    """(tag, attributes) of every element in the HTML, in document order."""
+    return [(e.tag, e.attrs) for e in parse_html(html).iter()[1:]]
 
 
 def runnable_parts(html):
@@ -84,29 +75,6 @@ def runnable_parts(html):
     if "<script" in html.lower():
         found.append("<script text")
     return found
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users here log in with force_login: hashing their password need not be slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_treatment(**fields):
-    values = {
-        "slug": "markdown-check",
-        "title": "Markdown check",
-        "summary": "A test page.",
-        "order": 99,
-    }
-    return Treatment.objects.create(**(values | fields))
-
-
-def make_visitor(django_user_model, username="visitor"):
-    """A logged-in account that is not staff."""
-    return django_user_model.objects.create_user(
-        username=username, password="pw-for-tests"
-    )
 
 
 # render_markdown ------------------------------------------------------------------
@@ -187,9 +155,9 @@ HOSTILE_BODY = (
 )
 
 
-def test_saved_treatment_stores_only_sanitized_html(db):
+def test_saved_treatment_stores_only_sanitized_html(editor):
     """body_html is what public pages show (publishing takes more than saving)."""
-    treatment = make_treatment(body=HOSTILE_BODY)
+    treatment = make_treatment(editor, body=HOSTILE_BODY)
     treatment.refresh_from_db()
     assert '<h2 id="section-safe-heading">Safe heading</h2>' in treatment.body_html
     assert "Safe words stay." in treatment.body_html
@@ -207,8 +175,8 @@ def test_saved_page_stores_only_sanitized_html(db):
     assert "javascript:" not in page.body_html.lower()
 
 
-def test_editing_a_saved_treatment_sanitizes_the_new_body(db):
-    treatment = make_treatment(body="Plain words.")
+def test_editing_a_saved_treatment_sanitizes_the_new_body(editor):
+    treatment = make_treatment(editor, body="Plain words.")
     treatment.body = HOSTILE_BODY
     treatment.save()
     treatment.refresh_from_db()
@@ -232,7 +200,7 @@ def test_preview_is_not_rendered_for_anonymous_visitors(client):
 def test_preview_is_not_rendered_for_users_who_are_not_staff(
     db, client, django_user_model
 ):
-    client.force_login(make_visitor(django_user_model))
+    client.force_login(make_user("visitor", is_staff=False))
     response = client.post(PREVIEW_URL, {"content": PREVIEW_SOURCE})
     assert response.status_code in {302, 403}
     if response.status_code == 302:
@@ -241,7 +209,7 @@ def test_preview_is_not_rendered_for_users_who_are_not_staff(
 
 
 def test_preview_renders_sanitized_html_for_staff(db, client, django_user_model):
-    client.force_login(make_staff(django_user_model))
+    client.force_login(make_user("staff"))
     response = client.post(PREVIEW_URL, {"content": PREVIEW_SOURCE})
     assert response.status_code == 200
     html = response.content.decode()
@@ -250,20 +218,20 @@ def test_preview_renders_sanitized_html_for_staff(db, client, django_user_model)
 
 
 def test_preview_without_content_is_a_bad_request(db, client, django_user_model):
-    client.force_login(make_staff(django_user_model))
+    client.force_login(make_user("staff"))
     response = client.post(PREVIEW_URL, {})
     assert response.status_code == 400
 
 
 def test_preview_only_accepts_post(db, client, django_user_model):
     assert client.get(PREVIEW_URL).status_code == 405
-    client.force_login(make_staff(django_user_model))
+    client.force_login(make_user("staff"))
     assert client.get(PREVIEW_URL, {"content": "**b**"}).status_code == 405
 
 
 def test_preview_refuses_a_post_without_a_csrf_token(db, django_user_model):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_staff(django_user_model))
+    client.force_login(make_user("staff"))
     response = client.post(PREVIEW_URL, {"content": "**b**"})
     assert response.status_code == 403
 
@@ -279,7 +247,7 @@ def test_image_upload_is_not_routed_for_anyone(db, client, django_user_model):
     for url in UPLOAD_URLS:
         assert client.post(url, {}).status_code == 404, url
         assert client.get(url).status_code == 404, url
-    client.force_login(make_staff(django_user_model))
+    client.force_login(make_user("staff"))
     for url in UPLOAD_URLS:
         assert client.post(url, {}).status_code == 404, url
         assert client.get(url).status_code == 404, url
@@ -292,8 +260,6 @@ UNCLOSED_STYLE = "Intro for patients.\n\n<style>\n\nThe rest of the page.\n\nMor
 
 
 def post_body(client, editor, body, record=None):
-    from .test_review_admin import make_full_treatment, open_change_form
-
     client.force_login(editor)
     record = record or make_full_treatment(editor)
     data = open_change_form(client, record)

@@ -21,7 +21,10 @@ def test_every_interface_message_has_a_spanish_translation():
     entries = text.split("\n\n")[1:]  # the first is the header
     assert len(entries) > 250
     untranslated = [
-        entry for entry in entries if re.search(r'^msgstr(\[\d\])? ""\n?$', entry, re.M)
+        # An empty msgstr: "" with no continuation line after it.
+        entry
+        for entry in entries
+        if re.search(r'^msgstr(\[\d\])? ""(?!\n")', entry, re.M)
     ]
     assert untranslated == []
 
@@ -46,3 +49,16 @@ def test_the_compiled_catalogue_matches_its_source(tmp_path):
         "locale/es/LC_MESSAGES/django.mo is older than django.po: run "
         "python manage.py compilemessages"
     )
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "estoy seguro",  # a man's words: every patient says "No lo sé"
+        "está seguro",
+        "soy el paciente",
+        "ir bien",  # a calque of "fit"
+    ],
+)
+def test_the_interface_speaks_to_every_patient_in_plain_spanish(phrase):
+    assert phrase not in PO.read_text(encoding="utf-8")

@@ -6,18 +6,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import TREATMENT_SLUGS
-from tests.html_tree import Element, parse_response
+from editorial.evidence import without_marks_in
 from treatments.models import Treatment
+
+from .kit import TREATMENT_SLUGS, Element, parse_response
 
 PHONE = "(888) 552-6760"
 PROMPT = "Tick one or more treatments above"
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "site.css"
-
-
-@pytest.fixture(scope="module")
-def client(module_client):
-    return module_client
 
 
 # Helpers ----------------------------------------------------------------------------
@@ -59,7 +55,15 @@ def sibling_after(element):
 
 
 def published(slug):
-    return Treatment.objects.in_language("en").get(slug=slug).live_revision.snapshot
+    """A treatment's approved content as patients read it (no evidence marks)."""
+    return without_marks_in(
+        Treatment.objects.in_language("en").get(slug=slug).live_revision.snapshot
+    )
+
+
+def as_read(questions):
+    """Questions as a patient reads them: without their evidence marks."""
+    return [re.sub(r" \[\[[^\]]*\]\]", "", question) for question in questions]
 
 
 def css_blocks(css, prelude):
@@ -92,11 +96,11 @@ def css_rules(block):
 # The list ------------------------------------------------------------------------------
 
 
-def test_the_choice_lives_in_the_address_and_sets_no_cookie(site, client):
-    response, root = get_questions(client, "t=surgery&t=chemotherapy")
+def test_the_choice_lives_in_the_address_and_sets_no_cookie(site, module_client):
+    response, root = get_questions(module_client, "t=surgery&t=chemotherapy")
     assert not response.cookies
     assert "Set-Cookie" not in response.headers
-    assert not client.cookies
+    assert not module_client.cookies
     form = root.find_all("form", class_="pick-treatments")[0]
     assert form.attrs["method"] == "get" and form.attrs["action"] == "/my-questions/"
     checked = [
@@ -112,17 +116,21 @@ def test_the_choice_lives_in_the_address_and_sets_no_cookie(site, client):
 
 
 def test_the_list_shows_each_chosen_treatments_questions_side_effects_and_notes(
-    site, client
+    site, module_client
 ):
-    _, root = get_questions(client, "t=surgery&t=chemotherapy")
+    _, root = get_questions(module_client, "t=surgery&t=chemotherapy")
     found = sheets(root)
     assert set(found) == {"surgery", "chemotherapy"}
     for slug, (title, questions, side_effects, notes) in found.items():
         content = published(slug)
         assert title == content["title"]
-        assert questions == content["questions"]
+        assert questions == as_read(content["questions"])
         assert side_effects == [effect["name"] for effect in content["side_effects"]]
         assert notes, slug
+    # It does not assume chemotherapy was suggested (issue 23).
+    assert found["chemotherapy"][1][0] == (
+        "Is chemotherapy a choice for me now? Why or why not?"
+    )
     assert found["chemotherapy"][2] == [
         "Diarrhea",
         "Fatigue",
@@ -137,24 +145,25 @@ def test_the_list_shows_each_chosen_treatments_questions_side_effects_and_notes(
 
 
 @pytest.mark.parametrize("slug", TREATMENT_SLUGS)
-def test_every_treatment_has_a_question_sheet(site, client, slug):
-    _, root = get_questions(client, f"t={slug}")
+def test_every_treatment_has_a_question_sheet(site, module_client, slug):
+    _, root = get_questions(module_client, f"t={slug}")
     found = sheets(root)
     assert list(found) == [slug]
-    assert found[slug][1] == published(slug)["questions"]
+    assert found[slug][1] == as_read(published(slug)["questions"])
+    assert not any("[[" in question for question in found[slug][1])
     assert len(found[slug][1]) >= 4
 
 
-def test_the_list_shows_the_approved_questions_not_a_draft(site, client):
+def test_the_list_shows_the_approved_questions_not_a_draft(site, module_client):
     editor, _ = site
     surgery = Treatment.objects.in_language("en").get(slug="surgery")
     question = surgery.questions.first()
     question.text = "An unreviewed draft question?"
     question.save()
     surgery.save_revision(editor)
-    response, root = get_questions(client, "t=surgery")
+    response, root = get_questions(module_client, "t=surgery")
     assert "An unreviewed draft question?" not in response.content.decode()
-    assert sheets(root)["surgery"][1] == published("surgery")["questions"]
+    assert sheets(root)["surgery"][1] == as_read(published("surgery")["questions"])
 
 
 @pytest.mark.parametrize(
@@ -180,8 +189,10 @@ def test_the_list_shows_the_approved_questions_not_a_draft(site, client):
         "very-long",
     ],
 )
-def test_unknown_treatments_in_the_address_are_ignored(site, client, query_string):
-    response, root = get_questions(client, query_string)
+def test_unknown_treatments_in_the_address_are_ignored(
+    site, module_client, query_string
+):
+    response, root = get_questions(module_client, query_string)
     assert list(sheets(root)) == ["surgery"]
     assert "<script>" not in response.content.decode()
 
@@ -191,8 +202,10 @@ def test_unknown_treatments_in_the_address_are_ignored(site, client, query_strin
     ["", "t=", "t=no-such-treatment", "x=surgery", "t=%00"],
     ids=["nothing", "blank", "unknown", "other-parameter", "nul"],
 )
-def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_string):
-    response, root = get_questions(client, query_string)
+def test_with_nothing_chosen_the_page_explains_what_to_do(
+    site, module_client, query_string
+):
+    response, root = get_questions(module_client, query_string)
     assert sheets(root) == {}
     assert PROMPT in root.find_all("main")[0].text
     assert root.find_all("h1")[0].text == "Prepare questions for your appointment"
@@ -204,8 +217,8 @@ def test_with_nothing_chosen_the_page_explains_what_to_do(site, client, query_st
 
 
 @pytest.mark.parametrize("slug", TREATMENT_SLUGS)
-def test_each_treatment_page_links_to_its_question_list(site, client, slug):
-    response = client.get(f"/treatments/{slug}/")
+def test_each_treatment_page_links_to_its_question_list(site, module_client, slug):
+    response = module_client.get(f"/treatments/{slug}/")
     assert response.status_code == 200
     links = [a.attrs.get("href") for a in parse_response(response).find_all("a")]
     assert f"/my-questions/?t={slug}" in links
@@ -214,8 +227,8 @@ def test_each_treatment_page_links_to_its_question_list(site, client, slug):
 # Printing -----------------------------------------------------------------------------------
 
 
-def test_the_page_uses_the_stylesheet_with_the_print_rules(site, client):
-    _, root = get_questions(client, "t=surgery")
+def test_the_page_uses_the_stylesheet_with_the_print_rules(site, module_client):
+    _, root = get_questions(module_client, "t=surgery")
     stylesheets = [
         link.attrs["href"] for link in root.find_all("link", rel="stylesheet")
     ]
@@ -224,7 +237,7 @@ def test_the_page_uses_the_stylesheet_with_the_print_rules(site, client):
 
 
 def test_printing_hides_navigation_and_starts_each_treatment_on_a_new_page(
-    site, client
+    site, module_client
 ):
     print_rules = [
         rule
@@ -243,7 +256,7 @@ def test_printing_hides_navigation_and_starts_each_treatment_on_a_new_page(
     assert ".no-print" in hidden
 
     # What the print rules hide on this page: the picking form and the navigation.
-    _, root = get_questions(client, "t=surgery&t=chemotherapy")
+    _, root = get_questions(module_client, "t=surgery&t=chemotherapy")
     assert (
         "no-print"
         in root.find_all("form", class_="pick-treatments")[0].attrs["class"].split()

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from treatments.models import SideEffect
 
-from .conftest import content_treatments
-from .html_tree import parse_response
+from .kit import content_treatments, parse_response
 
 PHONE_HREF = "tel:+18885526760"
 PHONE_TEXT = "(888) 552-6760"
@@ -63,12 +62,6 @@ def hrefs(element):
 # Every public page -------------------------------------------------------------
 # Publishing the site is the slow part of these tests, so each test below checks
 # one whole requirement across every page it concerns.
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The editor and reviewer who publish the site need no slow password hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def has_call_link(element):
@@ -190,7 +183,7 @@ REASON_AND_QUESTION = {
         "Do I need more tests to learn about my tumor?",
     ),
     "hormone-therapy": (
-        "Hormone therapy is mainly used to control the substances a NET releases that cause symptoms.",
+        "Hormone therapy is mainly used to control the hormone-like substances a NET releases. It may ease some of the symptoms they cause.",
         "How often will I get my shots, and where?",
     ),
     "radiation-therapy": (

@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
@@ -15,85 +14,42 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import AuditEntry, Question, Revision, SiteSettings, Treatment
-from treatments.review import Action, ReviewState, WorkflowError, add_months
-from treatments.sharing import (
+from editorial.models import (
+    Action,
+    AuditEntry,
+    ReviewState,
+    Revision,
+    WorkflowError,
+    add_months,
+)
+from editorial.models.sharing import (
     PREVIEW_MAX_AGE,
     SALT,
     load_preview_token,
     preview_token,
     preview_url,
 )
+from treatments.models import SiteSettings, Treatment
 
-from .conftest import make_user
-
-PLAIN_BODY = "Your care team checks on the tumor.\n\nYou get a scan now and then."
-# Long sentences of long words: far above the grade 8 target.
-HARD_BODY = "\n\n".join(
-    [
-        "Multidisciplinary gastroenterological consultations characteristically "
-        "necessitate comprehensive endoscopic ultrasonographic examinations alongside "
-        "immunohistochemical characterization of neuroendocrine proliferation indices."
-    ]
-    * 3
+from .kit import (
+    HARD_BODY,
+    PLAIN_BODY,
+    approve,
+    edit,
+    make_dual_role,
+    make_published,
+    make_treatment,
+    make_user,
+    public_html,
+    run_tasks,
+    submit,
 )
+
+# Long sentences of long words: far above the grade 8 target.
 BYLINE = "Test Reviewer, MD, Medical reviewer"
 
 
 # Helpers ------------------------------------------------------------------------------
-
-
-def make_treatment(
-    user, slug="watchful-waiting", title="Watchful waiting", body=PLAIN_BODY, **fields
-):
-    """A small treatment page with one question, saved as revision 1 by user."""
-    fields.setdefault(
-        "key_points", ["It is a plan to watch the tumor.", "It uses scans."]
-    )
-    treatment = Treatment.objects.create(
-        slug=slug,
-        title=title,
-        summary="A plan to keep an eye on a slow tumor.",
-        body=body,
-        **fields,
-    )
-    Question.objects.create(treatment=treatment, text="How often will I get a scan?")
-    treatment.save_revision(user)
-    return treatment
-
-
-def edit(record, user, **changes):
-    """Change fields the way the admin does: save, then snapshot a revision."""
-    for name, value in changes.items():
-        setattr(record, name, value)
-    record.save()
-    return record.save_revision(user)
-
-
-def submit(record, user, summary="First version of this page."):
-    return record.submit(user, summary)
-
-
-def approve(record, user, note=""):
-    return record.approve(user, record.latest_revision.content_hash, note)
-
-
-def make_published(editor, reviewer, **fields):
-    record = make_treatment(editor, **fields)
-    submit(record, editor)
-    approve(record, reviewer)
-    return record
-
-
-def make_dual_role(django_user_model, username="dual"):
-    """Someone who is both an editor and a medical reviewer."""
-    user = make_user(django_user_model, username, "Editors")
-    user.groups.add(Group.objects.get(name="Medical reviewers"))
-    return user
-
-
-def make_second_reviewer(django_user_model):
-    return make_user(django_user_model, "reviewer2", "Medical reviewers")
 
 
 def actions(record):
@@ -102,12 +58,6 @@ def actions(record):
     return [
         (entry.action, entry.user.username if entry.user else None) for entry in entries
     ]
-
-
-def public_html(client, record):
-    response = client.get(reverse("treatments:treatment", args=[record.slug]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def page_dates_section(html):
@@ -262,14 +212,14 @@ def test_a_save_from_a_copy_loaded_before_the_approval_keeps_the_page_published(
 
 
 def drafted_by_the_approver(django_user_model, editor, second_editor, superuser):
-    approver = make_dual_role(django_user_model)
+    approver = make_dual_role()
     return make_treatment(approver), approver
 
 
 def earlier_revision_edited_by_the_approver(
     django_user_model, editor, second_editor, superuser
 ):
-    approver = make_dual_role(django_user_model)
+    approver = make_dual_role()
     record = make_treatment(approver)
     edit(record, second_editor, body="You get a scan once a year.")
     return record, approver
@@ -327,7 +277,7 @@ def test_edits_that_are_already_published_do_not_bar_their_author_from_the_next_
     db, django_user_model, second_editor, reviewer
 ):
     """The four-eyes chain runs back to the last approved revision, no further."""
-    dual = make_dual_role(django_user_model)
+    dual = make_dual_role()
     record = make_published(dual, reviewer)
     newer = edit(record, second_editor, body="You get a scan once a year.")
     assert newer.contributor_ids == [second_editor.pk]
@@ -504,7 +454,7 @@ def test_every_workflow_action_is_written_to_the_audit_trail(
     submit(record, second_editor, "Said how often scans happen.")
     approve(record, reviewer, "Matches the guidelines.")
     record.confirm_still_accurate(
-        make_second_reviewer(django_user_model), "Still right."
+        make_user("reviewer2", "Medical reviewers"), "Still right."
     )
 
     assert actions(record) == [
@@ -745,7 +695,7 @@ def test_staff_preview_the_latest_draft_marked_as_not_reviewed(
     client.force_login(editor)
 
     response = client.get(
-        reverse("treatments:draft-preview", args=["treatment", record.pk])
+        reverse("editorial:draft-preview", args=["treatment", record.pk])
     )
 
     html = response.content.decode()
@@ -760,7 +710,7 @@ def test_staff_preview_the_latest_draft_marked_as_not_reviewed(
 def test_anonymous_visitors_cannot_preview_a_draft(db, client, editor):
     record = make_treatment(editor, body="Secret draft words.")
     response = client.get(
-        reverse("treatments:draft-preview", args=["treatment", record.pk])
+        reverse("editorial:draft-preview", args=["treatment", record.pk])
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
@@ -806,7 +756,7 @@ def test_an_expired_preview_link_is_refused_with_a_clear_message(db, client, edi
         load_preview_token(token, max_age=PREVIEW_MAX_AGE + timedelta(hours=1))
         == revision
     )
-    response = client.get(reverse("treatments:shared-preview", args=[token]))
+    response = client.get(reverse("editorial:shared-preview", args=[token]))
 
     html = response.content.decode()
     assert response.status_code == 410
@@ -822,7 +772,7 @@ def test_a_tampered_preview_link_is_not_found(db, client, editor):
         {"revision": revision.pk}, salt="something-else", compress=True
     )
     for bad in (tampered, other_salt):
-        response = client.get(reverse("treatments:shared-preview", args=[bad]))
+        response = client.get(reverse("editorial:shared-preview", args=[bad]))
         assert response.status_code == 404
         assert "Shared draft words." not in response.content.decode()
 
@@ -835,7 +785,7 @@ def test_a_preview_link_to_content_that_no_longer_exists_is_not_found(
     deleted = preview_url(record.latest_revision)
     Treatment.objects.filter(pk=record.pk).delete()
     missing_revision = reverse(
-        "treatments:shared-preview",
+        "editorial:shared-preview",
         args=[signing.dumps({"revision": 987654}, salt=SALT, compress=True)],
     )
 
@@ -870,6 +820,7 @@ def test_submitting_sends_one_short_email_to_reviewers_with_a_link(
         )
 
     assert response.status_code == 302
+    run_tasks()  # the worker sends the email
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == [reviewer.email]
@@ -905,6 +856,7 @@ def test_each_review_decision_sends_one_short_email_to_the_editors_with_a_link(
         )
 
     assert response.status_code == 302
+    run_tasks()  # the worker sends the email
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == [editor.email]

@@ -8,90 +8,34 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from tests.html_forms import form_values
-from treatments.models import Drug, Procedure, Revision, Treatment
-from treatments.review import Action, ReviewState, Step
+from editorial.models import Action, ReviewState, Revision, Step
+from treatments.models import Drug, Treatment
 
-from .test_review import approve, edit, make_treatment, submit
+from .kit import (
+    SLOW_FIT,
+    admin_url,
+    approve,
+    decide,
+    edit,
+    form_values,
+    make_explorer_questions,
+    make_full_treatment,
+    make_published_full,
+    make_user,
+    open_change_form,
+    public_html,
+    save_change_form,
+    submit,
+)
 
-OLD_BODY = "Your care team checks on the tumor.\n\nYou get a scan now and then."
 NEW_BODY = "Your care team checks on the tumor.\n\nYou get a scan once a year."
 
 
 # Helpers ------------------------------------------------------------------------------
 
 
-def change_url(record):
-    return reverse("admin:treatments_treatment_change", args=[record.pk])
-
-
-def review_url(record):
-    return reverse("admin:treatments_treatment_review", args=[record.pk])
-
-
-def open_change_form(client, record):
-    """The change form's current values, as the editor's browser would post them."""
-    response = client.get(change_url(record))
-    assert response.status_code == 200
-    data = form_values(response.content.decode(), "treatment_form")
-    assert data["base_revision"] and "questions-TOTAL_FORMS" in data
-    return data
-
-
-def save_change_form(client, record, data, **changes):
-    return client.post(
-        change_url(record), {**data, **changes, "_save": "Save"}, follow=True
-    )
-
-
 def open_review(client, record):
-    response = client.get(review_url(record))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def decide(client, record, content_hash, decision="approve", note=""):
-    return client.post(
-        review_url(record),
-        {"content_hash": content_hash, "note": note, "decision": decision},
-        follow=True,
-    )
-
-
-SLOW_FIT = {
-    "when": ["grade=low"],
-    "unless": [],
-    "reason": "It may be a choice for a slow tumor.",
-}
-
-
-def make_full_treatment(editor):
-    """A treatment page with every structured part, so the admin posts every inline."""
-    record = make_treatment(editor, body=OLD_BODY, fits=[SLOW_FIT])
-    record.drugs.add(
-        Drug.objects.create(
-            slug="octreotide", brand_name="Sandostatin", generic_name="octreotide"
-        )
-    )
-    Procedure.objects.create(
-        treatment=record,
-        name="Regular scans",
-        description="A scan every year.",
-        fits=[SLOW_FIT],
-    )
-    record.save_revision(editor)
-    return record
-
-
-def make_published_full(editor, reviewer):
-    record = make_full_treatment(editor)
-    submit(record, editor)
-    approve(record, reviewer)
-    return record
-
-
-def public_text(client, record):
-    response = client.get(reverse("treatments:treatment", args=[record.slug]))
+    response = client.get(admin_url(record, "review"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -102,6 +46,7 @@ def public_text(client, record):
 def test_an_editor_writes_fit_rules_as_lines_and_a_wrong_answer_is_named(
     db, client, editor, reviewer
 ):
+    make_explorer_questions(editor)
     record = make_published_full(editor, reviewer)
     client.force_login(editor)
     data = open_change_form(client, record)
@@ -172,7 +117,7 @@ def test_an_editor_saves_a_page_with_its_inlines_as_a_new_draft(
     assert latest.snapshot["questions"][-1] == "Will the scan hurt?"
     assert record.review_state == ReviewState.DRAFT
     assert record.live_revision.number == 2
-    assert "You get a scan now and then." in public_text(client, record)
+    assert "You get a scan now and then." in public_html(client, record)
 
 
 def test_of_two_editors_on_one_page_the_first_save_wins_and_the_second_is_told_why(
@@ -358,7 +303,7 @@ def test_approving_on_the_review_screen_publishes_the_revision(
 
     response = decide(client, record, content_hash, note="Matches the guidelines.")
 
-    assert response.redirect_chain[-1][0] == change_url(record)
+    assert response.redirect_chain[-1][0] == admin_url(record, "change")
     assert (
         "“Watchful waiting” revision 3: approved and published."
         in response.content.decode()
@@ -371,7 +316,7 @@ def test_approving_on_the_review_screen_publishes_the_revision(
         record.audit_entries().filter(action=Action.APPROVED).first().note
         == "Matches the guidelines."
     )
-    html = public_text(client, record)
+    html = public_html(client, record)
     assert "You get a scan once a year." in html and "Will the scan hurt?" in html
     assert "You get a scan now and then." not in html
 
@@ -396,7 +341,7 @@ def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
     response = decide(client, record, read_hash, note="Looks right to me.")
 
     html = response.content.decode()
-    assert response.redirect_chain == [(review_url(record), 302)]
+    assert response.redirect_chain == [(admin_url(record, "review"), 302)]
     assert (
         "The content changed after you opened it (now “Watchful waiting” revision 4). "
         "Nothing was approved: please review the new version."
@@ -405,7 +350,7 @@ def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
     assert record.live_revision.number == 2
     assert record.review_state == ReviewState.SUBMITTED
     assert record.audit_entries().filter(action=Action.APPROVED).count() == 1
-    assert "You get a scan now and then." in public_text(client, record)
+    assert "You get a scan now and then." in public_html(client, record)
     # The screen now shows revision 4 with its own hash and an empty note, so the
     # next Approve is for what the reviewer now sees.
     fresh = form_values(html)
@@ -413,7 +358,7 @@ def test_approving_content_that_changed_since_it_was_opened_publishes_nothing(
     assert fresh["note"] == ""
     assert "Is it safe?" in html
     response = decide(client, record, fresh["content_hash"])
-    assert response.redirect_chain == [(change_url(record), 302)]
+    assert response.redirect_chain == [(admin_url(record, "change"), 302)]
     record.refresh_from_db()
     assert record.live_revision.number == 4
 
@@ -430,7 +375,7 @@ def test_after_the_editor_edits_a_submitted_page_the_reviewer_is_told_and_offere
 
     # The editor is warned before saving, then told it was withdrawn.
     data = open_change_form(editor_client, record)
-    form_page = editor_client.get(change_url(record)).content.decode()
+    form_page = editor_client.get(admin_url(record, "change")).content.decode()
     assert "Saving a change withdraws it from review" in form_page
     saved = save_change_form(editor_client, record, data, summary="A new summary.")
     assert "it is withdrawn now, and the reviewers were told" in saved.content.decode()
@@ -441,7 +386,7 @@ def test_after_the_editor_edits_a_submitted_page_the_reviewer_is_told_and_offere
 
     response = decide(client, record, read_hash, note="Approving what I read.")
     html = response.content.decode()
-    assert response.redirect_chain == [(review_url(record), 302)]
+    assert response.redirect_chain == [(admin_url(record, "review"), 302)]
     assert "Nothing was approved" in html
     assert "Withdrawn from review by editor" in html
     # Only what applies now: confirming the public revision 2, with an empty note.
@@ -453,7 +398,7 @@ def test_after_the_editor_edits_a_submitted_page_the_reviewer_is_told_and_offere
 
 
 def workflow_links(client, record):
-    html = client.get(change_url(record)).content.decode()
+    html = client.get(admin_url(record, "change")).content.decode()
     return {
         name
         for name in ("submit", "withdraw", "review")
@@ -472,7 +417,7 @@ def test_the_buttons_and_the_screens_follow_one_answer_for_role_and_state(
     assert workflow_links(editor_client, record) == {"submit"}  # no Withdraw, no Review
     assert workflow_links(reviewer_client, record) == set()
     # A screen without its button sends the user back with the reason, not a bare 403.
-    response = editor_client.get(review_url(record))
+    response = editor_client.get(admin_url(record, "review"))
     assert response.status_code == 403
     text = response.content.decode()
     assert "Only medical reviewers can sign off content." in text
@@ -522,7 +467,7 @@ def test_requesting_changes_on_the_review_screen_shows_the_comment_to_the_editor
     record.refresh_from_db()
     assert record.review_state == ReviewState.CHANGES_REQUESTED
     client.force_login(editor)
-    html = client.get(change_url(record)).content.decode()
+    html = client.get(admin_url(record, "change")).content.decode()
     assert "Reviewer's comment:</strong> Say how often the scans happen." in html
 
 
@@ -650,8 +595,6 @@ def test_what_patients_read_about_a_reviewer_is_reviewed_first(
 ):
     from treatments.models import Page, ReviewerProfile
 
-    from .conftest import make_user
-
     policy = Page.objects.create(
         slug="policy", title="Policy", summary="How we review.", body="We review."
     )
@@ -679,7 +622,7 @@ def test_what_patients_read_about_a_reviewer_is_reviewed_first(
     profile.submit(editor, "New credentials.", "Names and titles.")
     with pytest.raises(PermissionDenied):
         approve(profile, superuser)  # they changed it: not theirs to sign off
-    second = make_user(django_user_model, "reviewer3", "Medical reviewers")
+    second = make_user("reviewer3", "Medical reviewers")
     approve(profile, second)
     text = policy_text()
     assert "Paid speaker for a drug maker." in text

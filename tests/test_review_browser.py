@@ -4,10 +4,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from treatments.review import Action, ReviewState
+from editorial.models import Action, ReviewState
 
-from .conftest import save_screenshot
-from .test_review import edit, make_published, submit
+from .kit import edit, log_in, make_published, save_screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +19,11 @@ def test_a_reviewer_approves_a_draft_on_the_review_screen_and_patients_see_it(
     edit(record, editor, body="New words about scans.")
     submit(record, editor, "Changed the words about scans.")
     review_path = reverse("admin:treatments_treatment_review", args=[record.pk])
-    login_path = reverse("admin:login")
     public_path = reverse("treatments:treatment", args=[record.slug])
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}{login_path}?next={review_path}")
-    page.fill("#id_username", "reviewer")
-    page.fill("#id_password", "pw-for-tests")
-    page.locator("#login-form [type=submit]").click()
+    log_in(page, live_server.url, "reviewer", review_path)
 
     expect(page).to_have_url(f"{live_server.url}{review_path}")
     heading = page.get_by_role("heading", name="Medical review: Watchful waiting")

@@ -6,11 +6,18 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from tests.html_forms import form_values
-from treatments.models import AuditEntry, Revision, Treatment
-from treatments.review import Action, ReviewState
+from editorial.models import Action, AuditEntry, ReviewState, Revision
+from treatments.models import Treatment
 
-from .test_review import edit, make_dual_role, make_treatment, submit
+from .kit import (
+    admin_url,
+    edit,
+    form_values,
+    logged_in,
+    make_dual_role,
+    make_treatment,
+    submit,
+)
 
 ACTORS = ["anonymous", "editor", "reviewer", "superuser"]
 DRAFT_WORDS = "You get a scan now and then."
@@ -22,15 +29,12 @@ DRAFT_WORDS = "You get a scan now and then."
 @pytest.fixture
 def actors(editor, reviewer, superuser):
     """A logged-in client per role; none of these users wrote the page."""
-    clients = {"anonymous": Client()}
-    for name, user in (
-        ("editor", editor),
-        ("reviewer", reviewer),
-        ("superuser", superuser),
-    ):
-        clients[name] = Client()
-        clients[name].force_login(user)
-    return clients
+    return {
+        "anonymous": Client(),
+        "editor": logged_in(editor),
+        "reviewer": logged_in(reviewer),
+        "superuser": logged_in(superuser),
+    }
 
 
 @pytest.fixture
@@ -65,15 +69,9 @@ def is_login_redirect(response):
     )
 
 
-def admin_url(view, record):
-    return reverse(f"admin:treatments_treatment_{view}", args=[record.pk])
-
-
 def change_form_data(record, superuser):
     """A valid change form POST for the page, read from the form a superuser sees."""
-    client = Client()
-    client.force_login(superuser)
-    response = client.get(admin_url("change", record))
+    response = logged_in(superuser).get(admin_url(record, "change"))
     assert response.status_code == 200
     return form_values(response.content.decode(), "treatment_form")
 
@@ -88,7 +86,7 @@ def change_form_data(record, superuser):
 def test_viewing_a_draft_preview(db, actors, draft, actor, status):
     before = state_of(draft)
     response = actors[actor].get(
-        reverse("treatments:draft-preview", args=["treatment", draft.pk])
+        reverse("editorial:draft-preview", args=["treatment", draft.pk])
     )
 
     if status == "login":
@@ -115,7 +113,7 @@ def test_editing_a_page(db, actors, draft, superuser, actor, status, saved):
     before = state_of(draft)
 
     response = actors[actor].post(
-        admin_url("change", draft),
+        admin_url(draft, "change"),
         {**data, "body": "Changed by someone.", "_save": "Save"},
     )
 
@@ -145,7 +143,7 @@ def test_editing_a_page(db, actors, draft, superuser, actor, status, saved):
 )
 def test_submitting_a_page_for_review(db, actors, draft, actor, status, state):
     response = actors[actor].post(
-        admin_url("submit", draft), {"change_summary": "First version of this page."}
+        admin_url(draft, "submit"), {"change_summary": "First version of this page."}
     )
 
     assert (
@@ -172,7 +170,7 @@ def test_submitting_a_page_for_review(db, actors, draft, actor, status, state):
 def test_approving_a_page(db, client, actors, submitted, actor, status, published):
     revision = submitted.latest_revision
     response = actors[actor].post(
-        admin_url("review", submitted),
+        admin_url(submitted, "review"),
         {"content_hash": revision.content_hash, "decision": "approve"},
     )
 
@@ -214,7 +212,7 @@ def test_approving_a_page(db, client, actors, submitted, actor, status, publishe
 def test_requesting_changes(db, actors, submitted, actor, status, decided):
     revision = submitted.latest_revision
     response = actors[actor].post(
-        admin_url("review", submitted),
+        admin_url(submitted, "review"),
         {
             "content_hash": revision.content_hash,
             "decision": "request_changes",
@@ -240,7 +238,7 @@ def test_requesting_changes(db, actors, submitted, actor, status, decided):
 @pytest.mark.parametrize("actor", ACTORS)
 def test_nobody_deletes_a_revision_through_the_admin(db, actors, draft, actor, method):
     revision = draft.latest_revision
-    url = reverse("admin:treatments_revision_delete", args=[revision.pk])
+    url = reverse("admin:editorial_revision_delete", args=[revision.pk])
 
     response = getattr(actors[actor], method)(
         url, {"post": "yes"} if method == "post" else None
@@ -255,7 +253,7 @@ def test_nobody_deletes_a_revision_through_the_admin(db, actors, draft, actor, m
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_nobody_deletes_a_reviewed_page_through_the_admin(db, actors, draft, actor):
-    response = actors[actor].post(admin_url("delete", draft), {"post": "yes"})
+    response = actors[actor].post(admin_url(draft, "delete"), {"post": "yes"})
     if actor == "anonymous":
         assert is_login_redirect(response)
     else:
@@ -278,11 +276,11 @@ def test_nobody_deletes_history_through_the_orm(db, draft, model):
 
 
 def test_editors_cannot_open_the_review_screen(db, actors, submitted):
-    assert actors["editor"].get(admin_url("review", submitted)).status_code == 403
+    assert actors["editor"].get(admin_url(submitted, "review")).status_code == 403
 
 
 def test_reviewers_see_content_read_only(db, actors, draft):
-    response = actors["reviewer"].get(admin_url("change", draft))
+    response = actors["reviewer"].get(admin_url(draft, "change"))
     html = response.content.decode()
     assert response.status_code == 200
     assert DRAFT_WORDS in html
@@ -294,23 +292,23 @@ def test_nobody_approves_what_they_edited_in_the_admin(
     db, django_user_model, superuser, second_editor, submitted, approver
 ):
     """Superusers hold every permission; one user may be in both groups: still no."""
-    user = superuser if approver == "superuser" else make_dual_role(django_user_model)
+    user = superuser if approver == "superuser" else make_dual_role()
     client = Client()
     client.force_login(user)
     data = change_form_data(submitted, superuser)
     response = client.post(
-        admin_url("change", submitted), {**data, "body": "My edit.", "_save": "Save"}
+        admin_url(submitted, "change"), {**data, "body": "My edit.", "_save": "Save"}
     )
     assert response.status_code == 302
     submit(submitted, second_editor, "Changed the words.")
     revision = Treatment.objects.get(pk=submitted.pk).latest_revision
     assert user.pk in revision.contributor_ids
 
-    review = client.get(admin_url("review", submitted)).content.decode()
+    review = client.get(admin_url(submitted, "review")).content.decode()
     assert "You wrote or edited this revision, so you cannot sign it off." in review
     assert 'value="approve"' not in review  # no button for a refused step
     response = client.post(
-        admin_url("review", submitted),
+        admin_url(submitted, "review"),
         {"content_hash": revision.content_hash, "decision": "approve"},
         follow=True,
     )
@@ -331,7 +329,7 @@ def test_a_reviewer_who_edited_at_the_model_layer_cannot_approve_in_the_admin(
     revision = Treatment.objects.get(pk=draft.pk).latest_revision
 
     response = actors["reviewer"].post(
-        admin_url("review", draft),
+        admin_url(draft, "review"),
         {"content_hash": revision.content_hash, "decision": "approve"},
         follow=True,
     )
@@ -351,12 +349,12 @@ def test_staff_without_a_role_can_neither_preview_nor_review(
     client.force_login(staff)
     assert (
         client.get(
-            reverse("treatments:draft-preview", args=["treatment", submitted.pk])
+            reverse("editorial:draft-preview", args=["treatment", submitted.pk])
         ).status_code
         == 404
     )
-    assert client.get(admin_url("review", submitted)).status_code == 403
+    assert client.get(admin_url(submitted, "review")).status_code == 403
     assert (
-        client.post(admin_url("submit", submitted), {"change_summary": "x"}).status_code
+        client.post(admin_url(submitted, "submit"), {"change_summary": "x"}).status_code
         == 403
     )

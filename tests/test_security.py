@@ -13,7 +13,6 @@ import secrets
 import string
 import subprocess
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -24,19 +23,10 @@ from django.utils import timezone
 
 from treatments.models import Procedure, Question, SideEffect, Treatment
 
-from .servers import (
-    PUBLIC_ROUTE_ARGUMENTS,
-    PYTHON,
-    ROOT,
-    public_routes,
-    public_urls,
-    server_environment,
-)
+from .kit import PASSWORD, REASON, parse_html, public_routes, public_urls, route_of
+from .servers import PYTHON, ROOT, server_environment
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pw-for-tests"
-REASON = "Medical words are needed here (test)."
 
 
 # Helpers ---------------------------------------------------------------------------------
@@ -87,112 +77,85 @@ def assert_security_headers(response, where):
         )
 
 
-class PageScan(HTMLParser):
-    """What could run in a browser: scripts, handlers, dangerous URLs, inline styles."""
+# What could run in a browser: scripts, handlers, dangerous URLs, inline styles.
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "background",
+    "poster",
+    "srcset",
+    "ping",
+}
+NEVER = {
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "svg",
+    "math",
+    "style",
+}
 
-    URL_ATTRIBUTES = {
-        "href",
-        "src",
-        "action",
-        "formaction",
-        "xlink:href",
-        "data",
-        "background",
-        "poster",
-        "srcset",
-        "ping",
-    }
-    NEVER = {
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "base",
-        "svg",
-        "math",
-        "style",
-    }
 
-    def __init__(self, allowed_script_sources=(), allowed_tags=()):
-        super().__init__(convert_charrefs=True)
-        self.allowed_script_sources = allowed_script_sources
-        self.never = self.NEVER - set(allowed_tags)
-        self.problems = []
-        self.in_script = None
-        self.script_text = []
-        self.ld_json = []
-        self.h1 = None
-        self.h1_texts = []
+class Scan:
+    """What scan() found: whatever could run, the JSON-LD blocks, the h1 texts."""
 
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag == "script":
-            kind = (values.get("type") or "").strip().lower()
-            src = values.get("src")
-            if kind == "application/ld+json" and src is None:
-                self.in_script = "ld+json"
-            elif src is not None and src.startswith(self.allowed_script_sources):
-                self.in_script = "external"
-            else:
-                self.problems.append(f"<script {attrs}>")
-                self.in_script = "bad"
-            self.script_text = []
-        elif tag in self.never:
-            self.problems.append(f"<{tag} {attrs}>")
-        elif tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
-            self.problems.append(f"<meta {attrs}>")
-        elif tag == "h1":
-            self.h1 = []
-        for name, value in attrs:
-            name = name.lower()
-            if name.startswith("on"):
-                self.problems.append(f"<{tag}> handler {name}={value!r}")
-            elif name in {"style", "srcdoc"}:
-                self.problems.append(f"<{tag}> {name}={value!r}")
-            elif name in self.URL_ATTRIBUTES and value:
-                squashed = re.sub(r"[\x00-\x20]", "", value).lower()
-                if squashed.startswith(("javascript:", "vbscript:", "data:")):
+    def __init__(self, page, allowed_script_sources=(), allowed_tags=()):
+        never = NEVER - set(allowed_tags)
+        self.problems, self.ld_json, self.h1_texts = [], [], []
+        for element in page.iter()[1:]:
+            tag, attrs = element.tag, element.raw_attrs  # repeats too, as written
+            values = dict(attrs)
+            if tag == "script":
+                kind = (values.get("type") or "").strip().lower()
+                src = values.get("src")
+                if kind == "application/ld+json" and src is None:
+                    self.ld_json.append(element.content)
+                elif src is not None and src.startswith(allowed_script_sources):
+                    if element.content.strip():
+                        self.problems.append(
+                            "inline code in an external <script>: "
+                            f"{element.content[:80]!r}"
+                        )
+                else:
+                    self.problems.append(f"<script {attrs}>")
+            elif tag in never:
+                self.problems.append(f"<{tag} {attrs}>")
+            elif (
+                tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh"
+            ):
+                self.problems.append(f"<meta {attrs}>")
+            elif tag == "h1":
+                self.h1_texts.append(element.content)
+            for name, value in attrs:
+                name = name.lower()
+                if name.startswith("on"):
+                    self.problems.append(f"<{tag}> handler {name}={value!r}")
+                elif name in {"style", "srcdoc"}:
                     self.problems.append(f"<{tag}> {name}={value!r}")
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        if tag == "script":
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag):
-        if tag == "script" and self.in_script is not None:
-            text = "".join(self.script_text)
-            if self.in_script == "ld+json":
-                self.ld_json.append(text)
-            elif self.in_script == "external" and text.strip():
-                self.problems.append(
-                    f"inline code in an external <script>: {text[:80]!r}"
-                )
-            self.in_script = None
-        elif tag == "h1" and self.h1 is not None:
-            self.h1_texts.append("".join(self.h1))
-            self.h1 = None
-
-    def handle_data(self, data):
-        if self.in_script is not None:
-            self.script_text.append(data)
-        if self.h1 is not None:
-            self.h1.append(data)
+                elif name in URL_ATTRIBUTES and value:
+                    squashed = re.sub(r"[\x00-\x20]", "", value).lower()
+                    if squashed.startswith(("javascript:", "vbscript:", "data:")):
+                        self.problems.append(f"<{tag}> {name}={value!r}")
 
 
 def scan(text, where, admin=False):
     """Fail if anything in this HTML could run; return the scan (JSON-LD, h1 texts)."""
+    page = parse_html(text)
     if admin:  # the admin's own scripts and inline SVG icons
-        parser = PageScan(
-            (settings.STATIC_URL, reverse("admin:jsi18n")), allowed_tags={"svg"}
+        found = Scan(
+            page, (settings.STATIC_URL, reverse("admin:jsi18n")), allowed_tags={"svg"}
         )
     else:
-        parser = PageScan()
-    parser.feed(text)
-    parser.close()
-    assert not parser.problems, f"{where}: {parser.problems[:5]}"
+        found = Scan(page)
+    assert not found.problems, f"{where}: {found.problems[:5]}"
     # The JSON-LD, cut from the raw text the way a browser would: it ends at the first
     # "</script", so a payload that closed it early would leave broken JSON behind.
     for block in re.findall(
@@ -200,7 +163,7 @@ def scan(text, where, admin=False):
     ):
         assert "<!--" not in block and "<script" not in block.lower(), where
         json.loads(block)
-    return parser
+    return found
 
 
 def login(client, username):
@@ -226,7 +189,7 @@ def test_security_headers_on_public_admin_and_preview_responses(
         reverse("admin:index"),
         reverse("admin:treatments_treatment_change", args=[surgery.pk]),
         reverse("admin:treatments_treatment_review", args=[surgery.pk]),
-        reverse("treatments:draft-preview", args=["treatment", surgery.pk]),
+        reverse("editorial:draft-preview", args=["treatment", surgery.pk]),
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -280,15 +243,20 @@ def test_public_pages_set_no_cookies(client, site):
         assert "Set-Cookie" not in response, url
 
 
-def test_every_public_route_is_covered_by_these_tests():
-    uncovered = [
-        name
-        for name, has_arguments in public_routes()
-        if has_arguments and name not in PUBLIC_ROUTE_ARGUMENTS
-    ]
-    assert not uncovered, (
-        f"public routes with arguments missing from servers.PUBLIC_ROUTE_ARGUMENTS: {uncovered}"
-    )
+def test_every_public_route_is_covered_by_these_tests(site):
+    """A route that takes an argument is in public_urls() through the published
+    records that live there: each must have some, in every language."""
+    for language, _name in settings.LANGUAGES:
+        reached = {
+            route_of(url).view_name
+            for url in public_urls(with_queries=False, languages=[language])
+        }
+        uncovered = [
+            name
+            for name, has_arguments in public_routes()
+            if has_arguments and name not in reached
+        ]
+        assert not uncovered, f"no published {language} record lives at {uncovered}"
 
 
 def assert_strict_cookie(cookie, name):
@@ -353,39 +321,27 @@ def test_admin_sessions_expire_when_idle(client, site):
 # Templates that a strict CSP can serve --------------------------------------------------------
 
 
-class InlineCode(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found = []
-        self.script = None
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag == "script":
-            self.script = values
+def inline_code(text):
+    """<style> elements, style attributes, handlers and inline scripts (JSON-LD is
+    data, not code): what a strict Content Security Policy would block."""
+    found = []
+    for element in parse_html(text).iter()[1:]:
+        tag, attrs = element.tag, element.raw_attrs
         if tag == "style":
-            self.found.append("<style> element")
+            found.append("<style> element")
         for name, value in attrs:
             if name == "style":
-                self.found.append(f"<{tag} style={value!r}>")
+                found.append(f"<{tag} style={value!r}>")
             if name.startswith("on"):
-                self.found.append(f"<{tag} {name}=...>")
-
-    def handle_data(self, data):
-        if self.script is not None and data.strip():
-            if (self.script.get("type") or "").lower() != "application/ld+json":
-                self.found.append(f"inline <script>: {data.strip()[:60]!r}")
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self.script = None
-
-
-def inline_code(text):
-    parser = InlineCode()
-    parser.feed(text)
-    parser.close()
-    return parser.found
+                found.append(f"<{tag} {name}=...>")
+        kind = (dict(attrs).get("type") or "").lower()
+        if (
+            tag == "script"
+            and element.content.strip()
+            and kind != "application/ld+json"
+        ):
+            found.append(f"inline <script>: {element.content.strip()[:60]!r}")
+    return found
 
 
 def test_no_inline_scripts_or_styles_on_public_and_admin_pages(client, site, superuser):
@@ -421,17 +377,25 @@ def test_manage_check_deploy_passes_with_production_settings():
         secrets.choice(string.ascii_letters + string.digits + "!@#%^*(-_=+)")
         for _ in range(50)
     )
-    result = subprocess.run(
-        [PYTHON, "manage.py", "check", "--deploy"],
-        cwd=ROOT,
-        env=server_environment(DJANGO_SECRET_KEY=key),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+
+    def check_deploy(**env):
+        result = subprocess.run(
+            [PYTHON, "manage.py", "check", "--deploy"],
+            cwd=ROOT,
+            env=server_environment(DJANGO_SECRET_KEY=key, **env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return result.returncode, result.stdout + result.stderr
+
+    # Production shares one cache between every process and server.
+    code, output = check_deploy(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert code == 0, output
     assert "no issues" in output, output
+    # Without it, the files every process of one machine shares: a warning.
+    code, output = check_deploy()
+    assert "netguide.W010" in output, output
 
 
 # The admin: throttled logins and least privilege ------------------------------------------------
@@ -443,6 +407,29 @@ def post_login(client, username, password, address):
         {"username": username, "password": password, "next": "/admin/"},
         REMOTE_ADDR=address,
     )
+
+
+@pytest.mark.parametrize(
+    "trusted, forwarded, expected",
+    [
+        (1, None, "192.0.2.1"),  # nothing forwarded: the connection's address
+        (1, "203.0.113.5", "203.0.113.5"),  # nginx's verdict
+        (1, "10.9.9.9, 203.0.113.5", "203.0.113.5"),  # the client's words ignored
+        (2, "10.9.9.9, 203.0.113.5, 198.51.100.1", "203.0.113.5"),
+        (2, "203.0.113.5", "203.0.113.5"),  # fewer hops: the farthest recorded
+        (0, "10.9.9.9, 203.0.113.5", "192.0.2.1"),  # no proxy: no header believed
+        (1, " , 203.0.113.5 ", "203.0.113.5"),
+    ],
+)
+def test_the_client_is_the_address_the_farthest_trusted_proxy_saw(
+    rf, settings, trusted, forwarded, expected
+):
+    from netguide.client import client_address
+
+    settings.TRUSTED_PROXIES = trusted
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    request = rf.get("/", REMOTE_ADDR="192.0.2.1", **headers)
+    assert client_address(request) == expected
 
 
 def test_admin_login_is_locked_after_too_many_wrong_passwords(client, site):
@@ -607,7 +594,7 @@ def test_stored_xss_payloads_never_become_executable(client, site, editor, revie
     # Before sign-off: the staff draft preview, the reviewer's diff screen, the change form.
     client.force_login(editor)
     for payload, treatment, _effect in records:
-        url = reverse("treatments:draft-preview", args=["treatment", treatment.pk])
+        url = reverse("editorial:draft-preview", args=["treatment", treatment.pk])
         response = client.get(url)
         assert response.status_code == 200
         assert scan(response.content.decode(), url).h1_texts == [treatment.title]

@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import subprocess
 import sys
 from io import StringIO
@@ -10,11 +11,15 @@ from django.core.management import CommandError, call_command
 
 from .servers import server_environment
 
+pytestmark = pytest.mark.embedded
+
 # Prints the settings a fresh process gets from netguide/settings.py. (A full
 # django.setup() would read the same module and cost a second per process.)
 PROBE = """
 import json
+import sqlite3
 from django.conf import settings
+
 print(json.dumps({
     "DEBUG": settings.DEBUG,
     "ENGINE": settings.DATABASES["default"]["ENGINE"],
@@ -125,3 +130,65 @@ def test_load_demo_run_twice_creates_nothing_new(debug_on):
     before = accounts()
     run_load_demo()
     assert accounts() == before
+
+
+# One side of two processes writing to the embedded database at once, as the web
+# server and the worker do under `make run`: it reads, (the editor) lets the worker
+# write meanwhile, then writes what it read plus one, in one transaction.
+WRITER = """
+import os, sys, time
+from pathlib import Path
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "netguide.settings"
+django.setup()
+from django.db import connection, transaction
+
+role, folder = sys.argv[1], Path(sys.argv[2])
+
+
+def wait_for(name, seconds):
+    deadline = time.monotonic() + seconds
+    while not (folder / name).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+if role == "worker":  # it starts writing once the editor's transaction has read
+    wait_for("editor-read", 30)
+with transaction.atomic(), connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM ledger")
+    if role == "editor":
+        (folder / "editor-read").touch()
+        wait_for("worker-wrote", 2)
+    cursor.execute("INSERT INTO ledger (who) VALUES (%s)", [role])
+    if role == "worker":
+        (folder / "worker-wrote").touch()
+        time.sleep(0.3)
+print("saved")
+"""
+
+
+def test_two_processes_writing_the_embedded_database_at_once_both_save(tmp_path):
+    """SQLite refuses a write at once ("database is locked") to a transaction that
+    read before another process wrote, whatever its timeout; a transaction that
+    takes the write lock when it begins waits its turn instead."""
+    database = tmp_path / "db.sqlite3"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE ledger (who TEXT)")
+    env = server_environment(DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{database}")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, role, str(tmp_path)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for role in ("editor", "worker")
+    ]
+    outcomes = [writer.communicate(timeout=60) for writer in writers]
+    assert [out for out, _ in outcomes] == ["saved\n", "saved\n"], outcomes
+    with sqlite3.connect(database) as connection:
+        saved = sorted(who for (who,) in connection.execute("SELECT who FROM ledger"))
+    assert saved == ["editor", "worker"]

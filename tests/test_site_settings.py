@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.html_forms import form_values
 from treatments.models import Drug, SiteSettings, Treatment
+
+from .kit import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_the_site_settings_preview_shows_the_draft_settings(client, site, editor
     save_settings(client, cta_heading="A draft heading", phone_number="(877) 555-0199")
     preview = client.get(
         reverse(
-            "treatments:draft-preview",
+            "editorial:draft-preview",
             args=["site", SiteSettings.objects.get(language="en").pk],
         )
     )

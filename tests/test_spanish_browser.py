@@ -9,8 +9,7 @@ import pytest
 
 from appointments.models import AppointmentRequest
 
-from .conftest import save_screenshot
-from .test_appointments_browser import axe_violations
+from .kit import axe_violations, save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,11 +50,11 @@ def test_a_spanish_reader_explores_compares_and_asks_for_an_appointment_on_a_pho
             # Find my options, answering in Spanish.
             page.get_by_role("link", name="Mis opciones").click()
             assert page.locator("h1").inner_text() == (
-                "Encuentre opciones que pueden ir bien con su caso"
+                "Encuentre opciones que pueden ser adecuadas para usted"
             )
             look("explore")
-            page.get_by_label("En el tubo digestivo (GI)").check()
-            page.get_by_label("Despacio (grado bajo)").check()
+            page.get_by_label("El tubo digestivo: el estómago o el intestino").check()
+            page.get_by_label("Grado bajo").check()
             page.get_by_label("No, se ha quedado donde empezó").check()
             with page.expect_navigation():
                 page.get_by_role("button", name="Ver opciones").click()
@@ -63,15 +62,16 @@ def test_a_spanish_reader_explores_compares_and_asks_for_an_appointment_on_a_pho
             assert results.locator("h2").first.inner_text() == (
                 "Opciones de las que le puede hablar su equipo médico"
             )
-            assert "Usted nos dijo: empezó en el tubo digestivo (GI)" in (
-                results.inner_text()
+            assert (
+                "Usted nos dijo: su equipo médico dijo que empezó en el tubo digestivo"
+                in results.inner_text()
             )
             assert "Cirugía" in results.inner_text()
             look("explore-results")
 
             # Compare what the explorer found.
             with page.expect_navigation():
-                page.get_by_role("link", name="Comparar estas opciones").click()
+                page.get_by_role("link", name="Comparar todas estas opciones").click()
             assert page.url.startswith(base + "/es/comparar/?t=")
             assert page.locator("h1").inner_text() == "Comparar opciones de tratamiento"
             assert "Qué es" in page.locator(".compare").inner_text()

@@ -5,7 +5,6 @@ search, and the appointment form in Spanish."""
 import json
 import re
 from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -17,7 +16,7 @@ from appointments.models import AppointmentRequest
 from netguide.middleware import DatabaseUnavailableMiddleware
 from treatments.search import search
 
-from .test_appointments import PATIENT, open_form, post_form
+from .kit import PATIENT, open_form, parse_response, post_form, run_tasks
 
 # Every public page of the Spanish edition, with the h1 it opens with.
 SPANISH_PAGES = {
@@ -30,7 +29,9 @@ SPANISH_PAGES = {
     "/es/tratamientos/radioterapia/": "Radioterapia",
     "/es/tratamientos/radiologia-intervencionista/": "Radiología intervencionista",
     "/es/tratamientos/gastroenterologia/": "Gastroenterología",
-    "/es/tratamientos/prrt/": "PRRT (terapia con radionúclidos de receptores de péptidos)",
+    "/es/tratamientos/prrt/": (
+        "PRRT (terapia con radionúclidos dirigida a receptores de péptidos)"
+    ),
     "/es/tratamientos/teranostica/": "Teranóstica",
     "/es/tratamientos/ensayos-clinicos/": "Ensayos clínicos",
     "/es/efectos-secundarios/": "Posibles efectos secundarios",
@@ -38,7 +39,7 @@ SPANISH_PAGES = {
     "/es/efectos-secundarios/elevated-blood-sugar/": "Nivel alto de azúcar en la sangre",
     "/es/glosario/": "Palabras médicas explicadas",
     "/es/buscar/": "Buscar",
-    "/es/opciones/": "Encuentre opciones que pueden ir bien con su caso",
+    "/es/opciones/": "Encuentre opciones que pueden ser adecuadas para usted",
     "/es/comparar/": "Comparar opciones de tratamiento",
     "/es/mis-preguntas/": "Prepare preguntas para su cita",
     "/es/citas/solicitar/": "Pedir una cita",
@@ -55,67 +56,56 @@ ENGLISH_WORDS = set(
     policy notice our we it is of for to or may not here more read see list""".split()
 )
 # Names that stay as they are in Spanish: the site's name, the other language's name
-# in its own language, medicine brand and generic names, the test reviewer's byline.
+# in its own language, medicine brand and generic names, the test reviewer's byline,
+# the sources' titles.
 PROPER_NOUNS = [
     "NET Guide",
     "English",
     "Somatuline Depot",
-    "lutetium Lu 177 dotatate",
+    "lutecio Lu 177 dotatato",
     "Test Reviewer, MD, Medical reviewer",
+    # A source is cited as it names itself, in its own language.
+    "Neuroendocrine tumor treatments",
+    "A cancer center's patient education page",
 ]
 
 
-class PageText(HTMLParser):
+class PageText:
     """What a person reads or hears on a page: its text, its title, the labels
     screen readers announce, its description, and its links."""
 
     READ_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
     SKIPPED = ("script", "style")
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self.links, self.skipping = [], [], 0
-        self.lang = self.h1 = None
-        self.in_h1 = False
+    def __init__(self, page):
+        languages = [html.raw_attrs for html in page.find_all("html")]
+        self.lang = dict(languages[-1]).get("lang") if languages else None
+        headings = page.find_all("h1")
+        self.h1 = headings[-1].text if headings else ""
+        self.links = [
+            a.attrs["href"] for a in page.find_all("a") if a.attrs.get("href")
+        ]
+        self.text = " ".join("".join(self.parts(page)).split())
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "html":
-            self.lang = attrs.get("lang")
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        if tag == "h1":
-            self.in_h1, self.h1 = True, ""
-        if tag == "a" and attrs.get("href"):
-            self.links.append(attrs["href"])
-        if tag == "meta" and attrs.get("name") == "description":
-            self.parts.append(f" {attrs.get('content', '')} ")
-        self.parts.extend(
-            f" {attrs[name]} " for name in self.READ_ATTRIBUTES if name in attrs
-        )
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIPPED:
-            self.skipping -= 1
-        if tag == "h1":
-            self.in_h1 = False
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-            if self.in_h1:
-                self.h1 += data
-
-    @property
-    def text(self):
-        return " ".join("".join(self.parts).split())
+    def parts(self, element):
+        """Its words and the words of what it holds, in document order."""
+        for child in element.children:
+            if isinstance(child, str):
+                yield child
+                continue
+            if child.tag == "meta" and child.attrs.get("name") == "description":
+                yield f" {child.attrs.get('content', '')} "
+            yield from (
+                f" {child.attrs[name]} "
+                for name in self.READ_ATTRIBUTES
+                if name in child.attrs
+            )
+            if child.tag not in self.SKIPPED:
+                yield from self.parts(child)
 
 
 def read(response):
-    page = PageText()
-    page.feed(response.content.decode())
-    page.h1 = " ".join((page.h1 or "").split())
-    return page
+    return PageText(parse_response(response))
 
 
 def english_words_in(text):
@@ -252,6 +242,7 @@ def test_a_request_sent_in_spanish_says_so_to_the_team(
     assert sent.h1 == "Gracias. Recibimos su solicitud."
     saved = AppointmentRequest.objects.get()
     assert (saved.site_language, saved.language) == ("es", "es")
+    run_tasks()  # the worker sends the email
     assert "The patient used the site in Spanish." in mailoutbox[0].body
     # Back to the form: the "already sent" page, in Spanish, on the Spanish path only.
     assert client.cookies["appointment_sent"]["path"] == "/es/citas/solicitar/"
@@ -267,6 +258,7 @@ def test_an_english_request_says_english(
     with django_capture_on_commit_callbacks(execute=True):
         assert post_form(client, PATIENT, csrf, token).status_code == 302
     assert AppointmentRequest.objects.get().site_language == "en"
+    run_tasks()  # the worker sends the email
     assert "The patient used the site in English." in mailoutbox[0].body
 
 
@@ -351,6 +343,10 @@ def found(query, language="es"):
         ("Afinitor", "/es/tratamientos/terapia-dirigida/"),  # a brand name
         ("everolimus", "/es/tratamientos/terapia-dirigida/"),  # its generic name
         ("Lutathera", "/es/tratamientos/teranostica/"),
+        # The generic names in Spanish.
+        ("octreotida", "/es/tratamientos/terapia-hormonal/"),
+        ("lanreotida", "/es/tratamientos/terapia-hormonal/"),
+        ("lutecio", "/es/tratamientos/teranostica/"),
         ("hígado", "/es/tratamientos/radiologia-intervencionista/"),
         ("higado", "/es/tratamientos/radiologia-intervencionista/"),
     ],
@@ -363,6 +359,20 @@ def test_spanish_search_finds_pages_by_spanish_words_and_medicine_names(
     assert all(found_url.startswith("/es/") for found_url in urls)
 
 
+@pytest.mark.parametrize(
+    "query, language, url",
+    [
+        ("caída del cabello", "es", "/es/efectos-secundarios/hair-loss/"),
+        ("caida del pelo", "es", "/es/efectos-secundarios/hair-loss/"),
+        ("the hair loss", "en", "/side-effects/hair-loss/"),
+    ],
+)
+def test_search_ranks_by_the_words_that_matter_not_by_del_or_the(
+    site, query, language, url
+):
+    assert found(query, language)[:1] == [url]
+
+
 def test_each_language_searches_its_own_pages(site, client):
     assert found("surgery", "en")[:1] == ["/treatments/surgery/"]
     assert "/treatments/surgery/" not in found("cirugia")
@@ -370,6 +380,17 @@ def test_each_language_searches_its_own_pages(site, client):
     page = client.get("/es/buscar/?q=cirugia").content.decode()
     assert '<a href="/es/tratamientos/cirugia/">Cirugía</a>' in page
     assert "<mark>Cirugía</mark>" in page or "<mark>cirugía</mark>" in page
+
+
+def test_spanish_pages_and_search_use_the_spanish_generic_name(site, client):
+    treatment = read(client.get("/es/tratamientos/terapia-hormonal/")).text
+    assert "Sandostatin (octreotida), por lo general se pone con una inyección" in (
+        treatment
+    )
+    assert "octreotide" not in treatment
+    page = client.get("/es/buscar/?q=octreotida").content.decode()
+    assert '<a href="/es/tratamientos/terapia-hormonal/">Terapia hormonal</a>' in page
+    assert "<mark>octreotida</mark>" in page
 
 
 # The outage page ---------------------------------------------------------------------

@@ -11,11 +11,12 @@ import json
 import brotli
 import pytest
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 
 from netguide import static_site
-from treatments.models import SideEffect
+from treatments.models import GlossaryTerm, SideEffect
 
-from .test_caching import REASON, publish
+from .kit import REASON, publish, queued_tasks, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
     assert "/treatments/surgery/ -> site/treatments/surgery/index.html" in output
     # 32 English pages (with the sitemap, robots.txt and two error pages) and 30
     # Spanish ones (the sitemap and robots.txt are one for both languages).
-    assert "Published: 62 pages rendered, 0 kept" in output
+    assert "Published: 64 pages rendered, 0 kept" in output
     build = current(publish_dir)
     for name in (
         "site/index.html",
@@ -99,6 +100,7 @@ def test_publish_site_writes_every_public_page_with_compressed_copies(
         "treatments",
         "glossary",
         "site",
+        "sources",
     ]
 
 
@@ -113,6 +115,10 @@ def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
     with django_capture_on_commit_callbacks(execute=True):
         publish(nausea, editor, reviewer, description=NEW_DESCRIPTION)
 
+    # The approval only queued the build: the worker makes it.
+    assert current(publish_dir) == before and static_site.publishing()
+    assert [row.task_name for row in run_tasks()] == ["rebuild_published_files"]
+    assert not static_site.publishing()
     after = current(publish_dir)
     assert after != before, "no new build was switched to"
     new_files = files_of(after)
@@ -138,6 +144,60 @@ def test_an_approval_rebuilds_exactly_the_pages_showing_its_kind(
     assert static_site.check() == []
 
 
+def test_approvals_that_land_together_make_one_build(
+    site, publish_dir, editor, reviewer, django_capture_on_commit_callbacks
+):
+    static_site.publish()
+    nausea = SideEffect.objects.in_language("en").get(slug="nausea")
+    term = GlossaryTerm.objects.in_language("en").order_by("slug").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(nausea, editor, reviewer, description=NEW_DESCRIPTION)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(term, editor, reviewer, definition="A plain meaning, approved too.")
+    assert queued_tasks() == ["rebuild_published_files"] * 2
+
+    (build,) = run_tasks()  # the first takes the second's kinds with it
+
+    assert build.return_value.startswith("53 pages rendered, 11 kept")
+    done = DBTaskResult.objects.exclude(id=build.id).get()
+    assert (done.status, done.return_value) == (
+        "SUCCESSFUL",
+        {"done_by": str(build.id)},
+    )
+    assert len(list((publish_dir / "builds").iterdir())) == 2
+    assert NEW_DESCRIPTION in published_text(
+        publish_dir, "site/side-effects/nausea/index.html"
+    )
+    assert "A plain meaning, approved too." in published_text(
+        publish_dir, "site/glossary/index.html"
+    )
+    assert static_site.check() == []
+
+
+def test_the_hourly_check_fails_on_a_tampered_file_and_repairs_it(site, publish_dir):
+    static_site.publish()
+    page = current(publish_dir) / "site" / "glossary" / "index.html"
+    page.write_text("<p>Changed by hand</p>")
+
+    (checked,) = run_tasks_of(static_site.check_published_files)
+    assert checked.status == "FAILED"
+    assert checked.traceback.splitlines()[-1] == (
+        "netguide.static_site.PublishError: 1 difference(s) between the published "
+        "files and the approved content, repaired by a fresh build. /glossary/: "
+        "site/glossary/index.html differs from the manifest."
+    )
+    assert "Changed by hand" not in published_text(
+        publish_dir, "site/glossary/index.html"
+    )
+    (checked,) = run_tasks_of(static_site.check_published_files)
+    assert checked.return_value == "The published files match the approved content."
+
+
+def run_tasks_of(task):
+    task.enqueue()
+    return run_tasks()
+
+
 def test_only_the_pages_naming_a_kind_are_rendered_again(site, publish_dir):
     static_site.publish()
 
@@ -154,7 +214,7 @@ def test_only_the_pages_naming_a_kind_are_rendered_again(site, publish_dir):
     ]
     assert "/treatments/surgery/" in outcome.kept and "/" in outcome.kept
     assert "/es/tratamientos/cirugia/" in outcome.kept
-    assert len(outcome.rendered) + len(outcome.kept) == 62
+    assert len(outcome.rendered) + len(outcome.kept) == 64
 
 
 def test_a_failed_render_leaves_the_published_files_as_they_were(
@@ -199,11 +259,21 @@ def test_a_failed_render_leaves_the_published_files_as_they_were(
             },
         )
     assert response.status_code == 302
-    response = client.get(response["Location"])  # the page the reviewer lands on
+    landing = client.get(response["Location"])  # the page the reviewer lands on
+    shown = [str(message) for message in landing.context["messages"]]
+    assert shown[0].endswith("approved and published.")
+    assert shown[1].startswith("Publishing… the published files are being rebuilt")
+    ran = {row.task_name: row for row in run_tasks()}  # the build, the editor's email
+    build = ran["rebuild_published_files"]  # the worker's try fails, and says why
+    assert build.status == "FAILED"
+    assert build.traceback.splitlines()[-1] == (
+        "netguide.static_site.PublishError: /side-effects/bloating/ could not be "
+        "rendered (it answered 500, not 200)."
+    )
+    response = client.get(response["Location"])  # the reviewer looks again
 
     shown = [str(message) for message in response.context["messages"]]
-    assert shown[0].endswith("approved and published.")
-    assert shown[1] == (
+    assert shown[0] == (
         "The published files could not be rebuilt, so they still show the previous "
         "version: /side-effects/bloating/ could not be rendered (it answered 500, not "
         "200). "
@@ -278,6 +348,57 @@ def test_check_catches_an_added_file_and_an_approval_that_was_not_published(
     ]
 
 
+def test_check_reports_every_entry_that_is_not_a_listed_file(
+    site, publish_dir, tmp_path, capsys
+):
+    """nginx serves through a symbolic link, and from a folder whose name starts with
+    a dot: --check looked at regular files only, and said all was well."""
+    static_site.publish()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text("<p>Buy our cure</p>")
+    site_dir = current(publish_dir) / "site"
+    (site_dir / "leak").symlink_to(outside)
+    (site_dir / "privacy" / "old.html").symlink_to(outside / "index.html")
+    (site_dir / "es" / ".x").mkdir()
+    (site_dir / "es" / ".x" / "index.html").write_text("<p>Buy our cure</p>")
+    (site_dir / "empty").mkdir()
+    (current(publish_dir) / "errors" / ".503.html.swp").write_text("")
+
+    with pytest.raises(CommandError):
+        call_command("publish_site", "--check")
+    assert sorted(capsys.readouterr().err.splitlines()) == [
+        "errors/.503.html.swp is published but not in the manifest.",
+        "site/empty/ is a folder with nothing published in it.",
+        "site/es/.x/ is a folder with nothing published in it.",
+        "site/es/.x/index.html is published but not in the manifest.",
+        "site/leak is a symbolic link, not a published file.",
+        "site/privacy/old.html is a symbolic link, not a published file.",
+    ]
+
+
+def test_check_checks_every_mirror(site, publish_dir, settings, tmp_path, capsys):
+    edge, other = tmp_path / "edge", tmp_path / "other"
+    settings.PUBLISH_MIRRORS = [str(edge), str(other)]
+    static_site.publish()
+    call_command("publish_site", "--check")
+    assert "match the approved content" in capsys.readouterr().out
+
+    page = current(edge) / "site/treatments/surgery/index.html"
+    page.write_text("<p>Surgery cures everyone</p>")
+    (current(edge) / "site" / "offer.html").write_text("<p>Buy now</p>")
+    (current(other) / "site" / ".well").mkdir()
+    (other / "current").unlink()
+    with pytest.raises(CommandError):
+        call_command("publish_site", "--check")
+    assert capsys.readouterr().err.splitlines() == [
+        f"{edge}: /treatments/surgery/: site/treatments/surgery/index.html differs "
+        "from the manifest.",
+        f"{edge}: site/offer.html is published but not in the manifest.",
+        f"{other}: nothing is published here.",
+    ]
+
+
 def test_publish_site_says_what_to_set_when_there_is_no_publish_directory(
     site, settings
 ):
@@ -294,18 +415,19 @@ def test_dry_run_lists_the_pages_and_writes_nothing(site, publish_dir, capsys):
         "/ -> site/index.html",
         "/treatments/active-surveillance/ -> site/treatments/active-surveillance/index.html",
     ]
-    assert lines[28:32] == [
+    assert lines[29:33] == [
         "/sitemap.xml -> site/sitemap.xml",
         "/robots.txt -> site/robots.txt",
         "404 -> errors/404.html",
         "503 -> errors/503.html",
     ]
-    assert lines[32] == "/es/ -> site/es/index.html"
+    assert lines[33] == "/es/ -> site/es/index.html"
     assert lines[-2:] == [
         "es/404 -> errors/es/404.html",
         "es/503 -> errors/es/503.html",
     ]
-    assert len(lines) == 62
+    assert len(lines) == 64
+    assert "/about-this-guide/ -> site/about-this-guide/index.html" in lines
     assert not publish_dir.exists()
 
 
@@ -337,3 +459,18 @@ def test_nginx_sends_the_hsts_the_settings_give():
         "max-age=600; includeSubDomains; preload"
     )
     assert hsts({"DJANGO_HSTS_SECONDS": "0"}) == ""
+
+
+def test_nginx_sends_plain_http_to_the_configured_host():
+    from deploy.nginx import redirect_host
+
+    hosts = ["127.0.0.1", "localhost"]
+    assert redirect_host("https://netguide.example.org/", hosts) == (
+        "netguide.example.org"
+    )
+    assert redirect_host("https://netguide.example.org:8443", hosts) == (
+        "netguide.example.org:8443"
+    )
+    assert redirect_host("http://127.0.0.1:8000", hosts) == "127.0.0.1"
+    assert redirect_host("https://[::1]:8443", hosts) == "[::1]:8443"
+    assert redirect_host("", [".example.org", "www.example.org"]) == "example.org"

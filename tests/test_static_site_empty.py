@@ -21,6 +21,7 @@ def test_a_site_with_nothing_approved_publishes_what_it_has(
     assert outcome.rendered == [
         "/",
         "/side-effects/",
+        "/about-this-guide/",
         "/glossary/",
         "/sitemap.xml",
         "/robots.txt",
@@ -28,6 +29,7 @@ def test_a_site_with_nothing_approved_publishes_what_it_has(
         "503",
         "/es/",
         "/es/efectos-secundarios/",
+        "/es/acerca-de-esta-guia/",
         "/es/glosario/",
         "es/404",
         "es/503",

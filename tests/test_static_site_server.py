@@ -7,9 +7,10 @@ headers as Django, compressed copies, an approval read from both at once, and, l
 every published page served with gunicorn stopped and PostgreSQL and Redis cut.
 """
 
+import fcntl
 import gzip
-import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -18,12 +19,19 @@ from pathlib import Path
 import brotli
 import pytest
 
-from tests.html_forms import form_values
-
 from . import servers
-from .servers import PHONE_TEXT, Browser, GunicornServer, NginxServer, TCPProxy
+from .kit import csrf_token
+from .servers import (
+    PHONE_TEXT,
+    NginxServer,
+    approve,
+    read_until,
+    review_url,
+    signed_in,
+    submit_change,
+)
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.proxied]
 
 NEW_SUMMARY = "An operation to take the tumor out, in words approved for the files."
 # Headers that describe the bytes or the connection, not the page's protection.
@@ -60,52 +68,40 @@ DYNAMIC_PATHS = [
 
 
 @pytest.fixture(scope="module")
-def site():
+def stack():
     """gunicorn -> proxies -> PostgreSQL and Redis; nginx for the origin's files and
     nginx for the edge's copy, both passing the rest to gunicorn."""
-    servers.require_services()
     servers.require_nginx()
-    servers.ensure_static_files()
-    database = servers.create_demo_database()
-    prefix = servers.cache_prefix("static-site")
     origin_dir = Path(tempfile.mkdtemp(prefix="publish-origin-"))
     edge_dir = Path(tempfile.mkdtemp(prefix="publish-edge-"))
     for folder in (origin_dir, edge_dir):
         folder.chmod(0o755)  # nginx's workers (nobody, under root) read it
-    pg = TCPProxy(servers.PG_HOST, servers.PG_PORT).start()
-    redis = TCPProxy(servers.REDIS_HOST, servers.REDIS_PORT).start()
-    gunicorn = GunicornServer(
-        servers.database_url(database, port=pg.port),
-        f"redis://{redis.address}/{servers.REDIS_DB}",
-        prefix,
-        NETGUIDE_PUBLISH_DIR=str(origin_dir),
-        NETGUIDE_PUBLISH_MIRRORS=str(edge_dir),
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
-    )
-    origin = NginxServer(origin_dir, gunicorn.port)
-    edge = NginxServer(edge_dir, gunicorn.port)
     try:
-        gunicorn.start()
-        servers.manage("publish_site", "-v0", env=gunicorn.env)
-        origin.start()
-        edge.start()
-        yield {
-            "gunicorn": gunicorn,
-            "origin": origin,
-            "edge": edge,
-            "origin_dir": origin_dir,
-            "pg": pg,
-            "redis": redis,
-            "database": database,
-        }
+        with servers.DemoSite("static-site", proxies=True) as demo:
+            gunicorn = demo.gunicorn(
+                NETGUIDE_PUBLISH_DIR=str(origin_dir),
+                NETGUIDE_PUBLISH_MIRRORS=str(edge_dir),
+                DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+            )
+            origin = demo.nginx(origin_dir, gunicorn)
+            edge = demo.nginx(edge_dir, gunicorn)
+            gunicorn.start()
+            servers.manage("publish_site", "-v0", env=gunicorn.env)
+            origin.start()
+            edge.start()
+            worker = demo.worker(gunicorn).start()
+            yield {
+                "worker": worker,
+                "gunicorn": gunicorn,
+                "origin": origin,
+                "edge": edge,
+                "origin_dir": origin_dir,
+                "edge_dir": edge_dir,
+                "pg": demo.pg,
+                "redis": demo.redis,
+                "database": demo.database,
+            }
     finally:
-        servers.stop_all(gunicorn)
-        origin.stop()
-        edge.stop()
-        pg.close()
-        redis.close()
-        servers.drop_database(database)
-        servers.delete_cache_prefix(prefix)
         shutil.rmtree(origin_dir, ignore_errors=True)
         shutil.rmtree(edge_dir, ignore_errors=True)
 
@@ -118,11 +114,11 @@ def published_paths(publish_dir):
     return sorted(url for url in manifest["pages"] if url.startswith("/"))
 
 
-def test_every_published_page_is_served_as_a_file_with_djangos_headers(site):
-    gunicorn, origin = site["gunicorn"], site["origin"]
-    paths = published_paths(site["origin_dir"])
-    assert len(paths) == 58 and "/treatments/surgery/" in paths
-    assert "/es/tratamientos/cirugia/" in paths  # 28 Spanish pages beside 30 English
+def test_every_published_page_is_served_as_a_file_with_djangos_headers(stack):
+    gunicorn, origin = stack["gunicorn"], stack["origin"]
+    paths = published_paths(stack["origin_dir"])
+    assert len(paths) == 60 and "/treatments/surgery/" in paths
+    assert "/es/tratamientos/cirugia/" in paths  # 29 Spanish pages beside 31 English
     https = {"X-Forwarded-Proto": "https"}
     for path in paths:
         from_file = origin.get(path, headers=https)
@@ -156,18 +152,23 @@ def test_every_published_page_is_served_as_a_file_with_djangos_headers(site):
             assert from_django.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_plain_http_gets_no_hsts_from_either(site):
-    for server in (site["origin"], site["gunicorn"]):
+def test_plain_http_gets_no_hsts_from_either(stack):
+    for server in (stack["origin"], stack["gunicorn"]):
         assert "Strict-Transport-Security" not in server.get("/").headers
 
 
-def test_nginx_redirects_plain_http_and_refuses_other_hosts_as_django_does(site):
-    strict = NginxServer(site["origin_dir"], site["gunicorn"].port, False).start()
+def test_nginx_redirects_plain_http_and_refuses_other_hosts_as_django_does(stack):
+    strict = NginxServer(
+        stack["origin_dir"],
+        stack["gunicorn"].port,
+        False,
+        site_url="https://netguide.example.org",
+    ).start()
     try:
         plain = strict.get("/treatments/surgery/?utm_source=leaflet")
         assert plain.status == 301
         assert plain.headers["Location"] == (
-            f"https://127.0.0.1:{strict.port}/treatments/surgery/?utm_source=leaflet"
+            "https://netguide.example.org/treatments/surgery/?utm_source=leaflet"
         )
         behind_tls = strict.get("/", headers={"X-Forwarded-Proto": "https"})
         assert behind_tls.status == 200
@@ -176,18 +177,27 @@ def test_nginx_redirects_plain_http_and_refuses_other_hosts_as_django_does(site)
         )
     finally:
         strict.stop()
-    for server in (site["origin"], site["gunicorn"]):
+    for server in (stack["origin"], stack["gunicorn"]):
         assert server.get("/", headers={"Host": "evil.example"}).status == 400
 
 
-def test_published_pages_come_compressed_and_revisits_are_304s(site):
-    origin = site["origin"]
+def test_published_pages_come_compressed_and_revisits_are_304s(stack):
+    origin = stack["origin"]
     plain = origin.get("/treatments/surgery/")
     for encoding, unpack in (("br", brotli.decompress), ("gzip", gzip.decompress)):
         response = origin.get(
             "/treatments/surgery/", headers={"Accept-Encoding": encoding}
         )
-        assert response.headers["Content-Encoding"] == encoding
+        assert response.headers["Content-Encoding"] == encoding, (
+            dict(response.headers),
+            sorted(
+                p.name
+                for p in (
+                    stack["origin_dir"] / "current" / "site" / "treatments" / "surgery"
+                ).iterdir()
+            ),
+            stack["worker"].log()[-2000:],
+        )
         assert response.headers["Vary"] == "Accept-Encoding"
         assert int(response.headers["Content-Length"]) == len(response.body)
         assert unpack(response.body) == plain.body
@@ -201,14 +211,14 @@ def test_published_pages_come_compressed_and_revisits_are_304s(site):
     )
 
 
-def test_dynamic_html_is_compressed_and_cache_hits_carry_their_length(site):
-    gunicorn = site["gunicorn"]
+def test_dynamic_html_is_compressed_and_cache_hits_carry_their_length(stack):
+    gunicorn = stack["gunicorn"]
     gunicorn.get("/search/?q=fatigue")
     hit = gunicorn.get("/search/?q=fatigue")
     assert hit.headers["X-Page-Cache"] == "hit"
     assert int(hit.headers["Content-Length"]) == len(hit.body)
     assert "Transfer-Encoding" not in hit.headers
-    zipped = site["origin"].get(
+    zipped = stack["origin"].get(
         "/search/?q=fatigue", headers={"Accept-Encoding": "gzip"}
     )
     assert zipped.headers["Content-Encoding"] == "gzip"
@@ -216,11 +226,11 @@ def test_dynamic_html_is_compressed_and_cache_hits_carry_their_length(site):
 
 
 def test_the_appointment_form_is_compressed_with_a_fresh_token_and_length_each_time(
-    site,
+    stack,
 ):
     """BREACH: the CSRF token is masked anew for each response, and Django pads each
     compressed body by a random length, so compressed sizes reveal nothing."""
-    gunicorn = site["gunicorn"]
+    gunicorn = stack["gunicorn"]
     tokens, lengths = set(), set()
     for _ in range(8):
         response = gunicorn.get(
@@ -229,25 +239,22 @@ def test_the_appointment_form_is_compressed_with_a_fresh_token_and_length_each_t
         assert response.status == 200
         assert response.headers["Content-Encoding"] == "gzip"
         html = gzip.decompress(response.body).decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        tokens.add(token.group(1))
+        tokens.add(csrf_token(html))
         lengths.add(len(response.body))
     assert len(tokens) == 8
     assert len(lengths) > 1
 
 
-def csrf_token(html):
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def test_an_approval_is_read_at_once_from_both_nginx_servers(site):
-    origin, edge, gunicorn = site["origin"], site["edge"], site["gunicorn"]
+def test_an_approval_answers_before_the_rebuild_and_the_files_follow(stack):
+    origin, edge, gunicorn = stack["origin"], stack["edge"], stack["gunicorn"]
     (surgery_id,) = servers.query(
-        site["database"], "SELECT id FROM treatments_treatment WHERE slug = 'surgery'"
+        stack["database"], "SELECT id FROM treatments_treatment WHERE slug = 'surgery'"
     )[0]
     for server in (origin, edge):
         assert NEW_SUMMARY not in server.get("/treatments/surgery/").text
     glossary_etag = origin.get("/glossary/").headers["ETag"]
+    manifest = stack["origin_dir"] / "current" / "manifest.json"
+    published = manifest.read_bytes()
 
     # Through the origin's nginx, as editors reach the admin.
     editor, reviewer = (
@@ -255,27 +262,50 @@ def test_an_approval_is_read_at_once_from_both_nginx_servers(site):
         signed_in(origin, "demo-reviewer"),
     )
     submit_change(origin, editor, "treatment", surgery_id, summary=NEW_SUMMARY)
+    started = time.monotonic()
     approved = approve(origin, reviewer, "treatment", surgery_id)
+    answered = time.monotonic() - started
     assert approved.status == 302, gunicorn.log()[-3000:]
+    # It answered without building (a build takes a second or more): the build is
+    # still queued or under way in the worker, the files as they were.
+    build = servers.query(
+        stack["database"],
+        "SELECT status FROM django_tasks_database_dbtaskresult"
+        " WHERE task_path = 'netguide.static_site.rebuild_published_files'",
+    )
+    assert build in ([("READY",)], [("RUNNING",)]), build
+    assert manifest.resolve().read_bytes() == published
+    # Django's own pages show the approval at once.
+    assert NEW_SUMMARY in gunicorn.get("/treatments/surgery/").text
 
-    # The build is switched before the approval answers; nginx keeps open files for
-    # up to a second (open_file_cache_valid), so the new text is there within it.
+    # The worker builds them; nginx keeps open files for up to a second
+    # (open_file_cache_valid): within 10 s of the approval, both serve the new text.
     for server in (origin, edge):
         for path in ("/treatments/surgery/", "/"):
-            response = read_until(server, path, NEW_SUMMARY, seconds=2)
+            left = 10 - (time.monotonic() - started)
+            response = read_until(server, path, NEW_SUMMARY, seconds=left)
             assert response.status == 200
             assert "X-Page-Cache" not in response.headers, "not served from a file"
-            assert NEW_SUMMARY in response.text, (server.port, path)
+            assert NEW_SUMMARY in response.text, (
+                server.port,
+                path,
+                stack["worker"].log()[-3000:],
+            )
+    print(
+        f"approval answered in {answered:.3f} s; the files followed "
+        f"{time.monotonic() - started:.3f} s after it was sent"
+    )
     # A page that shows no treatment kept its file: the same ETag.
     assert origin.get("/glossary/").headers["ETag"] == glossary_etag
-    assert "Publishing failed" not in gunicorn.log()
+    assert "Publishing failed" not in stack["worker"].log()
 
 
-def test_two_approvals_at_once_are_both_published(site):
-    """Two workers rebuild at the same moment, for two kinds: one waits for the
-    other's build and starts from it, so neither change is lost."""
-    origin, gunicorn = site["origin"], site["gunicorn"]
-    database = site["database"]
+def test_two_approvals_at_once_are_both_published(stack):
+    """Two approvals at the same moment, on two gunicorn workers, for two kinds:
+    their builds are made together or one after the other, and neither change is
+    lost."""
+    origin, gunicorn = stack["origin"], stack["gunicorn"]
+    database = stack["database"]
     changes = {
         "sideeffect": (
             servers.query(
@@ -298,7 +328,9 @@ def test_two_approvals_at_once_are_both_published(site):
     }
     editor = signed_in(origin, "demo-editor")
     for model, (pk, fields, _) in changes.items():
-        submit_change(origin, editor, model, pk, **fields)
+        # Each new sentence is a plain explanation (evidence is required, as live).
+        marked = {name: f"{text} [[explains]]" for name, text in fields.items()}
+        submit_change(origin, editor, model, pk, **marked)
     reviewers = {model: signed_in(origin, "demo-reviewer") for model in changes}
     review_pages = {
         model: reviewers[model].open(review_url(origin, model, pk))
@@ -320,82 +352,101 @@ def test_two_approvals_at_once_are_both_published(site):
         -3000:
     ]
 
-    time.sleep(1.5)  # nginx's open_file_cache_valid
     for model, (_, fields, path) in changes.items():
         (text,) = fields.values()
-        page = origin.get(path)
+        page = read_until(origin, path, text, seconds=10)  # the worker builds
         assert "X-Page-Cache" not in page.headers, path
         assert text in page.text, f"the {model} change was lost from the files"
-    assert "Publishing failed" not in gunicorn.log()
+    assert "Publishing failed" not in stack["worker"].log()
 
 
-def signed_in(server, username):
-    browser = Browser()
-    browser.login(server.base_url, username)
-    return browser
+def test_nginx_serves_nothing_check_does_not_list(stack):
+    """A symbolic link in the published tree, or a folder whose name starts with a
+    dot, was served by nginx while `publish_site --check` reported a match."""
+    origin, origin_dir = stack["origin"], stack["origin_dir"]
+    outside = Path(tempfile.mkdtemp(prefix="outside-"))
+    outside.chmod(0o755)  # nginx's workers could read it
+    (outside / "index.html").write_text("<p>Buy our cure</p>")
+    (outside / "index.html").chmod(0o644)
+    build_site = (origin_dir / "current").resolve() / "site"
+    added = [build_site / "leak", build_site / "es" / ".x", build_site / ".secret.html"]
+    added[0].symlink_to(outside)
+    added[1].mkdir()
+    (added[1] / "index.html").write_text("<p>Buy our cure</p>")
+    added[2].write_text("<p>Buy our cure</p>")
+    try:
+        for path in ("/leak/index.html", "/leak/", "/es/.x/", "/.secret.html"):
+            answer = origin.get(path)
+            assert answer.status in (403, 404), (path, answer.status)
+            assert "Buy our cure" not in answer.text, path
+        checked = subprocess.run(
+            [servers.PYTHON, "manage.py", "publish_site", "--check"],
+            cwd=servers.ROOT,
+            env=stack["gunicorn"].env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert checked.returncode == 1, checked.stdout
+        for line in (
+            "site/leak is a symbolic link, not a published file.",
+            "site/es/.x/ is a folder with nothing published in it.",
+            "site/.secret.html is published but not in the manifest.",
+        ):
+            assert line in checked.stderr.splitlines(), checked.stderr
+    finally:
+        added[0].unlink()
+        shutil.rmtree(added[1])
+        added[2].unlink()
+        shutil.rmtree(outside)
 
 
-def admin_url(server, model, pk, view):
-    return f"{server.base_url}/admin/treatments/{model}/{pk}/{view}/"
-
-
-def review_url(server, model, pk):
-    return admin_url(server, model, pk, "review")
-
-
-def submit_change(server, editor, model, pk, **changes):
-    """The editor saves the change form with `changes` and submits it for review."""
-    change_url = admin_url(server, model, pk, "change")
-    data = form_values(editor.open(change_url).text, f"{model}_form")
-    data.update(changes, _save="Save")
-    assert editor.open(change_url, data).status == 302, (model, pk, "save")
-    submit_url = admin_url(server, model, pk, "submit")
-    submitted = editor.open(
-        submit_url,
-        {
-            "csrfmiddlewaretoken": csrf_token(editor.open(submit_url).text),
-            "change_summary": "Clearer words.",
-            "reading_level_reason": "Medical words are needed here.",
-        },
-    )
-    assert submitted.status == 302, (model, pk, "submit")
-
-
-def approve(server, reviewer, model, pk, page=None):
-    """The reviewer approves what the review screen (`page`, fetched if not given) showed."""
-    page = page or reviewer.open(review_url(server, model, pk))
-    return reviewer.open(
-        review_url(server, model, pk),
-        {
-            "csrfmiddlewaretoken": csrf_token(page.text),
-            "content_hash": re.search(
-                r'name="content_hash" value="([0-9a-f]{64})"', page.text
-            ).group(1),
-            "note": "",
-            "decision": "approve",
-        },
-    )
-
-
-def read_until(server, path, text, seconds):
-    deadline = time.monotonic() + seconds
-    while True:
-        response = server.get(path)
-        if text in response.text or time.monotonic() > deadline:
-            return response
-        time.sleep(0.1)
+def test_a_build_reaches_the_mirrors_before_the_next_build_starts(stack):
+    """push() ran after the build lock was released: a slow copy to a mirror could
+    switch it back to an older build after a newer one. The edge's lock, held here,
+    stands for a slow copy; meanwhile the origin's build lock must stay taken."""
+    origin_dir, edge_dir = stack["origin_dir"], stack["edge_dir"]
+    before = (origin_dir / "current").resolve()
+    with open(edge_dir / ".lock", "w") as edge_lock:
+        fcntl.flock(edge_lock, fcntl.LOCK_EX)
+        build = subprocess.Popen(
+            [servers.PYTHON, "manage.py", "publish_site", "-v0"],
+            cwd=servers.ROOT,
+            env=stack["gunicorn"].env,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while (origin_dir / "current").resolve() == before:
+                assert build.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            # Switched here, waiting to copy: no other build may start meanwhile.
+            with open(origin_dir / ".lock") as probe:
+                for _ in range(10):
+                    try:
+                        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        time.sleep(0.1)
+                        continue
+                    fcntl.flock(probe, fcntl.LOCK_UN)
+                    pytest.fail("the build lock was free while the build was pushed")
+        finally:
+            fcntl.flock(edge_lock, fcntl.LOCK_UN)
+            assert build.wait(120) == 0
+    origin_build = (origin_dir / "current").resolve()
+    assert origin_build != before
+    assert (edge_dir / "current").resolve().name == origin_build.name
 
 
 def test_with_gunicorn_stopped_and_the_database_and_cache_cut_published_pages_answer(
-    site,
+    stack,
 ):
     """Last in this module: it stops gunicorn."""
-    origin, edge = site["origin"], site["edge"]
-    paths = published_paths(site["origin_dir"])
+    origin, edge = stack["origin"], stack["edge"]
+    paths = published_paths(stack["origin_dir"])
     before = {path: origin.get(path).body for path in paths}
-    site["gunicorn"].stop()
-    site["pg"].cut()
-    site["redis"].cut()
+    stack["gunicorn"].stop()
+    stack["pg"].cut()
+    stack["redis"].cut()
     for server in (origin, edge):
         for path in paths:
             response = server.get(path + "?utm_source=leaflet")

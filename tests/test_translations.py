@@ -10,12 +10,20 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from treatments.models import Page, ReviewerProfile, Revision, Treatment
-from treatments.review import Step, WorkflowError
+from editorial.models import Revision, Step, WorkflowError
+from treatments.models import Page, ReviewerProfile, Treatment
 
-from .conftest import make_reviewer_profile, make_user
-from .test_review import approve, edit, submit
-from .test_review_admin import decide, open_change_form, save_change_form
+from .kit import (
+    approve,
+    decide,
+    edit,
+    logged_in,
+    make_reviewer_profile,
+    make_user,
+    open_change_form,
+    save_change_form,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +43,9 @@ def spanish(slug):
     return Treatment.objects.in_language("es").get(slug=slug)
 
 
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def english_only_reviewer(django_user_model):
-    user = make_user(django_user_model, "english-reader", "Medical reviewers")
+    user = make_user("english-reader", "Medical reviewers")
     make_reviewer_profile(
         user, display_name="English Reader", credentials="MD", languages=["en"]
     )
@@ -99,7 +101,7 @@ def test_only_a_reviewer_who_reads_spanish_signs_off_a_spanish_page(
 def test_nobody_signs_off_a_translation_they_wrote(
     published_site, django_user_model, editor, reviewer
 ):
-    translator = make_user(django_user_model, "translator", "Medical reviewers")
+    translator = make_user("translator", "Medical reviewers")
     make_reviewer_profile(translator, display_name="Translator", credentials="MD")
     translator.groups.add(*reviewer.groups.all())
     cirugia = spanish("cirugia")
@@ -322,9 +324,7 @@ def test_spanish_pages_name_the_reviewer_as_their_approved_spanish_profile_says(
 
 
 def make_user_who_reviews():
-    from django.contrib.auth import get_user_model
-
-    user = make_user(get_user_model(), "second-reviewer", "Medical reviewers")
+    user = make_user("second-reviewer", "Medical reviewers")
     make_reviewer_profile(user, display_name="Second Reviewer", credentials="MD")
     return user
 

@@ -1,25 +1,23 @@
 """Which treatments a /compare/ address asks for, normalised so each comparison has one address."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
-
-MOST_COMPARED = 4
 
 
 @dataclass
 class CompareSelection:
-    """The chosen published treatments, in home-page order, and what was dropped."""
+    """The chosen published treatments, in home-page order: every one the patient
+    chose (nothing is dropped without their choosing), and how many were unknown."""
 
     pages: list
     unknown: int = 0
-    over_limit: list = field(default_factory=list)
     is_canonical: bool = True
 
     @staticmethod
     def normalise(requested, known_in_order):
-        """Known slugs only, once each, in home-page order, at most four."""
+        """Known slugs only, once each, in home-page order."""
         wanted = set(requested)
-        return [slug for slug in known_in_order if slug in wanted][:MOST_COMPARED]
+        return [slug for slug in known_in_order if slug in wanted]
 
     @classmethod
     def from_query(cls, requested, published):
@@ -27,9 +25,8 @@ class CompareSelection:
         wanted = set(requested)
         chosen = [page for page in published if page.content["slug"] in wanted]
         selection = cls(
-            pages=chosen[:MOST_COMPARED],
+            pages=chosen,
             unknown=len(wanted - set(by_slug)),
-            over_limit=chosen[MOST_COMPARED:],
         )
         selection.is_canonical = requested == cls.normalise(requested, list(by_slug))
         return selection

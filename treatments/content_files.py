@@ -1,15 +1,16 @@
-"""Reading and writing the content/ folder: Markdown with TOML front matter.
+"""Reading and writing the content/ folder: TOML files and Markdown with TOML front
+matter (Hugo's convention: front matter between `+++` lines, then the body).
 
-The format is Hugo's: front matter between `+++` lines, then the Markdown body.
-Lists of shared records (side effects, drugs, glossary terms) are plain TOML files.
-The writer emits one canonical layout so that import then export reproduces the
-files byte for byte.
+Each content type says where its records live and which keys they have, with a
+`content_file` (a ContentFile) on its model; this module reads and writes every type
+that has one, found in Django's model registry. The writer emits one canonical layout
+so that import then export reproduces the files byte for byte.
 
 The source language's files are at the top of the folder; each other language of
 settings.LANGUAGES has the same layout in a subfolder named by its code
-(content/es/). A translated page or treatment names its source with
-`translation_of` (the second key) and its file keeps the source's name; a
-translated side effect, drug or glossary term keeps its source's slug.
+(content/es/). A translated record names its source: Markdown records with
+`translation_of` (the second key; the file keeps the source's name), records in a
+list file by keeping the source's slug, a single-record file by its folder.
 """
 
 import json
@@ -17,44 +18,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
+
+from editorial.evidence import unknown_citations
+
 FRONT_MATTER_FENCE = "+++"
-
-SITE_FILE = "site.toml"
-SIDE_EFFECTS_FILE = "side-effects.toml"
-DRUGS_FILE = "drugs.toml"
-GLOSSARY_FILE = "glossary.toml"
-PAGES_DIR = "pages"
-TREATMENTS_DIR = "treatments"
-
-SITE_KEYS = (
-    "site_name",
-    "phone_number",
-    "cta_heading",
-    "cta_text",
-    "review_interval_months",
-)
-PAGE_KEYS = ("slug", "translation_of", "title", "summary")
-SIDE_EFFECT_KEYS = ("slug", "name", "description")
-DRUG_KEYS = ("slug", "brand_name", "generic_name", "how_given", "description")
-GLOSSARY_KEYS = ("slug", "term", "also_matches", "definition")
-TREATMENT_KEYS = (
-    "slug",
-    "translation_of",
-    "title",
-    "summary",
-    "order",
-    "specialty",
-    "key_points",
-    "aims",
-    "how_given",
-    "hospital_stay",
-    "also_ask",
-    "drugs",
-    "side_effects",
-    "questions",
-)
-PROCEDURE_KEYS = ("name", "description")
-FIT_KEYS = ("when", "unless", "reason")
 
 
 class ContentError(Exception):
@@ -66,46 +35,111 @@ class ContentError(Exception):
         super().__init__(f"{path}: {problem}")
 
 
-def source_only(keys):
-    """The keys of a source-language record: no `translation_of`."""
-    return tuple(key for key in keys if key != "translation_of")
+@dataclass(frozen=True)
+class ContentFile:
+    """Where one content type's records live in a content folder, and their keys.
+
+    One of three shapes: a single record in a TOML file (`single`), a list of
+    records in a TOML file (`records`, as [[table]] entries), or one Markdown file
+    per record in a folder (`markdown`: the keys in the front matter, then the body).
+    """
+
+    path: str  # a file, or the folder of Markdown files
+    keys: tuple  # in the order the writer writes them
+    table: str = ""  # a list file's [[table]] name
+    markdown: bool = False
+    numbers: tuple = ()  # whole numbers
+    lists: tuple = ()  # lists of text
+    required: tuple = ()  # text that must not be empty
+    nested: tuple = ()  # [[tables]] of the front matter the type reads itself
+
+    @classmethod
+    def single(cls, path, keys, **kinds):
+        return cls(path, tuple(keys), **kinds)
+
+    @classmethod
+    def records(cls, path, table, keys, **kinds):
+        return cls(path, tuple(keys), table=table, **kinds)
+
+    @classmethod
+    def folder(cls, path, keys, **kinds):
+        return cls(path, tuple(keys), markdown=True, **kinds)
+
+    @property
+    def is_single(self):
+        return not self.table and not self.markdown
+
+    @property
+    def translates_by(self):
+        """The key that names a translation's source record."""
+        return "translation_of" if "translation_of" in self.keys else "slug"
+
+    def keys_for(self, language):
+        """A source-language record has no `translation_of`."""
+        if language == settings.LANGUAGE_CODE:
+            return tuple(key for key in self.keys if key != "translation_of")
+        return self.keys
+
+    def keys_of(self, record):
+        if "translation_of" in record:
+            return self.keys
+        return tuple(key for key in self.keys if key != "translation_of")
+
+
+def file_types():
+    """Every model that keeps its records in content/, in the app registry's order
+    (a type is defined after the types it refers to)."""
+    found = [
+        model for model in apps.get_models() if getattr(model, "content_file", None)
+    ]
+    # Sources first: every other type's statements cite them.
+    return sorted(found, key=lambda model: not getattr(model, "evidence_source", False))
 
 
 @dataclass
 class ContentBundle:
-    """Everything in a content folder, parsed and checked, ready to import.
+    """Everything in a content folder, parsed and checked, ready to import: each
+    type's records ({model: [record, ...]}) in one language, and a bundle for each
+    other language found in the folder."""
 
-    `translations` holds one bundle per other language found in the folder."""
-
-    language: str = ""
+    language: str
+    records: dict = field(default_factory=dict)
     translations: dict = field(default_factory=dict)
-    site: dict = field(default_factory=dict)
-    pages: list = field(default_factory=list)
-    side_effects: list = field(default_factory=list)
-    drugs: list = field(default_factory=list)
-    glossary: list = field(default_factory=list)
-    treatments: list = field(default_factory=list)
+
+    def of(self, model):
+        return self.records.get(model, [])
+
+    def file_count(self):
+        """How many files the bundle and its translations write."""
+        count = sum(
+            len(records) if model.content_file.markdown else 1
+            for model, records in self.records.items()
+        )
+        return count + sum(each.file_count() for each in self.translations.values())
 
 
 # Reading ---------------------------------------------------------------------
 
 
-def read_toml(path: Path) -> dict:
+def read_text(path: Path) -> str:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ContentError(path, "is not UTF-8 text") from None
+    except FileNotFoundError:
+        raise ContentError(path, "is missing") from None
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise ContentError(path, f"is not valid TOML ({error})") from None
 
 
 def read_markdown(path: Path) -> tuple[dict, str]:
     """Split a Markdown file into its front matter (a dict) and its body."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ContentError(path, "is not UTF-8 text") from None
-    lines = text.split("\n")
+    lines = read_text(path).split("\n")
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
         raise ContentError(path, "must start with front matter between '+++' lines")
     try:
@@ -124,44 +158,28 @@ def read_markdown(path: Path) -> tuple[dict, str]:
     return front_matter, body
 
 
-def require(path, record, keys, where=""):
-    """Check a record has every key with the right kind of value; return it trimmed."""
+def require(path, record, spec, keys, where=""):
+    """Check a record has every key with the right kind of value; return it trimmed
+    to `keys` (the type's nested tables are left for it to read)."""
     checked = {}
     for key in keys:
         if key not in record:
             raise ContentError(path, f"{where}missing '{key}'")
         value = record[key]
-        if key in {"order", "review_interval_months"}:
+        if key in spec.numbers:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ContentError(path, f"{where}'{key}' must be a whole number")
-        elif key in {
-            "key_points",
-            "drugs",
-            "side_effects",
-            "questions",
-            "also_matches",
-        }:
+        elif key in spec.lists:
             if not isinstance(value, list) or not all(
                 isinstance(v, str) for v in value
             ):
                 raise ContentError(path, f"{where}'{key}' must be a list of text")
         elif not isinstance(value, str):
             raise ContentError(path, f"{where}'{key}' must be text")
-        elif key in {
-            "slug",
-            "title",
-            "name",
-            "brand_name",
-            "generic_name",
-            "label",
-            "site_name",
-            "term",
-            "definition",
-        }:
-            if not value.strip():
-                raise ContentError(path, f"{where}'{key}' must not be empty")
+        elif key in spec.required and not value.strip():
+            raise ContentError(path, f"{where}'{key}' must not be empty")
         checked[key] = value
-    unknown = set(record) - set(keys) - {"procedures", "fits"}
+    unknown = set(record) - set(keys) - set(spec.nested)
     if unknown:
         raise ContentError(
             path, f"{where}unknown field(s): {', '.join(sorted(unknown))}"
@@ -169,23 +187,19 @@ def require(path, record, keys, where=""):
     return checked
 
 
-def read_records(path: Path, table: str, keys) -> list[dict]:
-    data = read_toml(path)
-    records = data.get(table)
-    if not isinstance(records, list):
-        raise ContentError(path, f"must hold a list of [[{table}]] tables")
-    return [
-        require(path, record, keys, f"record {n}: ")
-        for n, record in enumerate(records, 1)
-    ]
-
-
 def check_unique(path, records, key="slug"):
-    seen = set()
+    """Each record's `key` once; a Markdown record's error names its own file."""
+    seen = {}
     for record in records:
-        if record[key] in seen:
-            raise ContentError(path, f"duplicate {key} '{record[key]}'")
-        seen.add(record[key])
+        value = record[key]
+        if value in seen:
+            first = seen[value]
+            if first is None:
+                raise ContentError(path, f"duplicate {key} '{value}'")
+            raise ContentError(
+                record["path"], f"duplicate {key} '{value}' (also in {first.name})"
+            )
+        seen[value] = record.get("path")
 
 
 def check_references(path, values, known, kind):
@@ -194,135 +208,111 @@ def check_references(path, values, known, kind):
             raise ContentError(path, f"unknown {kind} '{value}'")
 
 
-def read_fits(path, table, where):
-    """The [[fits]] rules of a treatment or procedure, checked against the questions."""
-    from .explore import validate_fit_rules
+def read_records(model, directory: Path, language, bundle):
+    """One type's records in one language's folder, checked."""
+    spec = model.content_file
+    keys = spec.keys_for(language)
+    path = directory / spec.path
+    name = model._meta.verbose_name
+    if spec.is_single:
+        if not path.exists():
+            return []
+        data = read_toml(path)
+        return [
+            model.checked_file_record(
+                path, require(path, data, spec, keys), data, bundle
+            )
+        ]
+    if spec.table:
+        if not path.exists():
+            return []  # a type with nothing in this folder
+        records = read_toml(path).get(spec.table)
+        if not isinstance(records, list):
+            raise ContentError(path, f"must hold a list of [[{spec.table}]] tables")
+        checked = []
+        for n, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise ContentError(
+                    path, f"record {n}: must be a [[{spec.table}]] table"
+                )
+            where = f"record {n}: "
+            trimmed = require(path, record, spec, keys, where)
+            checked.append(model.checked_file_record(path, trimmed, record, bundle))
+        check_unique(path, checked)
+        return checked
+    checked = []
+    for file in sorted(path.glob("*.md")):
+        front_matter, body = read_markdown(file)
+        record = require(file, front_matter, spec, keys)
+        record = model.checked_file_record(file, record, front_matter, bundle)
+        record["body"] = body
+        record["path"] = file
+        checked.append(record)
+    check_unique(path, checked)
+    if not checked and model.content_file_needed:
+        raise ContentError(path, f"holds no {name} files (*.md)")
+    return checked
 
-    fits = table.get("fits", [])
-    try:
-        validate_fit_rules(fits)
-    except ValueError as error:
-        raise ContentError(path, f"{where}{error}") from None
-    return [
-        {"when": fit["when"], "unless": fit.get("unless", []), "reason": fit["reason"]}
-        for fit in fits
-    ]
+
+def passages_in(bundle):
+    """{source slug: {passage id}} of the sources in a (source-language) bundle."""
+    known = {}
+    for model, records in bundle.records.items():
+        if getattr(model, "evidence_source", False):
+            for record in records:
+                try:
+                    known[record["slug"]] = set(model.passages_of_record(record))
+                except ValueError as error:
+                    raise ContentError(record["path"], str(error)) from None
+    return known
+
+
+def check_citations(path, records, sources):
+    """Every evidence mark cites a passage of a source in content/sources/."""
+    known = passages_in(sources)
+    for record in records:
+        problems = unknown_citations(
+            {key: value for key, value in record.items() if key != "path"}, known
+        )
+        if problems:
+            raise ContentError(record.get("path", path), " ".join(problems))
 
 
 def load_content_dir(directory: Path) -> ContentBundle:
     """Read and check a whole content folder, its translations included; raise
     ContentError at the first problem."""
-    from django.conf import settings
-
-    bundle = load_language_dir(Path(directory), settings.LANGUAGE_CODE)
+    directory = Path(directory)
+    bundle = load_language_dir(directory, settings.LANGUAGE_CODE)
     for code, _name in settings.LANGUAGES:
-        if code != settings.LANGUAGE_CODE and (Path(directory) / code).is_dir():
-            translation = load_language_dir(Path(directory) / code, code, bundle)
-            bundle.translations[code] = translation
+        if code != settings.LANGUAGE_CODE and (directory / code).is_dir():
+            bundle.translations[code] = load_language_dir(
+                directory / code, code, bundle
+            )
     return bundle
-
-
-def check_translates(path, records, source_records, key, kind):
-    """Each translated record names a record of the source language."""
-    known = {record["slug"] for record in source_records}
-    check_references(path, [record[key] for record in records], known, kind)
 
 
 def load_language_dir(directory: Path, language, source=None) -> ContentBundle:
     """One language's files; `source` is the source language's bundle when these
     are translations."""
-    from .models import Specialty
-
     if not directory.is_dir():
         raise ContentError(directory, "is not a folder")
     bundle = ContentBundle(language=language)
-    page_keys = PAGE_KEYS if source else source_only(PAGE_KEYS)
-    treatment_keys = TREATMENT_KEYS if source else source_only(TREATMENT_KEYS)
-    bundle.site = require(
-        directory / SITE_FILE, read_toml(directory / SITE_FILE), SITE_KEYS
-    )
-
-    bundle.side_effects = read_records(
-        directory / SIDE_EFFECTS_FILE, "side_effects", SIDE_EFFECT_KEYS
-    )
-    check_unique(directory / SIDE_EFFECTS_FILE, bundle.side_effects)
-    bundle.drugs = read_records(directory / DRUGS_FILE, "drugs", DRUG_KEYS)
-    check_unique(directory / DRUGS_FILE, bundle.drugs)
-    bundle.glossary = read_records(directory / GLOSSARY_FILE, "terms", GLOSSARY_KEYS)
-    check_unique(directory / GLOSSARY_FILE, bundle.glossary)
-
-    for path in sorted((directory / PAGES_DIR).glob("*.md")):
-        front_matter, body = read_markdown(path)
-        page = require(path, front_matter, page_keys)
-        page["body"] = body
-        page["path"] = path
-        bundle.pages.append(page)
-    check_unique(directory / PAGES_DIR, bundle.pages)
-
-    known = {
-        "side effect": {record["slug"] for record in bundle.side_effects},
-        "drug": {record["slug"] for record in bundle.drugs},
-    }
-    seen_slugs = {}
-    for path in sorted((directory / TREATMENTS_DIR).glob("*.md")):
-        front_matter, body = read_markdown(path)
-        treatment = require(path, front_matter, treatment_keys)
-        if treatment["specialty"] and treatment["specialty"] not in Specialty.values:
-            raise ContentError(path, f"unknown specialty '{treatment['specialty']}'")
-        if treatment["slug"] in seen_slugs:
-            raise ContentError(
-                path,
-                f"duplicate slug '{treatment['slug']}' (also in {seen_slugs[treatment['slug']].name})",
-            )
-        seen_slugs[treatment["slug"]] = path
-        if not 2 <= len(treatment["key_points"]) <= 4:
-            raise ContentError(path, "'key_points' must hold 2 to 4 points")
-        treatment["fits"] = read_fits(path, front_matter, "")
-        check_references(path, treatment["drugs"], known["drug"], "drug")
-        check_references(
-            path, treatment["side_effects"], known["side effect"], "side effect"
+    for model in file_types():
+        bundle.records[model] = read_records(model, directory, language, bundle)
+        check_citations(
+            directory / model.content_file.path, bundle.of(model), source or bundle
         )
-        procedures = front_matter.get("procedures", [])
-        if not isinstance(procedures, list):
-            raise ContentError(
-                path, "'procedures' must be a list of [[procedures]] tables"
+        if source is not None:
+            spec = model.content_file
+            if spec.is_single:
+                continue
+            known = {record["slug"] for record in source.of(model)}
+            check_references(
+                directory / spec.path,
+                [record[spec.translates_by] for record in bundle.records[model]],
+                known,
+                model._meta.verbose_name,
             )
-        treatment["procedures"] = []
-        for n, procedure in enumerate(procedures, 1):
-            where = f"procedure {n}: "
-            if not isinstance(procedure, dict):
-                raise ContentError(path, f"{where}must be a [[procedures]] table")
-            checked = require(path, procedure, PROCEDURE_KEYS, where)
-            checked["fits"] = read_fits(path, procedure, where)
-            treatment["procedures"].append(checked)
-        treatment["body"] = body
-        treatment["path"] = path
-        bundle.treatments.append(treatment)
-    if not bundle.treatments:
-        raise ContentError(
-            directory / TREATMENTS_DIR, "holds no treatment files (*.md)"
-        )
-    if source:
-        for records, source_records, key, kind, where in (
-            (bundle.pages, source.pages, "translation_of", "page", PAGES_DIR),
-            (
-                bundle.treatments,
-                source.treatments,
-                "translation_of",
-                "treatment",
-                TREATMENTS_DIR,
-            ),
-            (
-                bundle.side_effects,
-                source.side_effects,
-                "slug",
-                "side effect",
-                SIDE_EFFECTS_FILE,
-            ),
-            (bundle.drugs, source.drugs, "slug", "drug", DRUGS_FILE),
-            (bundle.glossary, source.glossary, "slug", "glossary term", GLOSSARY_FILE),
-        ):
-            check_translates(directory / where, records, source_records, key, kind)
     return bundle
 
 
@@ -349,10 +339,6 @@ def toml_table(record: dict, keys) -> str:
     return "".join(f"{key} = {toml_value(record[key])}\n" for key in keys)
 
 
-def toml_array_of_tables(name: str, records, keys) -> str:
-    return "\n".join(f"[[{name}]]\n{toml_table(record, keys)}" for record in records)
-
-
 def markdown_file(front_matter: str, body: str) -> str:
     text = f"{FRONT_MATTER_FENCE}\n{front_matter}{FRONT_MATTER_FENCE}\n"
     if body:
@@ -360,35 +346,37 @@ def markdown_file(front_matter: str, body: str) -> str:
     return text
 
 
-def fit_tables(name, fits) -> str:
-    # "unless" is written only where a rule has one.
-    return "".join(
-        f"\n[[{name}]]\n"
-        + toml_table(fit, [k for k in FIT_KEYS if k != "unless" or fit["unless"]])
-        for fit in fits
-    )
-
-
-def keys_of(record, keys):
-    return keys if "translation_of" in record else source_only(keys)
-
-
-def treatment_file(record: dict) -> str:
-    front_matter = toml_table(record, keys_of(record, TREATMENT_KEYS))
-    front_matter += fit_tables("fits", record["fits"])
-    for procedure in record["procedures"]:
-        front_matter += "\n[[procedures]]\n" + toml_table(procedure, PROCEDURE_KEYS)
-        front_matter += fit_tables("procedures.fits", procedure["fits"])
-    return markdown_file(front_matter, record["body"])
-
-
 def file_slug(record: dict) -> str:
     """A translation's file keeps its source's name, so the two sit side by side."""
     return record.get("translation_of") or record["slug"]
 
 
-def treatment_filename(record: dict) -> str:
-    return f"{record['order']:02d}-{file_slug(record)}.md"
+def files_of(model, directory: Path, records) -> dict:
+    """{path: text} of one type's records in one language's folder."""
+    spec = model.content_file
+    if spec.is_single:
+        if not records:
+            return {}
+        record = records[0]
+        return {
+            directory / spec.path: toml_table(record, spec.keys_of(record))
+            + model.nested_tables(record)
+        }
+    if spec.table:
+        if not records:
+            return {}
+        text = "\n".join(
+            f"[[{spec.table}]]\n{toml_table(record, spec.keys_of(record))}"
+            for record in records
+        )
+        return {directory / spec.path: text}
+    return {
+        directory / spec.path / model.file_name(record): markdown_file(
+            toml_table(record, spec.keys_of(record)) + model.nested_tables(record),
+            record["body"],
+        )
+        for record in records
+    }
 
 
 def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
@@ -402,26 +390,12 @@ def write_content_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
 
 
 def write_language_dir(directory: Path, bundle: ContentBundle) -> list[Path]:
-    (directory / PAGES_DIR).mkdir(parents=True, exist_ok=True)
-    (directory / TREATMENTS_DIR).mkdir(parents=True, exist_ok=True)
-    files = {
-        directory / SITE_FILE: toml_table(bundle.site, SITE_KEYS),
-        directory / SIDE_EFFECTS_FILE: toml_array_of_tables(
-            "side_effects", bundle.side_effects, SIDE_EFFECT_KEYS
-        ),
-        directory / DRUGS_FILE: toml_array_of_tables("drugs", bundle.drugs, DRUG_KEYS),
-        directory / GLOSSARY_FILE: toml_array_of_tables(
-            "terms", bundle.glossary, GLOSSARY_KEYS
-        ),
-    }
-    for page in bundle.pages:
-        files[directory / PAGES_DIR / f"{file_slug(page)}.md"] = markdown_file(
-            toml_table(page, keys_of(page, PAGE_KEYS)), page["body"]
-        )
-    for treatment in bundle.treatments:
-        files[directory / TREATMENTS_DIR / treatment_filename(treatment)] = (
-            treatment_file(treatment)
-        )
+    files = {}
+    for model, records in bundle.records.items():
+        if model.content_file.markdown and records:
+            (directory / model.content_file.path).mkdir(parents=True, exist_ok=True)
+        files.update(files_of(model, directory, records))
+    directory.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
     return list(files)

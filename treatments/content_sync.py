@@ -1,4 +1,8 @@
-"""Moving content between the content/ files and the database."""
+"""Moving content between the content/ files and the database.
+
+Every type with a `content_file` is imported and exported the same way; a type says
+how its records differ from the plain case by overriding InContentFolder's hooks.
+"""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -6,17 +10,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from .content_files import ContentBundle
-from .models import (
-    Drug,
-    GlossaryTerm,
-    Page,
-    Procedure,
-    Question,
-    SideEffect,
-    SiteSettings,
-    Treatment,
-)
+from editorial.models import Action, Reviewable
+
+from .content_files import ContentBundle, file_slug, file_types
 
 
 @dataclass
@@ -32,10 +28,20 @@ class ImportReport:
             self.changed.append((kind, outcome, label))
 
     def summary(self):
-        return (
+        summary = (
             f"{self.counts['created']} created, {self.counts['updated']} updated, "
             f"{self.counts['unchanged']} unchanged"
         )
+        if self.counts["conflict"]:
+            conflicts = [
+                label for _kind, outcome, label in self.changed if outcome == "conflict"
+            ]
+            summary += (
+                f"; {self.counts['conflict']} not imported, because they were changed "
+                f"in the admin since: {', '.join(conflicts)} (the files and the "
+                "admin's versions both stay as they are)"
+            )
+        return summary
 
 
 def sync_fields(instance, values: dict) -> bool:
@@ -48,24 +54,110 @@ def sync_fields(instance, values: dict) -> bool:
     return changed
 
 
-def upsert(model, language, slug, values):
-    """Return (instance, outcome) after creating or updating the record for slug."""
-    instance = model.objects.filter(language=language, slug=slug).first()
-    if instance is None:
-        return (
-            model.objects.create(language=language, slug=slug, **values),
-            "created",
-        )
-    if sync_fields(instance, values):
-        instance.save()
-        return instance, "updated"
-    return instance, "unchanged"
+class InContentFolder:
+    """What a model with a `content_file` (treatments/content_files.py) does on
+    import and export. The plain case: each file key is a field of the same name;
+    a Markdown record's text is its `body`; a translation names its source."""
+
+    content_file = None
+    # The type's folder must hold at least one record (each language's).
+    content_file_needed = False
+    # The order records are written in.
+    content_file_order = ("slug",)
+
+    # Reading (the content/ files) ----------------------------------------------
+
+    @classmethod
+    def checked_file_record(cls, path, record, raw, bundle):
+        """A record read from `path`, checked beyond its keys' kinds; `raw` holds its
+        nested tables, `bundle` the types read before it in the same folder."""
+        return record
+
+    @classmethod
+    def file_name(cls, record):
+        return f"{file_slug(record)}.md"
+
+    @classmethod
+    def nested_tables(cls, record):
+        """The front matter's [[tables]] after the keys (TOML text)."""
+        return ""
+
+    # Importing ----------------------------------------------------------------------
+
+    @classmethod
+    def file_values(cls, record):
+        """The record's field values, but its identity (slug, language, source)."""
+        values = {
+            key: value
+            for key, value in record.items()
+            if key not in ("slug", "translation_of", "path")
+        }
+        return values
+
+    @classmethod
+    def source_of(cls, record, language):
+        """The source-language record a translation translates."""
+        spec = cls.content_file
+        source = cls.objects.filter(language=settings.LANGUAGE_CODE)
+        if spec.is_single:
+            return source.get()
+        return source.get(slug=record[spec.translates_by])
+
+    @classmethod
+    def import_file_record(cls, record, language):
+        """Create or update the record; return (instance, created, changed)."""
+        values = cls.file_values(record)
+        if language != settings.LANGUAGE_CODE:
+            values["translation_of"] = cls.source_of(record, language)
+        lookup = {"language": language}
+        if not cls.content_file.is_single:
+            lookup["slug"] = record["slug"]
+        instance = cls.objects.filter(**lookup).first()
+        created = instance is None
+        if created:
+            instance = cls(**lookup)
+        changed = sync_fields(instance, values)
+        if created or changed:
+            instance.save()
+        changed = instance.import_parts(record) or changed
+        return instance, created, changed
+
+    def import_parts(self, record):
+        """After the record is saved: parts kept in other tables. True if any
+        changed."""
+        return False
+
+    # Exporting ----------------------------------------------------------------------
+
+    @classmethod
+    def file_records(cls, language):
+        records = cls.objects.filter(language=language)
+        if not cls.content_file.is_single:
+            records = records.order_by(*cls.content_file_order)
+        return [record.file_record() for record in records]
+
+    def file_record(self):
+        """This record as its file holds it, keys in the file's order."""
+        spec = self.content_file
+        values = {}
+        for key in spec.keys_for(self.language):
+            if key == "translation_of":
+                values[key] = self.translation_of.slug
+            else:
+                values[key] = self.file_value(key)
+        if spec.markdown:
+            values["body"] = self.body
+        return values
+
+    def file_value(self, key):
+        return getattr(self, key)
 
 
 def save_revision(record, user):
-    """A new revision when the draft changed. A translation whose text changed is
-    taken to say what its source's latest revision says (the files are written
-    together); an unchanged translation keeps the source revision it had."""
+    """A new revision, in the importer's name and marked as imported, when the draft
+    changed. A translation whose text changed is taken to say what its source's
+    latest revision says (the files are written together); an unchanged translation
+    keeps the source revision it had."""
     if record.is_translation:
         latest = record.latest_revision
         unchanged = latest is not None and all(
@@ -78,153 +170,67 @@ def save_revision(record, user):
             type(record).objects.filter(pk=record.pk).update(
                 source_revision_id=record.source_revision_id
             )
-    return record.save_revision(user)
+    before = record.latest_revision_id
+    revision = record.save_revision(user)
+    if revision.pk != before:
+        record.log(Action.IMPORTED, revision, user, note="From the content files.")
+    return revision
 
 
-def without(record, *keys):
-    return {key: value for key, value in record.items() if key not in keys}
+class ConflictWithTheAdmin(Exception):
+    """The file changes a record that was edited outside imports since."""
+
+
+def edited_outside_imports(record):
+    """Whether the record's draft or its public version came from somewhere other
+    than an import (the admin, a restore): an import then leaves it alone. A shared
+    record without revisions (a drug) counts as edited when a page showing it was."""
+    if not isinstance(record, Reviewable):
+        return any(edited_outside_imports(page) for page in record.pages_showing())
+    revisions = {record.latest_revision_id, record.live_revision_id} - {None}
+    imported = set(
+        record.audit_entries()
+        .filter(action=Action.IMPORTED, revision_id__in=revisions)
+        .values_list("revision_id", flat=True)
+    )
+    return bool(revisions - imported)
 
 
 @transaction.atomic
-def import_bundle(bundle: ContentBundle, user=None) -> ImportReport:
-    """Write a checked bundle and its translations to the database; all of it or
-    (on error) none of it."""
+def import_bundle(bundle: ContentBundle, user) -> ImportReport:
+    """Write a checked bundle and its translations to the database, in `user`'s
+    name (who therefore cannot approve what it brings); all of it or (on error)
+    none of it. It approves nothing, and never overwrites a record edited outside
+    imports: that is reported as a conflict and both versions stay."""
     report = ImportReport()
-    import_language(bundle, settings.LANGUAGE_CODE, report, user)
-    for code, translation in bundle.translations.items():
-        import_language(translation, code, report, user)
+    import_language(bundle, report, user)
+    for translation in bundle.translations.values():
+        import_language(translation, report, user)
     return report
 
 
-def source_of(model, language, slug):
-    """The source-language record a translation translates (None for the source)."""
-    if language == settings.LANGUAGE_CODE:
-        return None
-    return model.objects.get(language=settings.LANGUAGE_CODE, slug=slug)
-
-
-def import_language(bundle, language, report, user):
-    where = "" if language == settings.LANGUAGE_CODE else f" ({language})"
-    site = SiteSettings.load(language)
-    existed = site.pk is not None
-    values = dict(bundle.site)
-    if language != settings.LANGUAGE_CODE:
-        values["translation_of"] = SiteSettings.load(settings.LANGUAGE_CODE)
-    if sync_fields(site, values) or not existed:
-        site.save()
-        outcome = "updated" if existed else "created"
-        report.record("site settings", outcome, "site" + where)
-    else:
-        report.record("site settings", "unchanged", "site" + where)
-    save_revision(site, user)
-
-    by_kind = {}
-    for model, records in (
-        (SideEffect, bundle.side_effects),
-        (Drug, bundle.drugs),
-    ):
-        by_kind[model] = {}
+def import_language(bundle, report, user):
+    where = "" if bundle.language == settings.LANGUAGE_CODE else f" ({bundle.language})"
+    for model, records in bundle.records.items():
         for record in records:
-            values = without(record, "slug")
-            if language != settings.LANGUAGE_CODE:
-                values["translation_of"] = source_of(model, language, record["slug"])
-            instance, outcome = upsert(model, language, record["slug"], values)
-            by_kind[model][record["slug"]] = instance
-            report.record(model._meta.verbose_name, outcome, record["slug"] + where)
-    for side_effect in by_kind[SideEffect].values():
-        save_revision(side_effect, user)
-
-    for record in bundle.glossary:
-        values = without(record, "slug")
-        if language != settings.LANGUAGE_CODE:
-            values["translation_of"] = source_of(GlossaryTerm, language, record["slug"])
-        term, outcome = upsert(GlossaryTerm, language, record["slug"], values)
-        save_revision(term, user)
-        report.record("glossary term", outcome, record["slug"] + where)
-
-    for record in bundle.pages:
-        values = without(record, "slug", "path")
-        if "translation_of" in record:
-            values["translation_of"] = source_of(
-                Page, language, record["translation_of"]
-            )
-        page, outcome = upsert(Page, language, record["slug"], values)
-        save_revision(page, user)
-        report.record("page", outcome, record["slug"] + where)
-
-    for record in bundle.treatments:
-        report.record(
-            "treatment",
-            import_treatment(record, language, by_kind, user),
-            record["slug"] + where,
-        )
-
-
-def import_treatment(record, language, by_kind, user) -> str:
-    treatment = Treatment.objects.filter(language=language, slug=record["slug"]).first()
-    before = treatment.snapshot() if treatment else None
-    previous_specialty = treatment.review_specialty if treatment else None
-    fields = without(
-        record,
-        "slug",
-        "translation_of",
-        "path",
-        "specialty",
-        "drugs",
-        "side_effects",
-        "questions",
-        "procedures",
-    )
-    fields["review_specialty"] = record["specialty"]
-    if "translation_of" in record:
-        fields["translation_of"] = source_of(
-            Treatment, language, record["translation_of"]
-        )
-    if treatment is None:
-        treatment = Treatment(language=language, slug=record["slug"])
-    sync_fields(treatment, fields)
-    treatment.save()
-    treatment.drugs.set([by_kind[Drug][slug] for slug in record["drugs"]])
-    treatment.side_effects.set(
-        [by_kind[SideEffect][slug] for slug in record["side_effects"]]
-    )
-
-    treatment.questions.all().delete()
-    Question.objects.bulk_create(
-        Question(treatment=treatment, text=text, order=n)
-        for n, text in enumerate(record["questions"])
-    )
-    treatment.procedures.all().delete()
-    Procedure.objects.bulk_create(
-        Procedure(
-            treatment=treatment,
-            name=item["name"],
-            description=item["description"],
-            fits=item["fits"],
-            order=n,
-        )
-        for n, item in enumerate(record["procedures"])
-    )
-
-    treatment = Treatment.objects.get(pk=treatment.pk)
-    after = treatment.snapshot()
-    save_revision(treatment, user)
-    if before is None:
-        return "created"
-    changed = after != before or treatment.review_specialty != previous_specialty
-    return "updated" if changed else "unchanged"
-
-
-def slugs(related):
-    return sorted(item.slug for item in related.all())
-
-
-def with_unless(fit):
-    return {
-        "when": fit["when"],
-        "unless": fit.get("unless", []),
-        "reason": fit["reason"],
-    }
+            label = record.get("slug", model._meta.verbose_name) + where
+            kind = model._meta.verbose_name
+            try:
+                with transaction.atomic():  # undone on a conflict
+                    instance, created, changed = model.import_file_record(
+                        record, bundle.language
+                    )
+                    if changed and not created and edited_outside_imports(instance):
+                        raise ConflictWithTheAdmin
+            except ConflictWithTheAdmin:
+                report.record(kind, "conflict", label)
+                continue
+            if isinstance(instance, Reviewable) and (
+                changed or created or not edited_outside_imports(instance)
+            ):
+                save_revision(instance, user)
+            outcome = "created" if created else "updated" if changed else "unchanged"
+            report.record(kind, outcome, label)
 
 
 def export_bundle() -> ContentBundle:
@@ -232,79 +238,15 @@ def export_bundle() -> ContentBundle:
     writing to files."""
     bundle = export_language(settings.LANGUAGE_CODE)
     for code, _name in settings.LANGUAGES:
-        if code != settings.LANGUAGE_CODE and Treatment.objects.filter(language=code):
-            bundle.translations[code] = export_language(code)
+        if code != settings.LANGUAGE_CODE:
+            translation = export_language(code)
+            if any(translation.records.values()):
+                bundle.translations[code] = translation
     return bundle
-
-
-def translation(record, values):
-    """The record's file fields, `translation_of` second, for a translation."""
-    if not record.is_translation:
-        return values
-    slug, *rest = values.items()
-    return dict([slug, ("translation_of", record.translation_of.slug), *rest])
 
 
 def export_language(language) -> ContentBundle:
-    site = SiteSettings.load(language)
-    bundle = ContentBundle(
+    return ContentBundle(
         language=language,
-        site={
-            "site_name": site.site_name,
-            "phone_number": site.phone_number,
-            "cta_heading": site.cta_heading,
-            "cta_text": site.cta_text,
-            "review_interval_months": site.review_interval_months,
-        },
+        records={model: model.file_records(language) for model in file_types()},
     )
-    bundle.pages = [
-        translation(
-            p, {"slug": p.slug, "title": p.title, "summary": p.summary, "body": p.body}
-        )
-        for p in Page.objects.filter(language=language).order_by("slug")
-    ]
-    bundle.side_effects = [
-        {"slug": s.slug, "name": s.name, "description": s.description}
-        for s in SideEffect.objects.filter(language=language).order_by("slug")
-    ]
-    bundle.drugs = [
-        without(d.snapshot())
-        for d in Drug.objects.filter(language=language).order_by("slug")
-    ]
-    bundle.glossary = [
-        without(t.snapshot())
-        for t in GlossaryTerm.objects.filter(language=language).order_by("slug")
-    ]
-    treatments = Treatment.objects.filter(language=language).with_parts()
-    for treatment in treatments.order_by("order", "slug"):
-        bundle.treatments.append(
-            translation(
-                treatment,
-                {
-                    "slug": treatment.slug,
-                    "title": treatment.title,
-                    "summary": treatment.summary,
-                    "order": treatment.order,
-                    "specialty": treatment.review_specialty,
-                    "key_points": treatment.key_points,
-                    "aims": treatment.aims,
-                    "how_given": treatment.how_given,
-                    "hospital_stay": treatment.hospital_stay,
-                    "also_ask": treatment.also_ask,
-                    "fits": [with_unless(fit) for fit in treatment.fits],
-                    "drugs": slugs(treatment.drugs),
-                    "side_effects": slugs(treatment.side_effects),
-                    "questions": [q.text for q in treatment.questions.all()],
-                    "procedures": [
-                        {
-                            "name": p.name,
-                            "description": p.description,
-                            "fits": [with_unless(fit) for fit in p.fits],
-                        }
-                        for p in treatment.procedures.all()
-                    ],
-                    "body": treatment.body,
-                },
-            )
-        )
-    return bundle

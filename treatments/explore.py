@@ -1,15 +1,22 @@
 """The "find the options that may fit my situation" form, and how it reads fit rules.
 
-The questions are the form's own. Which answers make a treatment fit, and what it
-tells the patient about it, are fit rules written in content/ and approved by a
-medical reviewer with the page: this module only checks answers against them.
+Nothing here is medicine. The questions, their answers, how an answer reads back
+("You said …"), their help text and which answers contradict are reviewed content
+(content/questions.toml, the `SituationQuestions` type); which answers make a
+treatment fit, and what it tells the patient about it, are fit rules written with
+each treatment. This module turns approved questions into a form and checks answers
+against the rules.
 """
 
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from editorial.evidence import without_marks
 
 NOT_SURE = "not-sure"
 
@@ -27,133 +34,160 @@ class Question:
     name: str
     label: str
     answers: tuple
+    help: str = ""
 
     def answer(self, value):
         return next((a for a in self.answers if a.value == value), None)
 
 
-QUESTIONS = {
-    question.name: question
-    for question in (
-        Question(
-            "origin",
-            _("Where did the tumor start?"),
-            (
-                Answer(
-                    "gi",
-                    _("In the digestive (GI) tract"),
-                    _("it started in the digestive (GI) tract"),
-                ),
-                Answer(
-                    "elsewhere", _("Somewhere else"), _("it started somewhere else")
-                ),
-                Answer(
-                    NOT_SURE, _("I am not sure"), _("you are not sure where it started")
-                ),
-            ),
-        ),
-        Question(
-            "grade",
-            _("How fast is it growing?"),
-            (
-                Answer(
-                    "low", _("Slowly (low grade)"), _("it grows slowly (low grade)")
-                ),
-                Answer(
-                    "faster",
-                    _("Faster (higher grade)"),
-                    _("it grows faster (higher grade)"),
-                ),
-                Answer(
-                    NOT_SURE,
-                    _("I am not sure"),
-                    _("you are not sure how fast it grows"),
-                ),
-            ),
-        ),
-        Question(
-            "hormones",
-            _("Does it make hormones that cause symptoms?"),
-            (
-                Answer(
-                    "yes",
-                    _("Yes, it causes symptoms"),
-                    _("it makes hormones that cause symptoms"),
-                ),
-                Answer(
-                    "no", _("No"), _("it does not make hormones that cause symptoms")
-                ),
-                Answer(
-                    NOT_SURE,
-                    _("I am not sure"),
-                    _("you are not sure if it makes hormones that cause symptoms"),
-                ),
-            ),
-        ),
-        Question(
-            "extent",
-            _("Has it spread?"),
-            (
-                Answer(
-                    "localized",
-                    _("No, it has stayed where it started"),
-                    _("it has not spread"),
-                ),
-                Answer("spread", _("Yes, it has spread"), _("it has spread")),
-                Answer(
-                    NOT_SURE, _("I am not sure"), _("you are not sure if it has spread")
-                ),
-            ),
-        ),
-        Question(
-            "liver",
-            _("Has it spread to the liver?"),
-            (
-                Answer("yes", _("Yes"), _("it has spread to the liver")),
-                Answer("no", _("No"), _("it has not spread to the liver")),
-                Answer(
-                    NOT_SURE,
-                    _("I am not sure"),
-                    _("you are not sure if it has spread to the liver"),
-                ),
-            ),
-        ),
-        Question(
-            "surgery",
-            _(
-                "Has your care team said surgery would be hard, or could not take out all of the tumor?"
-            ),
-            (
-                Answer(
-                    "yes",
-                    _("Yes"),
-                    _(
-                        "your care team said surgery would be hard, or could not take out all of the tumor"
-                    ),
-                ),
-                Answer(
-                    "no",
-                    _("No"),
-                    _("your care team has not said that surgery would be hard"),
-                ),
-                Answer(
-                    NOT_SURE,
-                    _("I am not sure"),
-                    _("you are not sure what your care team said about surgery"),
-                ),
-            ),
-        ),
-    )
-}
+@dataclass(frozen=True)
+class QuestionSet:
+    """Approved questions, as the explorer asks them: {name: Question}, and the
+    pairs of answers that cannot both be true (the patient is asked to check them)."""
 
-# Pairs of answers that cannot both be true: the patient is asked to check them.
-CONTRADICTIONS = [
-    (("extent", "localized"), ("liver", "yes")),
-]
+    questions: dict = field(default_factory=dict)
+    contradictions: tuple = ()
+    # What may matter to a patient as they decide ("What matters to me"): (key, label).
+    matters: tuple = ()
+
+    @classmethod
+    def from_content(cls, content):
+        """From a SituationQuestions snapshot; evidence marks never reach patients."""
+        if not content:
+            return cls()
+        questions = {
+            item["name"]: Question(
+                item["name"],
+                without_marks(item["label"]),
+                tuple(
+                    Answer(
+                        answer["value"],
+                        without_marks(answer["label"]),
+                        without_marks(answer["said"]),
+                    )
+                    for answer in item["answers"]
+                ),
+                without_marks(item.get("help", "")),
+            )
+            for item in content.get("questions", [])
+        }
+        contradictions = tuple(
+            tuple(tuple(ref.split("=", 1)) for ref in pair["answers"])
+            for pair in content.get("contradictions", [])
+        )
+        matters = tuple(
+            (item["key"], without_marks(item["label"]))
+            for item in content.get("matters", [])
+        )
+        return cls(questions, contradictions, matters)
+
+    def __bool__(self):
+        return bool(self.questions)
+
+    def said(self, name, value):
+        question = self.questions.get(name)
+        answer = question.answer(value) if question else None
+        return answer.said if answer else f"{name}={value}"
+
+    def answer_references(self):
+        """Every answer a fit rule may name, for the editors' help text."""
+        return [
+            f"{name}={answer.value}"
+            for name, question in self.questions.items()
+            for answer in question.answers
+            if answer.value != NOT_SURE
+        ]
 
 
-def validate_fit_rules(rules):
+QUESTION_KEYS = {"name", "label", "help", "answers"}
+ANSWER_KEYS = {"value", "label", "said"}
+
+
+def validate_matters(matters):
+    """The "what matters to me" items: each a plain key and a label, keys once."""
+    if not isinstance(matters, list):
+        raise ValueError("'matters' must be a list of [[matters]] tables")
+    keys = set()
+    for n, item in enumerate(matters, 1):
+        where = f"what matters {n}"
+        if not isinstance(item, dict) or set(item) != {"key", "label"}:
+            raise ValueError(f"{where} has exactly 'key' and 'label'")
+        key, label = item["key"], item["label"]
+        if not isinstance(key, str) or not key.replace("-", "").isalnum():
+            raise ValueError(f"{where} needs a 'key' of letters, digits and dashes")
+        if key in keys:
+            raise ValueError(f"{where}: the key '{key}' is used twice")
+        keys.add(key)
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"{where} needs a 'label' in plain words")
+
+
+def validate_questions(questions, contradictions, matters=()):
+    """Check explorer questions as content states them; raise ValueError naming the
+    problem. Every question needs a plain name, a label and two answers or more, one
+    of them "not-sure" (an easy, normal answer everywhere)."""
+    if not isinstance(questions, list) or not questions:
+        raise ValueError("there must be at least one [[questions]] table")
+    names = set()
+    for n, question in enumerate(questions, 1):
+        where = f"question {n}"
+        if not isinstance(question, dict):
+            raise ValueError(f"{where} must be a [[questions]] table")
+        unknown = set(question) - QUESTION_KEYS
+        if unknown:
+            raise ValueError(
+                f"{where} has unknown field(s): {', '.join(sorted(unknown))}"
+            )
+        name = question.get("name")
+        if not isinstance(name, str) or not name.isidentifier() or name == "show":
+            raise ValueError(f"{where} needs a 'name' of letters and underscores")
+        if name in names:
+            raise ValueError(f"{where}: the name '{name}' is used twice")
+        names.add(name)
+        where = f"question '{name}'"
+        for key in ("label", "help"):
+            if not isinstance(question.get(key, ""), str):
+                raise ValueError(f"{where}: '{key}' must be text")
+        if not question.get("label", "").strip():
+            raise ValueError(f"{where} needs a 'label' in plain words")
+        answers = question.get("answers")
+        if not isinstance(answers, list) or len(answers) < 2:
+            raise ValueError(f"{where} needs two [[questions.answers]] or more")
+        values = set()
+        for answer in answers:
+            if not isinstance(answer, dict) or set(answer) != ANSWER_KEYS:
+                raise ValueError(
+                    f"{where}: each answer has exactly 'value', 'label' and 'said'"
+                )
+            if not all(
+                isinstance(answer[k], str) and answer[k].strip() for k in ANSWER_KEYS
+            ):
+                raise ValueError(f"{where}: an answer has an empty field")
+            if answer["value"] in values:
+                raise ValueError(
+                    f"{where}: the answer '{answer['value']}' is there twice"
+                )
+            values.add(answer["value"])
+        if NOT_SURE not in values:
+            raise ValueError(f"{where} needs a '{NOT_SURE}' answer")
+    known = QuestionSet.from_content({"questions": questions, "contradictions": []})
+    if not isinstance(contradictions, list):
+        raise ValueError("'contradictions' must be a list of [[contradictions]] tables")
+    for n, pair in enumerate(contradictions, 1):
+        where = f"contradiction {n}"
+        if not isinstance(pair, dict) or set(pair) != {"answers"}:
+            raise ValueError(f"{where} must be a table with 'answers' only")
+        refs = pair["answers"]
+        if not isinstance(refs, list) or len(refs) != 2:
+            raise ValueError(f"{where} names exactly two answers")
+        for ref in refs:
+            check_answer_reference(ref, where, known)
+    validate_matters(list(matters))
+
+
+def validate_fit_rules(rules, questions=None):
     """Check fit rules as content states them; raise ValueError naming the problem.
+    The answers they name are checked against `questions` (a QuestionSet) when given.
 
     A rule is {"when": ["question=answer", ...], "unless": [...], "reason": "..."}:
     it applies when every "when" answer was given and no "unless" answer was.
@@ -181,7 +215,7 @@ def validate_fit_rules(rules):
                 raise ValueError(f"{where}: '{key}' must be a list")
             for item in answers:
                 check_answer_reference(
-                    item, where if key == "when" else f"{where}, unless"
+                    item, where if key == "when" else f"{where}, unless", questions
                 )
         if len({item.split("=")[0] for item in when}) != len(when):
             raise ValueError(f"{where}: 'when' names one question twice")
@@ -199,8 +233,9 @@ def fit_rules_as_text(rules):
     return "\n".join(lines)
 
 
-def fit_rules_from_text(text):
-    """The editors' lines back as rules; raise ValueError naming the line at fault."""
+def fit_rules_from_text(text, questions=None):
+    """The editors' lines back as rules, their answers checked against `questions`
+    when given; raise ValueError naming the line at fault."""
     rules = []
     for n, line in enumerate((text or "").splitlines(), 1):
         if not line.strip():
@@ -222,31 +257,25 @@ def fit_rules_from_text(text):
             }
         )
         try:
-            validate_fit_rules(rules[-1:])
+            validate_fit_rules(rules[-1:], questions)
         except ValueError as error:
             raise ValueError(str(error).replace("fit rule 1", f"line {n}", 1)) from None
     return rules
 
 
-def answer_references():
-    """Every answer a fit rule may name, for the editors' help text."""
-    return [
-        f"{name}={answer.value}"
-        for name, question in QUESTIONS.items()
-        for answer in question.answers
-        if answer.value != NOT_SURE
-    ]
-
-
-def check_answer_reference(item, where):
-    """An answer reference is "question=answer", both known, "not sure" excluded."""
+def check_answer_reference(item, where, questions=None):
+    """An answer reference is "question=answer"; with `questions`, both known and
+    "not sure" excluded (a fit rule never rests on not knowing)."""
     if not isinstance(item, str) or "=" not in item:
         raise ValueError(f"{where} entries look like 'extent=spread', not {item!r}")
+    if not questions:
+        return
     name, _, value = item.partition("=")
-    question = QUESTIONS.get(name)
+    question = questions.questions.get(name)
     if question is None:
         raise ValueError(
-            f"{where}: unknown question '{name}' (use one of: {', '.join(QUESTIONS)})"
+            f"{where}: unknown question '{name}' "
+            f"(use one of: {', '.join(questions.questions)})"
         )
     if value == NOT_SURE or question.answer(value) is None:
         values = ", ".join(a.value for a in question.answers if a.value != NOT_SURE)
@@ -256,15 +285,18 @@ def check_answer_reference(item, where):
 
 
 class SituationForm(forms.Form):
-    """The six questions. "show" marks a submitted form, so an empty one is noticed."""
+    """The approved questions. "show" marks a submitted form, so an empty one is
+    noticed."""
 
     show = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, questions, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, question in QUESTIONS.items():
+        self.questions = questions
+        for name, question in questions.questions.items():
             self.fields[name] = forms.ChoiceField(
                 label=question.label,
+                help_text=question.help,
                 choices=[(a.value, a.label) for a in question.answers],
                 required=False,
                 widget=forms.RadioSelect,
@@ -274,19 +306,31 @@ class SituationForm(forms.Form):
             )
 
     def question_fields(self):
-        return [self[name] for name in QUESTIONS]
+        return [self[name] for name in self.questions.questions]
 
     def questions_with_radios(self):
-        """Each question's field and its radio buttons, (id, value, label, checked),
-        worked out here: in the template they were most of the page's render time."""
+        """Each question's field and its radio buttons' HTML, made here: as template
+        loops they were most of the page's render time."""
         for bound in self.question_fields():
             chosen = bound.value()
             yield (
                 bound,
-                [
-                    (f"{bound.auto_id}_{n}", value, label, value == chosen)
-                    for n, (value, label) in enumerate(bound.field.choices)
-                ],
+                format_html_join(
+                    "\n      ",
+                    '<div class="choice"><input type="radio" name="{}" value="{}" '
+                    'id="{}"{}> <label for="{}">{}</label></div>',
+                    (
+                        (
+                            bound.html_name,
+                            value,
+                            f"{bound.auto_id}_{n}",
+                            mark_safe(" checked") if value == chosen else "",
+                            f"{bound.auto_id}_{n}",
+                            label,
+                        )
+                        for n, (value, label) in enumerate(bound.field.choices)
+                    ),
+                ),
             )
 
     def clean(self):
@@ -300,7 +344,7 @@ class SituationForm(forms.Form):
                 ),
                 code="empty",
             )
-        for first, second in CONTRADICTIONS:
+        for first, second in self.questions.contradictions:
             if first in given and second in given:
                 message = gettext(
                     "You said %(first)s, and also that %(second)s. "
@@ -310,15 +354,16 @@ class SituationForm(forms.Form):
                 self.add_error(second[0], message)
         return cleaned
 
-    @staticmethod
-    def given_answers(cleaned):
+    def given_answers(self, cleaned):
         """The (question, answer) pairs the patient chose, in question order."""
-        return [(name, cleaned[name]) for name in QUESTIONS if cleaned.get(name)]
+        return [
+            (name, cleaned[name])
+            for name in self.questions.questions
+            if cleaned.get(name)
+        ]
 
-    @staticmethod
-    def said(pair):
-        name, value = pair
-        return QUESTIONS[name].answer(value).said
+    def said(self, pair):
+        return self.questions.said(*pair)
 
     def answers(self):
         """{question: answer} of a valid form, unanswered questions left out."""
@@ -337,9 +382,9 @@ class Reason:
     text: str
 
 
-def matching_reasons(rules, answers):
-    """The reasons of every rule these answers satisfy; rules that tell the same
-    thing are shown once, resting on all of their answers."""
+def matching_reasons(rules, answers, questions):
+    """The reasons of every rule these answers satisfy (marks stripped); rules that
+    tell the same thing are shown once, resting on all of their answers."""
     by_text = {}
     for rule in rules:
         when = [item.partition("=")[::2] for item in rule["when"]]
@@ -347,9 +392,10 @@ def matching_reasons(rules, answers):
         if all(answers.get(name) == value for name, value in when) and not any(
             answers.get(name) == value for name, value in unless
         ):
-            reason = by_text.setdefault(rule["reason"], Reason([], rule["reason"]))
+            text = without_marks(rule["reason"])
+            reason = by_text.setdefault(text, Reason([], text))
             for name, value in when:
-                said = QUESTIONS[name].answer(value).said
+                said = questions.said(name, value)
                 if said not in reason.said:
                     reason.said.append(said)
     return list(by_text.values())
@@ -363,32 +409,37 @@ class Match:
     procedures: list = field(default_factory=list)
 
     @property
-    def strength(self):
-        return len(self.reasons) + sum(len(r) for _, r in self.procedures)
+    def fits(self):
+        return bool(self.reasons or self.procedures)
 
 
-def match_treatments(pages, answers):
+def match_treatments(pages, answers, questions):
     """Split published treatment pages into (matches, also worth asking about).
 
     A treatment matches when one of its own fit rules or one of its procedures'
-    applies; the best match (most reasons) comes first. Treatments whose page says
-    they are worth asking about for everyone are listed apart when they do not match.
+    applies. Matches keep the order of `pages`, the guide's own order that reviewers
+    set on the treatments: code never ranks options (how many answers matched says
+    nothing about which option is better). Treatments whose page says they are worth
+    asking about for everyone are listed apart when they do not match.
     """
     matches, also_ask = [], []
     for page in pages:
         content = page.content
         match = Match(
             page,
-            matching_reasons(content.get("fits", []), answers),
+            matching_reasons(content.get("fits", []), answers, questions),
             [
                 (procedure["name"], reasons)
                 for procedure in content.get("procedures", [])
-                if (reasons := matching_reasons(procedure.get("fits", []), answers))
+                if (
+                    reasons := matching_reasons(
+                        procedure.get("fits", []), answers, questions
+                    )
+                )
             ],
         )
-        if match.strength:
+        if match.fits:
             matches.append(match)
         elif content.get("also_ask"):
             also_ask.append(page)
-    matches.sort(key=lambda m: (-m.strength, m.page.content["order"]))
     return matches, also_ask

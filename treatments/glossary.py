@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from django.urls import reverse
 
+from editorial.evidence import without_marks
+
 # Text inside these elements is never linked: headings stay plain, links stay single.
 SKIP_INSIDE = {"a", "h1", "h2", "h3", "h4", "dfn", "code", "pre"}
 TAG = re.compile(r"(<[^>]+>)")
@@ -31,7 +33,7 @@ class Term:
         return cls(
             snapshot["slug"],
             snapshot["term"],
-            snapshot["definition"],
+            without_marks(snapshot["definition"]),
             tuple(sorted({f for f in forms if f.strip()}, key=len, reverse=True)),
         )
 

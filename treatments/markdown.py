@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.html import strip_tags
 from markdown.extensions.toc import TocExtension, slugify
 
+from editorial.evidence import without_marks
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -76,7 +78,7 @@ def nesting_depth(html):
 def unsafe_html(source):
     try:
         html = markdown.markdown(
-            source or "",
+            without_marks(source),
             extensions=[
                 "sane_lists",
                 TocExtension(slugify=heading_id, toc_depth="2-3"),

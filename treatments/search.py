@@ -1,21 +1,28 @@
-"""Site search: full-text with weights, ranking and typo tolerance on PostgreSQL;
-a plain substring fallback on SQLite."""
+"""Site search: the query's weighty words (stop words dropped, approved synonyms
+read as the guide's words), each of which a result must hold; full-text with
+weights and stemming on PostgreSQL, word starts on SQLite; one ranking and typo
+correction for both (docs/public-site.md)."""
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Func, Q
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import SearchEntry, current_language
+from editorial.models import current_language
+
+from .models import SearchEntry, approved_synonyms
+from .models.search_index import search_config
+from .stop_words import without_stop_words
 
 MAX_WORDS = 8
-MIN_TRIGRAM_SIMILARITY = 0.45
+# How many letters a word may go on past what was typed, on SQLite.
+SUFFIX_LETTERS = 4
 SNIPPET_CHARS = 180
 
 
@@ -32,87 +39,245 @@ class Result:
 def fold(text: str) -> str:
     """Lower case without accents, one character for one (so positions match):
     "Cirugía" -> "cirugia"."""
-    return "".join(
-        (unicodedata.normalize("NFD", char)[0].lower() or " ")[0] for char in text
-    )
+    if text.isascii():
+        return text.lower()
+    return "".join(map(fold_character, text))
+
+
+@functools.lru_cache(maxsize=4096)  # typed text may hold any character
+def fold_character(char):
+    return (unicodedata.normalize("NFD", char)[0].lower() or " ")[0]
 
 
 def search(query: str, language=None) -> list[Result]:
-    """Published content in a language (default: the active one) matching `query`."""
+    """Published content in a language (default: the active one) about every word
+    of `query` that carries weight, with the words patients use read as the guide's
+    own (approved synonyms)."""
+    language = language or current_language()
     words = query_words(query)
-    if not words:
+    terms = search_terms(words, language)
+    if not terms:
         return []
     entries = SearchEntry.objects.in_language(language)
-    language = language or current_language()
+    scored = scored_entries(entries, terms, language)
+    if not scored and len(terms) == 1:
+        # One word that finds nothing may be a typo of a title's or keyword's word.
+        correction = closest_name(terms[0], entries)
+        if correction:
+            terms = [correction]
+            scored = scored_entries(entries, terms, language)
+    shown = list(dict.fromkeys(without_stop_words(map(fold, words), language) + terms))
+    return [Result(entry, snippet(entry, shown)) for entry in ranked(scored, terms)]
+
+
+def scored_entries(entries, terms, language):
     if connection.vendor == "postgresql":
-        entries = postgres_search(entries, words, language)
-    else:
-        entries = simple_search(entries, words)
-    return [Result(entry, snippet(entry, words)) for entry in entries]
+        return postgres_search(entries, terms, language)
+    return simple_search(entries, terms)
 
 
-class Unaccent(Func):
-    function = "unaccent"
-
-
-def postgres_search(entries, words, language):
-    from django.contrib.postgres.search import (
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-        TrigramWordSimilarity,
+def closest_name(word, entries):
+    """The word of a title or keywords a typed word misspells by one edit in four
+    letters after the first at most ("Luthatera": "lutathera"; but "prognosis" is
+    not "diagnosis"), or None."""
+    allowed = (len(word) - 1) // 4  # none for four letters ("cure" is not "care")
+    if not allowed:
+        return None
+    names = {
+        name
+        for title, keywords in entries.values_list("title", "keywords")
+        for name in re.findall(r"\w+", fold(f"{title} {keywords}"))
+    }
+    found = sorted(
+        (edits(word, name, allowed), name)
+        for name in names
+        if abs(len(name) - len(word)) <= allowed
     )
+    return found[0][1] if found and 0 < found[0][0] <= allowed else None
 
-    setup = settings.SEARCH_CONFIGS.get(language) or {"config": "simple"}
-    config, unaccent = setup["config"], setup.get("unaccent", False)
 
-    def column(name):
-        return Unaccent(F(name)) if unaccent else name
+def edits(a, b, limit=None):
+    """Letters to add, drop, change or swap with their neighbour to turn a into b
+    (past `limit`, when given, only that it is more: limit + 1)."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (letter != other),
+            )
+            if i > 1 and j > 1 and letter == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        if limit is not None and min(current) > limit:
+            return limit + 1  # no later row has fewer
+        previous2, previous = previous, current
+    return previous[-1]
 
-    vector = (
-        SearchVector(column("title"), weight="A", config=config)
-        + SearchVector(column("keywords"), weight="A", config=config)
-        + SearchVector(column("text"), weight="C", config=config)
+
+def search_terms(words, language) -> list[str]:
+    """The query's words that carry weight (no stop words), folded, each phrase of
+    an approved synonym replaced by the guide's words."""
+    terms = without_stop_words([fold(word) for word in words], language)
+    replacements = sorted(
+        (
+            (phrase, meaning)
+            for patient_words, means in approved_synonyms(language)
+            for phrase in [weighty_words(p, language) for p in patient_words]
+            if phrase
+            for meaning in [weighty_words(means, language)]
+        ),
+        key=lambda pair: -len(pair[0]),
     )
-    search_query = None
-    for word in words:
-        word = fold(word) if unaccent else word
-        term = SearchQuery(word, search_type="plain", config=config)
-        search_query = term if search_query is None else search_query | term
-    phrase = " ".join(fold(word) if unaccent else word for word in words)
-    return list(
-        entries.annotate(
-            rank=SearchRank(vector, search_query),
-            similarity=Greatest(
-                TrigramWordSimilarity(phrase, column("title")),
-                TrigramWordSimilarity(phrase, column("keywords")),
-            ),
+    found, at = [], 0
+    while at < len(terms):
+        for phrase, meaning in replacements:
+            if terms[at : at + len(phrase)] == phrase:
+                found += meaning
+                at += len(phrase)
+                break
+        else:
+            found.append(terms[at])
+            at += 1
+    return list(dict.fromkeys(found))
+
+
+def weighty_words(text, language):
+    return without_stop_words(re.findall(r"\w+", fold(text)), language)
+
+
+def ranked(scored, terms):
+    """Best first: a page titled with just the query's words, then the pages whose
+    title or keywords hold more of them, then those with sentences saying them all,
+    then the score; pages about how the guide works after the guide's content,
+    unless the query names them; words found far apart not at all."""
+
+    def order(item):
+        entry, score = item
+        set_aside = entry.about_the_guide and not any(
+            starts_a_word(term, fold(entry.title), True) for term in terms
         )
-        .filter(Q(rank__gt=0) | Q(similarity__gte=MIN_TRIGRAM_SIMILARITY))
-        .order_by(-(F("rank") + F("similarity")), "title")[:30]
+        # A word meaning titled with the query still comes after the pages using it.
+        titled = (
+            entry.weight >= 1 and weighty_words(entry.title, entry.language) == terms
+        )
+        named = fold(f"{entry.title} {entry.keywords}")
+        naming = sum(starts_a_word(term, named, True) for term in terms)
+        return (
+            set_aside,
+            not titled,
+            -naming * entry.weight,
+            -sentences_saying_all(entry, terms) * entry.weight,
+            -score * entry.weight,
+            entry.title,
+        )
+
+    together = [
+        (entry, score) for entry, score in scored if found_together(entry, terms)
+    ]
+    return [entry for entry, _score in sorted(together, key=order)][:30]
+
+
+def postgres_search(entries, terms, language):
+    """(entry, score) of the entries that hold every term (stemmed), read from the
+    vector kept with each entry (SearchEntry.vector)."""
+    config, _unaccent = search_config(language)
+    search_query = None
+    for term in terms:
+        each = SearchQuery(term, search_type="plain", config=config)
+        search_query = each if search_query is None else search_query & each
+    found = (
+        entries.defer("vector")
+        .annotate(rank=SearchRank(F("vector"), search_query))
+        # (not rank > 0: ts_rank gives the entries that do not match 1e-20)
+        .filter(vector=search_query)
+        .order_by("-rank", "title")[:60]
     )
+    return [(entry, entry.rank) for entry in found]
 
 
-def simple_search(entries, words):
-    """Substring matches, accents and case ignored (in Python: SQLite cannot fold
-    accents, and one language's entries are a few hundred at most)."""
-    words = [fold(word) for word in words]
+def word_pattern(term, any_ending=False):
+    """A word that starts as the term does, less a plural or -ing ending, and
+    goes on by a few letters ("shots" finds "shot", "slow" finds "slowly",
+    "inyecciones" finds "inyección")."""
+    stem = term
+    for ending in ("ing", "es", "ed", "s"):
+        if term.endswith(ending) and len(term) - len(ending) >= 4:
+            stem = term[: -len(ending)]
+            break
+    # In a title or keywords a longer word may go on as it likes ("chemo" finds
+    # "Chemotherapy").
+    ending = (
+        r"\w*" if any_ending and len(term) >= 5 else rf"\w{{0,{SUFFIX_LETTERS}}}(?!\w)"
+    )
+    return re.compile(rf"(?<!\w){re.escape(stem)}{ending}")
 
-    def score(entry):
+
+def starts_a_word(term, folded_text, any_ending=False):
+    return word_pattern(term, any_ending).search(folded_text) is not None
+
+
+def found_together(entry, terms):
+    """Whether the terms the title and keywords do not hold are said in one
+    sentence of the text: words found far apart ("how long we keep it" ... "where
+    you live") are a coincidence, not an answer. A term this cannot find (found
+    by PostgreSQL's stemming) is not held against the entry."""
+    named = fold(f"{entry.title} {entry.keywords}")
+    rest = [term for term in terms if not starts_a_word(term, named, True)]
+    sentences = re.split(r"[.!?]", fold(entry.text))
+    located = []
+    for term in rest:
+        for pattern in (word_pattern(term), loose_pattern(term)):
+            if any(pattern.search(sentence) for sentence in sentences):
+                located.append(pattern)
+                break
+    if len(located) < 2:
+        return True
+    return any(all(p.search(sentence) for p in located) for sentence in sentences)
+
+
+def sentences_saying_all(entry, terms, most=2):
+    """How many sentences of the text hold every term (at most `most`): "grow
+    slowly" said of a tumor beats "slow" here and "growth" there."""
+    if len(terms) < 2:
+        return 0
+    patterns = [word_pattern(term) for term in terms]
+    sentences = re.split(r"[.!?]", fold(entry.text))
+    together = sum(all(p.search(s) for p in patterns) for s in sentences)
+    return min(together, most)
+
+
+def loose_pattern(term):
+    """The word's start, for an ending stemming takes off ("vivir", "vive")."""
+    return re.compile(rf"(?<!\w){re.escape(term[: max(3, len(term) - 2)])}")
+
+
+def simple_search(entries, terms):
+    """(entry, score) of the entries that hold every term at the start of a word,
+    accents and case ignored (in Python: SQLite cannot fold accents, and one
+    language's entries are a few hundred at most). The title and keywords count
+    most; the text counts each time it says the term, three times at most."""
+    patterns = [(word_pattern(term), word_pattern(term, True)) for term in terms]
+    found = []
+    for entry in entries:
         title, keywords, text = (
             fold(entry.title),
             fold(entry.keywords),
             fold(entry.text),
         )
-        total = 0
-        for word in words:
-            total += 3 * (word in title) + 3 * (word in keywords)
-            total += text.count(word)
-        return -total
-
-    scored = [(score(entry), entry.title, entry) for entry in entries]
-    found = sorted((item for item in scored if item[0] < 0), key=lambda i: i[:2])
-    return [entry for _score, _title, entry in found][:30]
+        score = 0
+        for pattern, named in patterns:
+            in_text = len(pattern.findall(text))
+            in_title = named.search(title) is not None
+            in_keywords = named.search(keywords) is not None
+            if not (in_text or in_title or in_keywords):
+                break
+            score += 10 * in_title + 10 * in_keywords + min(in_text, 3)
+        else:
+            found.append((entry, score))
+    return found
 
 
 def snippet(entry, words) -> str:

@@ -1,4 +1,4 @@
-from functools import cached_property
+from functools import cached_property, partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -6,7 +6,7 @@ from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 from django.utils.translation import override
 
-from .models import GlossaryTerm, Page, SideEffect, Treatment
+from .models import GlossaryTerm, content_types
 
 
 class Sitemap(DjangoSitemap):
@@ -46,11 +46,13 @@ class Sitemap(DjangoSitemap):
 
 
 class ReviewedSitemap(Sitemap):
-    """Published records in every language, with the date of their last medical
-    review."""
+    """One content type's published records in every language, with the date of
+    their last medical review. The type says whether it is listed (`in_sitemap`),
+    its priority and its order."""
 
-    model = None
-    order = ("pk",)
+    def __init__(self, model):
+        self.model = model
+        self.priority = model.sitemap_priority
 
     def items(self):
         return self.published
@@ -60,7 +62,7 @@ class ReviewedSitemap(Sitemap):
         return list(
             self.model.objects.published()
             .select_related("translation_of__live_revision")
-            .order_by("language", *self.order)
+            .order_by("language", *self.model.sitemap_order)
         )
 
     def lastmod(self, record):
@@ -71,26 +73,14 @@ class ReviewedSitemap(Sitemap):
         """{source record id: {language code: path}} of every published record."""
         found = {}
         for record in self.items():
-            source = record.translation_of_id or record.pk
-            found.setdefault(source, {})[record.language] = record.get_absolute_url()
+            source = record.public_source_id or record.pk
+            found.setdefault(source, {})[record.public_language] = (
+                record.get_absolute_url()
+            )
         return found
 
     def paths_in_languages(self, record):
-        return self.paths_by_source[record.translation_of_id or record.pk]
-
-
-class TreatmentSitemap(ReviewedSitemap):
-    model = Treatment
-    priority = 0.9
-
-
-class SideEffectSitemap(ReviewedSitemap):
-    model = SideEffect
-
-
-class PageSitemap(ReviewedSitemap):
-    model = Page
-    order = ("slug",)
+        return self.paths_by_source[record.public_source_id or record.pk]
 
 
 class StaticPagesSitemap(Sitemap):
@@ -115,8 +105,7 @@ class StaticPagesSitemap(Sitemap):
         name, code = item
         if name == "treatments:glossary":
             latest = (
-                GlossaryTerm.objects.in_language(code)
-                .published()
+                GlossaryTerm.objects.published_in(code)
                 .order_by("-last_reviewed_at")
                 .first()
             )
@@ -128,9 +117,11 @@ class StaticPagesSitemap(Sitemap):
         return {code: self.location((name, code)) for code, _name in settings.LANGUAGES}
 
 
-SITEMAPS = {
-    "treatments": TreatmentSitemap,
-    "side-effects": SideEffectSitemap,
-    "pages": PageSitemap,
-    "tools": StaticPagesSitemap,
-}
+def sitemaps():
+    """What Django's sitemap view reads, {section: sitemap class}: a section for each
+    content type the sitemap lists (highest priority first), then the tools."""
+    listed = [model for model in content_types() if model.in_sitemap]
+    listed.sort(key=lambda model: -(model.sitemap_priority or 0.5))
+    # A class for each request: its items are read once per request.
+    sections = {model.cache_kind: partial(ReviewedSitemap, model) for model in listed}
+    return {**sections, "tools": StaticPagesSitemap}

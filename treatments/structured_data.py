@@ -4,6 +4,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from editorial.evidence import without_marks
+
 CONDITION = {
     "@type": "MedicalCondition",
     "name": "Neuroendocrine tumor",
@@ -21,7 +23,7 @@ def medical_web_page(page, url, name, description):
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "name": name,
-        "description": description,
+        "description": without_marks(description),
         "url": url,
         "inLanguage": get_language(),
         "about": CONDITION,

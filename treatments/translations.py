@@ -5,9 +5,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import override
 
+from editorial.models import current_language
 from netguide.page_cache import remembered
 
-from .models import Treatment, current_language
+from .models import Treatment
 
 
 def treatment_slugs(language, other):
@@ -16,18 +17,19 @@ def treatment_slugs(language, other):
 
     def compute():
         by_source = {}
-        for record in Treatment.objects.published().filter(
-            language__in=[language, other]
-        ):
-            source = record.translation_of_id or record.pk
-            by_source.setdefault(source, {})[record.language] = record.public_slug
+        for code in (language, other):
+            for page in Treatment.objects.published_pages(code):
+                source = page.record.public_source_id or page.record.pk
+                by_source.setdefault(source, {})[code] = page.content["slug"]
         return {
             slugs[language]: slugs[other]
             for slugs in by_source.values()
             if language in slugs and other in slugs
         }
 
-    return remembered(f"treatment-slugs:{language}:{other}", ["treatments"], compute)
+    return remembered(
+        f"treatment-slugs:{language}:{other}", [Treatment.cache_kind], compute
+    )
 
 
 def address_in(request, page, language):

@@ -5,6 +5,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from editorial.evidence import known_passages, marks_in, unknown_citations
+
 # Reorder or hide text: what a reader sees is not what is stored.
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e") | set(
     "\u2066\u2067\u2068\u2069"
@@ -12,16 +14,25 @@ BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e") | set(
 LINE_BREAKS = set("\n\r\t")
 
 
+def is_hidden(char, multiline=False):
+    """A control, format or bidirectional character (line breaks and tabs are text
+    in a multiline field)."""
+    if char in BIDI_CONTROLS:
+        return True
+    if multiline and char in LINE_BREAKS:
+        return False
+    return unicodedata.category(char) in ("Cc", "Cf")
+
+
 def hidden_character(value, multiline=False):
     """The first control, format or bidirectional character in value, or None."""
-    for char in value:
-        if char in BIDI_CONTROLS:
-            return char
-        if multiline and char in LINE_BREAKS:
-            continue
-        if unicodedata.category(char) in ("Cc", "Cf"):
-            return char
-    return None
+    return next((char for char in value if is_hidden(char, multiline)), None)
+
+
+def without_hidden_characters(value, multiline=False):
+    """`value` with every character hidden_character() refuses taken out: for text
+    from people who cannot see them to remove them (patients)."""
+    return "".join(char for char in value if not is_hidden(char, multiline))
 
 
 class PlainTextMixin:
@@ -57,8 +68,29 @@ class PlainTextMixin:
                         code="hidden_character",
                     )
                 )
+        self.check_citations(errors, exclude)
         if errors:
             raise ValidationError(errors)
+
+    def check_citations(self, errors, exclude):
+        """Every evidence mark cites a passage of a source we hold."""
+        known = None
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.CharField | models.TextField) and not (
+                isinstance(field, models.JSONField)
+            ):
+                continue
+            if exclude and field.name in exclude:
+                continue
+            value = getattr(self, field.attname)
+            if not marks_in(value):
+                continue
+            if known is None:
+                known = known_passages()
+            for problem in unknown_citations(value, known):
+                errors.setdefault(field.name, []).append(
+                    ValidationError(problem, code="unknown_citation")
+                )
 
 
 PHONE_CHARACTERS = set("0123456789 ()-.+")

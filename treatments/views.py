@@ -1,22 +1,27 @@
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core import signing
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
 
+from editorial.models import current_language
 from netguide.page_cache import public_page, remembered, set_last_modified
 
 from .compare import CompareSelection
-from .explore import QUESTIONS, SituationForm, match_treatments
-from .models import GlossaryTerm, Page, SideEffect, Treatment, current_language
-from .publishing import PublishedContent
-from .review import reviewable_models
+from .explore import SituationForm, match_treatments
+from .models import (
+    GlossaryTerm,
+    Page,
+    SideEffect,
+    SiteSettings,
+    SituationQuestions,
+    Synonym,
+    Treatment,
+    cache_kinds,
+)
 from .search import query_words, search
-from .sharing import load_preview_token
+from .summary import SummaryForm
 
 
 def serve_published(request, page):
@@ -26,7 +31,7 @@ def serve_published(request, page):
     )
 
 
-@public_page("treatments", "pages", "glossary")
+@public_page(Treatment.cache_kind, Page.cache_kind, GlossaryTerm.cache_kind)
 def home(request):
     try:
         overview = Page.objects.published_page("overview")
@@ -35,11 +40,9 @@ def home(request):
     return serve_published(request, overview)
 
 
-@public_page("treatments", "glossary")
+@public_page(Treatment.cache_kind, GlossaryTerm.cache_kind)
 def treatment_detail(request, slug):
-    return serve_published(
-        request, Treatment.objects.in_language().published_by_slug(slug)
-    )
+    return serve_published(request, Treatment.objects.published_by_slug(slug))
 
 
 def listing_dates(pages):
@@ -52,7 +55,7 @@ def listing_dates(pages):
     }
 
 
-@public_page("side-effects")
+@public_page(SideEffect.cache_kind)
 def side_effect_list(request):
     effects = SideEffect.objects.published_pages()
     return render(
@@ -62,59 +65,46 @@ def side_effect_list(request):
     )
 
 
-@public_page("side-effects", "treatments")
+@public_page(SideEffect.cache_kind, Treatment.cache_kind)
 def side_effect_detail(request, slug):
-    return serve_published(
-        request, SideEffect.objects.in_language().published_by_slug(slug)
+    return serve_published(request, SideEffect.objects.published_by_slug(slug))
+
+
+@public_page(
+    SiteSettings.cache_kind, Treatment.cache_kind, SituationQuestions.cache_kind
+)
+def about(request):
+    """About this guide: who makes and funds it, conflicts of interest, how it is
+    kept up to date, when the decision aid was last reviewed, and its sources."""
+    decision_aid = [
+        *Treatment.objects.published_pages(),
+        *SituationQuestions.objects.published_pages(),
+    ]
+    return render(
+        request,
+        "treatments/about.html",
+        {
+            "about": SiteSettings.public(),
+            "review_interval_months": SiteSettings.load().review_interval_months,
+            "decision_aid_reviewed_at": max(
+                (p.reviewed_at for p in decision_aid if p.reviewed_at), default=None
+            ),
+            **listing_dates(decision_aid),
+        },
     )
 
 
-@public_page("pages")
+@public_page(Page.cache_kind)
 def privacy(request):
     return serve_published(request, Page.objects.published_page("privacy"))
 
 
-@public_page("pages")
+@public_page(Page.cache_kind)
 def policy(request):
     return serve_published(request, Page.objects.published_page("policy"))
 
 
-@require_GET
-@staff_member_required
-def draft_preview(request, kind, pk):
-    """Staff see the latest draft exactly as the public page, marked as not reviewed."""
-    model = next((m for m in reviewable_models() if m.preview_kind == kind), None)
-    if model is None:
-        raise Http404("Unknown kind of content")
-    record = get_object_or_404(model, pk=pk)
-    opts = model._meta
-    if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
-        raise Http404("No such content")
-    page = record.draft_content()
-    return record.serve(request, page)
-
-
-@require_GET
-def shared_preview(request, token):
-    """A read-only preview of one revision for an outside clinician; the link expires."""
-    try:
-        revision = load_preview_token(token)
-    except signing.SignatureExpired:
-        return render(request, "treatments/preview_expired.html", status=410)
-    except (signing.BadSignature, ObjectDoesNotExist, KeyError, TypeError):
-        raise Http404("This preview link is not valid") from None
-    record = revision.content_object
-    if record is None:
-        raise Http404("This content no longer exists")
-    page = PublishedContent(
-        record, revision, is_draft=revision.pk != record.live_revision_id
-    )
-    response = record.serve(request, page)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-@public_page("glossary")
+@public_page(GlossaryTerm.cache_kind)
 def glossary(request):
     terms = GlossaryTerm.objects.published_pages()
     return render(
@@ -123,9 +113,11 @@ def glossary(request):
 
 
 def explorer_form(request):
-    """The form, bound only when the address holds answers or a submitted form."""
-    submitted = any(name in request.GET for name in ("show", *QUESTIONS))
-    return SituationForm(request.GET if submitted else None)
+    """The approved questions' form, bound only when the address holds answers or
+    a submitted form."""
+    questions = SituationQuestions.public()
+    submitted = any(name in request.GET for name in ("show", *questions.questions))
+    return SituationForm(questions, request.GET if submitted else None)
 
 
 def explore_query(request):
@@ -139,20 +131,21 @@ def explore_query(request):
     return urlencode(list(form.answers().items()))
 
 
-@public_page("treatments", query=explore_query)
+@public_page(Treatment.cache_kind, SituationQuestions.cache_kind, query=explore_query)
 def explore(request):
     """Which treatments may fit a situation: a GET form, so the answer is a shareable URL."""
     form = explorer_form(request)
     pages = Treatment.objects.published_pages()
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
-        matches, also_ask = match_treatments(pages, form.answers())
+        matches, also_ask = match_treatments(pages, form.answers(), form.questions)
         context.update(
             answered=True,
             summary=form.summary(),
             matches=matches,
             also_ask=also_ask,
             offered_slugs=[m.page.content["slug"] for m in matches],
+            answers_query=urlencode(list(form.answers().items())),
         )
     return render(request, "treatments/explore.html", context)
 
@@ -163,7 +156,7 @@ def published_treatment_order():
     request, cache hits included (reading the whole pages made a hit 0.5 ms, not 0.3)."""
     return remembered(
         f"treatment-order:{current_language()}",
-        ["treatments"],
+        [Treatment.cache_kind],
         lambda: [page.content["slug"] for page in Treatment.objects.published_pages()],
     )
 
@@ -177,7 +170,7 @@ def compare_query(request):
     return urlencode([("t", slug) for slug in slugs])
 
 
-@public_page("treatments", query=compare_query)
+@public_page(Treatment.cache_kind, query=compare_query)
 def compare(request):
     """2 to 4 treatments side by side; the address is normalised to known slugs."""
     pages = Treatment.objects.published_pages()
@@ -205,7 +198,7 @@ def chosen_treatments(request):
     return pages, [page for page in pages if page.content["slug"] in wanted]
 
 
-@public_page("treatments", query=my_questions_query)
+@public_page(Treatment.cache_kind, query=my_questions_query)
 def my_questions(request):
     """A printable list of questions for the treatments a patient ticks (kept in the URL)."""
     pages, chosen = chosen_treatments(request)
@@ -220,11 +213,38 @@ def my_questions(request):
     )
 
 
-@public_page("treatments", query=my_questions_query)
+@public_page(Treatment.cache_kind, query=my_questions_query)
 def my_questions_print(request):
     """The same list alone on the page, ready for the browser's Print or Share."""
     _, chosen = chosen_treatments(request)
     return render(request, "treatments/my_questions_print.html", {"chosen": chosen})
+
+
+def summary_query(request):
+    """Only the empty form is cached: anything in the address is one patient's own."""
+    return "" if not request.GET else None
+
+
+@public_page(Treatment.cache_kind, SituationQuestions.cache_kind, query=summary_query)
+def my_summary(request):
+    """What matters to me, where I am in deciding and my questions, and a one-page
+    summary of them beside the options: all of it in the address, nothing stored."""
+    pages = Treatment.objects.published_pages()
+    form = SummaryForm(SituationQuestions.public(), pages, request.GET or None)
+    context = {"form": form}
+    if form.is_bound and form.is_valid():
+        context.update(
+            show=bool(form.cleaned_data["show"]),
+            today=timezone.localdate(),
+            chosen=form.chosen_pages(),
+            told=form.told(),
+            matters=form.matters_marked(),
+            deciding=form.deciding(),
+            asked=form.questions_chosen(),
+        )
+    response = render(request, "treatments/my_summary.html", context)
+    response.page_is_private = form.is_bound
+    return response
 
 
 def search_words(request):
@@ -239,7 +259,12 @@ def search_query(request):
     return urlencode({"q": search_words(request)})
 
 
-@public_page("treatments", "side-effects", "pages", "glossary", query=search_query)
+@public_page(
+    # Approved synonyms change what a query finds.
+    lambda: (*cache_kinds(searched=True), Synonym.cache_kind),
+    query=search_query,
+    entries=settings.SEARCH_CACHE_ENTRIES,
+)
 def search_view(request):
     query = search_words(request)
     words = query_words(query)

@@ -1,19 +1,16 @@
-from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from editorial.management.dry_run import DryRunCommand
 
 from ...models import Notification
 
 
-class Command(BaseCommand):
+class Command(DryRunCommand):
+    dry_run_help = "Report, send nothing."
     help = (
         "Send again the team emails that failed, and those left unsent by a crash. "
         "Run it every few minutes; a second run at once finds nothing to do."
     )
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Report, send nothing."
-        )
 
     def handle(self, dry_run, verbosity, **options):
         waiting = Notification.objects.due_for_retry().order_by("pk")

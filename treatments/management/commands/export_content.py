@@ -1,27 +1,23 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from editorial.management.dry_run import DryRunCommand
 
 from ...content_files import write_content_dir
 from ...content_sync import export_bundle
 
 
-class Command(BaseCommand):
+class Command(DryRunCommand):
+    dry_run_help = "List the files, write nothing."
     help = "Write the database's content to DIR in the content/ file format."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("directory")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="List the files, write nothing."
-        )
 
     def handle(self, directory, dry_run, verbosity, **options):
         bundle = export_bundle()
         if dry_run:
-            count = sum(
-                4 + len(each.pages) + len(each.treatments)
-                for each in (bundle, *bundle.translations.values())
-            )
+            count = bundle.file_count()
             self.stdout.write(f"Dry run: would write {count} files to {directory}")
             return
         paths = write_content_dir(Path(directory), bundle)

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
-from ...models import ReviewerProfile
-from ...review import ReviewState, reviewable_models
+from editorial.management.dry_run import DryRunCommand
+from editorial.models import ReviewState
+from editorial.registry import reviewable_models
+
+from ...content_files import load_content_dir
+from ...content_sync import import_bundle
+from ...models import ReviewerProfile, Source
 
 DEMO_PASSWORD = "demo-password-not-secret"
 DEMO_ACCOUNTS = (
@@ -55,46 +60,54 @@ FIRST_VERSION = {
 }
 
 
-class Command(BaseCommand):
+class Command(DryRunCommand):
+    dry_run_help = "Say what would happen."
     help = (
-        "For local development only (DEBUG): create the demo editor, reviewer, appointment "
-        "coordinator and admin, then "
-        "have the demo editor submit and the demo reviewer approve any imported drafts, so "
-        "the demo site is browsable. Safe to run again."
+        "Only into an empty database, and only for a demo (DJANGO_DEBUG=1, or "
+        "NETGUIDE_DEMO=1 for `make serve`): create the demo editor, reviewer, "
+        "appointment coordinator and admin, import content/ as the demo editor, and "
+        "have the demo editor submit and the demo reviewer approve it, so the demo site "
+        "is browsable. Into a database that holds anything, it does nothing: it never "
+        "touches real work or writes an approval again."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Say what would happen."
-        )
-
     def handle(self, dry_run, verbosity, **options):
-        if not settings.DEBUG:
+        if not (settings.DEBUG or settings.DEMO):
             raise CommandError(
-                "load_demo creates accounts with a published password and approves content "
-                "with a demo reviewer: it only runs with DJANGO_DEBUG=1, never in production."
+                "load_demo creates accounts with a published password and approvals by "
+                "a demo reviewer: it runs only for a demo (DJANGO_DEBUG=1, or "
+                "NETGUIDE_DEMO=1), never in production."
             )
+        users = get_user_model().objects
+        if users.filter(username=DEMO_ACCOUNTS[0][0]).exists():
+            self.stdout.write("The demo data is already here: nothing was changed.")
+            return
+        if users.exists() or any(m.objects.exists() for m in reviewable_models()):
+            self.stdout.write(
+                "This database already holds accounts or content: the demo data is "
+                "only ever loaded into an empty one. Nothing was changed."
+            )
+            return
         with transaction.atomic():
-            users = {
+            accounts = {
                 username: self.demo_user(username, *rest)
                 for username, *rest in DEMO_ACCOUNTS
             }
-            profile, _ = ReviewerProfile.objects.update_or_create(
-                user=users["demo-reviewer"], defaults=DEMO_REVIEWER_PROFILE
+            editor, reviewer = accounts["demo-editor"], accounts["demo-reviewer"]
+            import_bundle(load_content_dir(settings.CONTENT_DIR), editor)
+            # The administrator sets up who reviews; the reviewer signs it off.
+            admin = accounts["demo-admin"]
+            profile = ReviewerProfile.objects.create(
+                user=reviewer, **DEMO_REVIEWER_PROFILE
             )
-            profile.save_revision()  # approved below with the demo pages
-            translation, _ = ReviewerProfile.objects.update_or_create(
+            profile.save_revision(admin)
+            translation = ReviewerProfile.objects.create(
                 translation_of=profile,
-                language="es",
-                defaults={
-                    **DEMO_REVIEWER_PROFILE_ES,
-                    "source_revision": profile.latest_revision,
-                },
+                source_revision=profile.latest_revision,
+                **DEMO_REVIEWER_PROFILE_ES,
             )
-            translation.save_revision()
-            published = self.publish_drafts(
-                users["demo-editor"], users["demo-reviewer"]
-            )
+            translation.save_revision(admin)
+            published = self.publish_drafts(editor, reviewer)
             if dry_run:
                 transaction.set_rollback(True)
         if verbosity:
@@ -105,19 +118,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<15} password: {DEMO_PASSWORD}")
 
     def demo_user(self, username, last_name, group_name, is_superuser):
-        user, created = get_user_model().objects.get_or_create(
+        user = get_user_model().objects.create_user(
             username=username,
-            defaults={
-                "first_name": "Demo",
-                "last_name": last_name,
-                "email": f"{username}@example.invalid",
-                "is_staff": True,
-                "is_superuser": is_superuser,
-            },
+            password=DEMO_PASSWORD,
+            first_name="Demo",
+            last_name=last_name,
+            email=f"{username}@example.invalid",
+            is_staff=True,
+            is_superuser=is_superuser,
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
         if group_name:
             user.groups.add(Group.objects.get(name=group_name))
         return user
@@ -125,14 +134,20 @@ class Command(BaseCommand):
     def publish_drafts(self, editor, reviewer):
         """The demo editor submits and the demo reviewer approves each unpublished draft."""
         published = 0
-        # Profiles first: each page's sign-off names the reviewer from them.
-        models = sorted(reviewable_models(), key=lambda m: m is not ReviewerProfile)
+        # Profiles first: each page's sign-off names the reviewer from them; then the
+        # sources: every statement's approval needs the passages it cites approved.
+        models = sorted(
+            reviewable_models(),
+            key=lambda m: (m is not ReviewerProfile, m is not Source),
+        )
         for model in models:
             for record in model.objects.exclude(latest_revision=None):
                 if record.latest_revision_id == record.live_revision_id:
                     continue
                 if record.review_state != ReviewState.SUBMITTED:
-                    record.submit(editor, FIRST_VERSION[record.language])
+                    record.submit(
+                        editor, FIRST_VERSION[record.latest_revision.language]
+                    )
                 record.approve(
                     reviewer, record.latest_revision.content_hash, "Demo approval."
                 )
