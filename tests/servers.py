@@ -243,7 +243,13 @@ def server_environment(**overrides):
     return env
 
 
-def manage(*args, env, timeout=180):
+# Set-up commands (migrate, load_demo: about 20 s) get a bound far above what they
+# need, so that a machine slowed down by CI's other lanes does not fail them (one CI
+# run: load_demo took over 180 s) while a hung one still ends.
+SETUP_SECONDS = 900
+
+
+def manage(*args, env, timeout=SETUP_SECONDS):
     result = subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
@@ -297,6 +303,8 @@ def demo_template_database():
     in it by subprocesses, as scripts/serve does. Tests clone it (CREATE DATABASE ...
     TEMPLATE), which is fast; it is dropped when the session ends."""
     with _template_lock:
+        if "failed" in _template:  # one failed build is enough: the others fail fast
+            raise AssertionError(f"the demo database could not be built: {_template['failed']}")
         if "name" not in _template:
             name = create_database("netguide_tmpl")
             try:
@@ -307,8 +315,9 @@ def demo_template_database():
                 # What `make serve` runs on an empty database.
                 manage("migrate", "--noinput", "-v0", env=env)
                 manage("load_demo", "-v0", env={**env, "NETGUIDE_DEMO": "1"})
-            except BaseException:
+            except BaseException as error:
                 drop_database(name)
+                _template["failed"] = f"{type(error).__name__}: {error}"
                 raise
             _template["name"] = name
             import atexit
@@ -420,7 +429,7 @@ class GunicornServer:
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=30):
+    def start(self, timeout=120):
         self.process = subprocess.Popen(
             [GUNICORN, "netguide.wsgi", "-c", "netguide/gunicorn.conf.py"],
             cwd=ROOT,

@@ -37,6 +37,7 @@ from .kit import (
     import_content,
     logged_in,
     make_dual_role,
+    make_draft_term,
     make_published,
     make_treatment,
     parse_html,
@@ -44,6 +45,7 @@ from .kit import (
     public_urls,
     publish,
     submit,
+    sources_only,
     the_seed,
 )
 
@@ -215,7 +217,9 @@ def test_approval_is_refused_while_a_statement_is_unmapped(editor, reviewer):
 @pytest.mark.django_db
 @override_settings(EVIDENCE_REQUIRED=True)
 def test_a_citation_of_a_passage_not_yet_approved_is_no_support(editor, reviewer):
-    import_content(editor)  # the seed source is imported but not approved
+    import_content(
+        editor, directory=sources_only()
+    )  # the seed source is imported but not approved
     record = make_treatment(
         editor, body="It may slow growth. [[seed:31]]", key_points=["A. [[explains]]"]
     )
@@ -414,9 +418,10 @@ def test_no_public_page_shows_an_evidence_mark(client, editor, reviewer):
         )
     )
     publish(record, editor, reviewer, title="Marked option")
-    for each in (effect, GlossaryTerm.objects.get(slug="abdomen", language="en")):
-        if isinstance(each, GlossaryTerm):
-            each.definition = "Your belly. [[explains]]"
+    term = make_draft_term(
+        editor, "abdomen", "abdomen", definition="Your belly. [[explains]]"
+    )
+    for each in (effect, term):
         publish(each, editor, reviewer)
     pages = {}
     for url in public_urls(languages=("en",)) + [
@@ -507,7 +512,7 @@ def test_an_abbreviation_does_not_end_a_statement():
 
 @pytest.mark.django_db
 def test_a_new_passage_takes_the_next_free_number(editor):
-    import_content(editor)
+    import_content(editor, directory=sources_only())
     seed = Source.objects.get(slug="seed")
     seed.body += "\n\n## 93\nA new passage."
     seed.full_clean()
@@ -524,7 +529,7 @@ def test_a_new_passage_takes_the_next_free_number(editor):
 def test_editors_edit_a_source_and_reviewers_read_its_passages_in_the_admin(
     editor, reviewer
 ):
-    import_content(editor)
+    import_content(editor, directory=sources_only())
     seed = Source.objects.get(slug="seed")
     form = logged_in(editor).get(admin_url(seed, "change"))
     assert form.status_code == 200
