@@ -304,7 +304,9 @@ def demo_template_database():
     TEMPLATE), which is fast; it is dropped when the session ends."""
     with _template_lock:
         if "failed" in _template:  # one failed build is enough: the others fail fast
-            raise AssertionError(f"the demo database could not be built: {_template['failed']}")
+            raise AssertionError(
+                f"the demo database could not be built: {_template['failed']}"
+            )
         if "name" not in _template:
             name = create_database("netguide_tmpl")
             try:

@@ -36,16 +36,16 @@ from .kit import (
     edit,
     import_content,
     logged_in,
-    make_dual_role,
     make_draft_term,
+    make_dual_role,
     make_published,
     make_treatment,
     parse_html,
     public_html,
     public_urls,
     publish,
-    submit,
     sources_only,
+    submit,
     the_seed,
 )
 
