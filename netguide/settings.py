@@ -73,9 +73,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "netguide.middleware.RequestSizeLimitMiddleware",
     "netguide.middleware.FormCharsetMiddleware",
-    # Compresses every HTML answer, cached ones too; its random padding (Heal The
-    # Breach) and CSRF's per-response token mask keep BREACH away from the forms.
-    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "netguide.middleware.SecurityHeadersMiddleware",
@@ -83,6 +80,10 @@ MIDDLEWARE = [
     # Before the page cache: /es/ addresses resolve in the language they name.
     "netguide.middleware.LocaleMiddleware",
     "netguide.page_cache.PageCacheMiddleware",
+    # Compresses the answers the page cache stores and serves (so a hit is not
+    # compressed again) and every other page; its random padding (Heal The Breach)
+    # and CSRF's per-response token mask keep BREACH away from the forms.
+    "django.middleware.gzip.GZipMiddleware",
     "netguide.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # One read of each content type's published state per page (not for cache hits).

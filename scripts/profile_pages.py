@@ -74,8 +74,13 @@ class DatabaseClock:
             self.queries += 1
 
 
+# --gzip: what browsers send; without it, what wrk sends in `make bench` (nothing).
+ACCEPT_ENCODING = {}
+
+
 def request(handler, path, query):
     environ = {
+        **ACCEPT_ENCODING,
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
         "QUERY_STRING": query,
@@ -119,8 +124,13 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--cache-hit", action="store_true", help="page cache warm")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--gzip", action="store_true", help="send Accept-Encoding as browsers do"
+    )
     parser.add_argument("pages", nargs="*", default=list(PAGES))
     options = parser.parse_args()
+    if options.gzip:
+        ACCEPT_ENCODING["HTTP_ACCEPT_ENCODING"] = "gzip, deflate, br, zstd"
     if not options.cache_hit:
         os.environ["NETGUIDE_PAGE_CACHE_SECONDS"] = "0"
 

@@ -5,6 +5,7 @@ Runs in-process with the test client and the suite's cache (local memory unless
 REDIS_URL is set); the database is the suite's (SQLite or PostgreSQL).
 """
 
+import gzip
 import re
 from datetime import timedelta
 
@@ -91,6 +92,33 @@ def test_every_public_page_is_a_miss_then_a_hit_and_a_hit_makes_no_query(
         assert second["X-Page-Cache"] == "hit", url
         assert second.content == first.content, url
         assert second["Content-Type"] == first["Content-Type"], url
+
+
+def test_a_hit_sends_the_bytes_compressed_at_the_miss_and_plain_clients_get_plain(
+    client, site
+):
+    """GZipMiddleware pads each body it compresses by a random length, so a body
+    compressed again on each hit would differ from the last."""
+    for url in [
+        "/treatments/surgery/",
+        "/es/tratamientos/cirugia/",
+        "/search/?q=surgery",
+    ]:
+        miss = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert (miss["X-Page-Cache"], miss["Content-Encoding"]) == ("miss", "gzip"), url
+        hits = [client.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(3)]
+        assert [hit["X-Page-Cache"] for hit in hits] == ["hit"] * 3, url
+        assert {hit.content for hit in hits} == {miss.content}, url
+        assert all(hit["Vary"] == miss["Vary"] for hit in hits), url
+        assert "Accept-Encoding" in miss["Vary"], url
+
+        plain = client.get(url)
+        assert plain["X-Page-Cache"] == "miss", f"{url}: a plain client's own entry"
+        assert not plain.has_header("Content-Encoding"), url
+        assert gzip.decompress(miss.content) == plain.content, url
+        again = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert again["X-Page-Cache"] == "hit", url
+        assert again.content == plain.content, url
 
 
 def test_uncached_pages_make_a_small_fixed_number_of_queries(
