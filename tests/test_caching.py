@@ -94,6 +94,29 @@ def test_every_public_page_is_a_miss_then_a_hit_and_a_hit_makes_no_query(
         assert second["Content-Type"] == first["Content-Type"], url
 
 
+def test_a_hit_carries_every_header_the_miss_was_sent_with(client, site):
+    """The cache answers before any other middleware: what the security and CSP
+    middlewares added at the miss is stored with the page."""
+    for url in ["/", "/es/", "/treatments/surgery/", "/explore/", "/search/?q=surgery"]:
+        miss = client.get(url, headers={"Accept-Encoding": "gzip"})
+        hit = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit"), url
+        sent = {name: value for name, value in miss.items() if name != "X-Page-Cache"}
+        again = {name: value for name, value in hit.items() if name != "X-Page-Cache"}
+        assert again == sent, url
+        assert hit["Content-Security-Policy"].startswith("default-src 'self'"), url
+        assert hit["X-Content-Type-Options"] == "nosniff", url
+        assert hit["Referrer-Policy"] == "same-origin", url
+
+
+def test_a_request_for_another_host_gets_the_stacks_400_not_a_stored_page(client, site):
+    assert client.get("/treatments/surgery/")["X-Page-Cache"] == "miss"
+    refused = client.get("/treatments/surgery/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    assert not refused.has_header("X-Page-Cache")
+    assert refused["X-Content-Type-Options"] == "nosniff"
+
+
 def test_a_hit_sends_the_bytes_compressed_at_the_miss_and_plain_clients_get_plain(
     client, site
 ):
