@@ -706,6 +706,22 @@ def save_screenshot(page, name, **options):
         page.screenshot(path=str(SCREENSHOT_DIR / name), **options)
 
 
+def look_at(page, name, axe_script, selector="#content", full_page=True):
+    """Screenshots docs/screenshots/<name>-desktop.png and -mobile.png (at 1280 and
+    375 px) and axe at both widths on `selector` (the admin's own filters and lists
+    around it are Django's); back at 1280 px after. Returns the violations."""
+    problems = []
+    for width, suffix in ((1280, "desktop"), (375, "mobile")):
+        page.set_viewport_size({"width": width, "height": 900 if full_page else 700})
+        problems += [
+            f"{name} at {width}: {v}"
+            for v in axe_violations(page, axe_script, selector)
+        ]
+        save_screenshot(page, f"{name}-{suffix}.png", full_page=full_page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return problems
+
+
 def log_in(page, base, username, next_path="/admin/"):
     """Log in through the admin's login page, landing on `next_path`."""
     page.context.clear_cookies()

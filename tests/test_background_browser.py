@@ -13,12 +13,11 @@ from appointments.tasks import send_team_email
 
 from .kit import (
     admin_url,
-    axe_violations,
     log_in,
+    look_at,
     make_request,
     make_treatment,
     run_tasks,
-    save_screenshot,
     submit,
 )
 
@@ -27,21 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("plain_http_cookies"),
 ]
-
-
-def look_at(page, name, axe_script, selector):
-    """Screenshots of the page; axe on what this change added to it (`selector`: the
-    admin's own filters and lists around it are Django's)."""
-    problems = []
-    for width, suffix in ((1280, "desktop"), (375, "mobile")):
-        page.set_viewport_size({"width": width, "height": 900})
-        problems += [
-            f"{name} at {width}: {v}"
-            for v in axe_violations(page, axe_script, selector)
-        ]
-        save_screenshot(page, f"background-{name}-{suffix}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    return problems
 
 
 def test_a_coordinator_finds_a_failed_team_email_with_its_error(
@@ -62,14 +46,14 @@ def test_a_coordinator_finds_a_failed_team_email_with_its_error(
     log_in(page, live_server.url, "coordinator")
     link = page.get_by_role("link", name="1 background task failed")
     expect(link).to_be_visible()
-    problems = look_at(page, "index", axe_script, ".background-failures")
+    problems = look_at(page, "background-index", axe_script, ".background-failures")
     link.click()
     expect(page.locator("td.field-what_went_wrong")).to_have_text(
         "TeamEmailFailed: The team email for appointment request "
         f"#{notification.request_id} failed (1 try, the last: "
         "ConnectionRefusedError). Send it again from the appointment requests list."
     )
-    problems += look_at(page, "failures", axe_script, "#result_list")
+    problems += look_at(page, "background-failures", axe_script, "#result_list")
     assert problems == [], "\n".join(problems)
 
 
@@ -90,4 +74,4 @@ def test_an_editor_reads_that_a_scheduled_page_is_late(
     expect(page.locator(".messagelist")).to_contain_text(
         "goes live as soon as the background worker runs again"
     )
-    assert look_at(page, "late-go-live", axe_script, ".messagelist") == []
+    assert look_at(page, "background-late-go-live", axe_script, ".messagelist") == []

@@ -16,13 +16,12 @@ from editorial.models import ReviewState
 
 from .kit import (
     admin_url,
-    axe_violations,
     edit,
     log_in,
+    look_at,
     make_published,
     make_treatment,
     publish_scheduled,
-    save_screenshot,
     submit,
 )
 
@@ -43,20 +42,6 @@ def page(page):
     return page
 
 
-def look_at(page, name, axe_script, selector="#content", full_page=True):
-    """Screenshots at 1280 and 375 px; axe at both widths. Returns the violations."""
-    problems = []
-    for width, suffix in ((1280, "desktop"), (375, "mobile")):
-        page.set_viewport_size({"width": width, "height": 900 if full_page else 700})
-        problems += [
-            f"{name} at {width}: {v}"
-            for v in axe_violations(page, axe_script, selector)
-        ]
-        save_screenshot(page, f"desk-{name}-{suffix}.png", full_page=full_page)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    return problems
-
-
 def test_a_reviewer_compares_two_old_revisions_and_sees_the_one_word_change(
     live_server, page, axe_script, editor, reviewer
 ):
@@ -69,7 +54,7 @@ def test_a_reviewer_compares_two_old_revisions_and_sees_the_one_word_change(
     expect(
         page.get_by_role("heading", name="History of “Watchful waiting”")
     ).to_be_visible()
-    problems = look_at(page, "history", axe_script)
+    problems = look_at(page, "desk-history", axe_script)
     page.get_by_label("Compare revision 3").uncheck()
     page.get_by_label("Compare revision 1").check()
     page.get_by_role("button", name="Compare the two chosen revisions").click()
@@ -85,7 +70,7 @@ def test_a_reviewer_compares_two_old_revisions_and_sees_the_one_word_change(
     assert body.locator("ins .visually-hidden").bounding_box()["width"] <= 1
     summary = page.locator("details", has_text="Unchanged (")
     expect(summary).not_to_have_attribute("open", "")
-    problems += look_at(page, "compare", axe_script)
+    problems += look_at(page, "desk-compare", axe_script)
 
     assert problems == []
 
@@ -102,7 +87,7 @@ def test_an_editor_restores_an_old_revision_and_patients_see_it_only_after_appro
 
     log_in(page, base, "editor2", admin_url(record, "history"))
     page.get_by_role("link", name="Restore revision 1").click()
-    problems = look_at(page, "restore", axe_script)
+    problems = look_at(page, "desk-restore", axe_script)
     page.get_by_role("button", name="Restore revision 1 as a new draft").click()
     expect(page.locator(".messagelist")).to_contain_text(
         "Revision 1 was restored as “Watchful waiting” revision 3"
@@ -145,7 +130,7 @@ def test_a_reviewer_schedules_an_approval_and_it_goes_live_only_then(
 
     log_in(page, base, "reviewer", admin_url(record, "review"))
     page.get_by_label("Go live at").fill(go_live.strftime("%Y-%m-%dT%H:%M"))
-    problems = look_at(page, "review-schedule", axe_script)
+    problems = look_at(page, "desk-review-schedule", axe_script)
     page.get_by_role("button", name="Approve to go live later").click()
     expect(page.locator(".messagelist")).to_contain_text(
         "approved to go live on June 10, 2026 at 10:01"
@@ -154,7 +139,7 @@ def test_a_reviewer_schedules_an_approval_and_it_goes_live_only_then(
     expect(page.locator("#content")).to_contain_text(
         "goes live on June 10, 2026, 10:01"
     )
-    problems += look_at(page, "dashboard-reviewer", axe_script)
+    problems += look_at(page, "desk-dashboard-reviewer", axe_script)
     page.goto(base + public)
     expect(page.locator("main")).to_contain_text(SIX)
 
@@ -189,7 +174,7 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
         has=page.get_by_role("heading", name="Changes requested of you (1)"),
     )
     expect(requested).to_contain_text("Say how often the scans are.")
-    problems = look_at(page, "dashboard-editor", axe_script)
+    problems = look_at(page, "desk-dashboard-editor", axe_script)
     requested.get_by_role("link", name="Watchful waiting").click()
     banner = page.locator(".desk-banner")
     expect(banner).to_contain_text("Changes requested by reviewer")
@@ -198,7 +183,7 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
         banner.bounding_box()["y"] < page.locator("#treatment_form").bounding_box()["y"]
     )
     problems += look_at(
-        page, "change-form-requested", axe_script, ".desk-banner", False
+        page, "desk-change-form-requested", axe_script, ".desk-banner", False
     )
 
     # Someone else saves meanwhile: the form says so before more is typed.
@@ -208,7 +193,7 @@ def test_an_editor_sees_the_requested_change_and_its_comment_in_the_queue(
         "editor2 saved “Watchful waiting” revision 2"
     )
     problems += look_at(
-        page, "change-form-saved-since", axe_script, ".desk-banner", False
+        page, "desk-change-form-saved-since", axe_script, ".desk-banner", False
     )
     # Saving anyway is refused, and the reloaded form says why on load.
     page.locator("input[name=_save]").click()  # "Save" stays on the record
@@ -227,7 +212,7 @@ def test_a_revoked_share_link_is_refused(live_server, page, axe_script, editor):
     log_in(page, base, "editor", admin_url(record, "share"))
     page.get_by_role("button", name=re.compile("Make a link")).click()
     link = page.locator(".share-link-url").input_value()
-    problems = look_at(page, "share", axe_script)
+    problems = look_at(page, "desk-share", axe_script)
     path = link.removeprefix(django_settings.SITE_URL)
     assert page.goto(base + path).status == 200
     page.go_back()
