@@ -13,7 +13,6 @@ takes gzip gets the bytes compressed at the miss, not compressed again on every 
 import functools
 import hashlib
 import logging
-import re
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils.cache import (
     add_never_cache_headers,
@@ -36,9 +36,6 @@ from django.views.defaults import page_not_found
 logger = logging.getLogger("netguide.cache")
 
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
-# How GZipMiddleware reads Accept-Encoding (django/middleware/gzip.py): a client it
-# compresses for shares the compressed entry.
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 class CacheHealth:
@@ -246,7 +243,10 @@ class PageCacheMiddleware:
         if query is None:
             return self.get_response(request)
         address = page_address(request, query)
-        compressed = ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        # As GZipMiddleware reads it: a client it compresses for shares that entry.
+        compressed = re_accepts_gzip.search(
+            request.META.get("HTTP_ACCEPT_ENCODING", "")
+        )
         key = page_key(address, view.page_cache_entries, bool(compressed))
         versions = None
         try:
