@@ -567,6 +567,22 @@ def wait_for(condition, seconds, step=0.1):
         time.sleep(step)
 
 
+def tasks_finished(database, task_path, seconds=300):
+    """Wait until the worker has no queued or running task at `task_path`: True if it
+    got there within `seconds`. A build's length depends on the machine, so tests
+    wait for the worker, then check what followed within a short, fixed time."""
+
+    def idle():
+        return not query(
+            database,
+            "SELECT 1 FROM django_tasks_database_dbtaskresult"
+            " WHERE task_path = %s AND status IN ('READY', 'RUNNING')",
+            (task_path,),
+        )
+
+    return wait_for(idle, seconds, step=0.2)
+
+
 def require_nginx():
     """nginx tests need Debian's nginx: fail under CI, skip elsewhere."""
     from deploy.nginx import NGINX
