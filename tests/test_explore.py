@@ -606,6 +606,33 @@ def test_addresses_without_answers_show_the_first_visit_page(
     assert len(root.find_all("form", class_="situation-form")) == 1
 
 
+def test_the_same_answers_share_one_cache_entry_and_bad_answers_are_never_kept(
+    site, module_client
+):
+    assert module_client.get("/explore/?origin=gi&liver=yes")["X-Page-Cache"] == "miss"
+    for same in (
+        "liver=yes&origin=gi",
+        "show=1&origin=gi&liver=yes&utm_source=leaflet",
+        "origin=gi&grade=&liver=yes",
+        "origin=elsewhere&origin=gi&liver=yes",  # the last value counts, as in forms
+    ):
+        response = module_client.get(f"/explore/?{same}")
+        assert (response.status_code, response["X-Page-Cache"]) == (200, "hit"), same
+    for bad in (
+        "origin=gi&liver=bogus",
+        "origin=gi&liver=Yes",
+        "show=1&grade=",
+        "extent=localized&liver=yes",  # a contradiction
+    ):
+        for _ in range(2):  # neither looked up nor stored
+            response = module_client.get(f"/explore/?{bad}")
+            assert response.status_code == 200, bad
+            assert "X-Page-Cache" not in response, bad
+            assert "error-summary" in response.content.decode(), bad
+    first_visit = module_client.get("/explore/?utm_source=leaflet&unknown=1")
+    assert "error-summary" not in first_visit.content.decode()
+
+
 def test_results_link_to_compare_and_to_a_question_list_in_one_tap(site, module_client):
     root = get_explore(module_client, {"liver": "yes", "hormones": "yes"})
     actions = {

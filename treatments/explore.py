@@ -84,6 +84,32 @@ class QuestionSet:
     def __bool__(self):
         return bool(self.questions)
 
+    def submitted(self, data):
+        """Whether an address (or submitted form) holds answers to check."""
+        return any(name in data for name in ("show", *self.questions))
+
+    def answers_in(self, data):
+        """The (question, answer) pairs chosen in `data`, in question order, when
+        each is one of its question's answers; else None. As the form reads them:
+        an empty value is no answer, and of repeated values the last counts."""
+        given = []
+        for name, question in self.questions.items():
+            value = data.get(name)
+            if not value:
+                continue
+            if question.answer(value) is None:
+                return None
+            given.append((name, value))
+        return given
+
+    def contradicted(self, given):
+        """The pairs of answers that cannot both be true, among the `given` pairs."""
+        return [
+            (first, second)
+            for first, second in self.contradictions
+            if first in given and second in given
+        ]
+
     def said(self, name, value):
         question = self.questions.get(name)
         answer = question.answer(value) if question else None
@@ -344,14 +370,13 @@ class SituationForm(forms.Form):
                 ),
                 code="empty",
             )
-        for first, second in self.questions.contradictions:
-            if first in given and second in given:
-                message = gettext(
-                    "You said %(first)s, and also that %(second)s. "
-                    "Please check these two answers."
-                ) % {"first": self.said(first), "second": self.said(second)}
-                self.add_error(first[0], message)
-                self.add_error(second[0], message)
+        for first, second in self.questions.contradicted(given):
+            message = gettext(
+                "You said %(first)s, and also that %(second)s. "
+                "Please check these two answers."
+            ) % {"first": self.said(first), "second": self.said(second)}
+            self.add_error(first[0], message)
+            self.add_error(second[0], message)
         return cleaned
 
     def given_answers(self, cleaned):

@@ -116,19 +116,21 @@ def explorer_form(request):
     """The approved questions' form, bound only when the address holds answers or
     a submitted form."""
     questions = SituationQuestions.public()
-    submitted = any(name in request.GET for name in ("show", *questions.questions))
+    submitted = questions.submitted(request.GET)
     return SituationForm(questions, request.GET if submitted else None)
 
 
 def explore_query(request):
     """The answers given, in question order: "" for the first visit, None (not
-    cached) for a form with errors (no answer, an invalid or contradictory one)."""
-    form = explorer_form(request)
-    if not form.is_bound:
+    cached) for a form with errors (no answer, an invalid or contradictory one).
+    Read without building the form: it was most of a cache hit's time."""
+    questions = SituationQuestions.public()
+    if not questions.submitted(request.GET):
         return ""
-    if not form.is_valid():
+    given = questions.answers_in(request.GET)
+    if not given or questions.contradicted(given):
         return None
-    return urlencode(list(form.answers().items()))
+    return urlencode(given)
 
 
 @public_page(Treatment.cache_kind, SituationQuestions.cache_kind, query=explore_query)
