@@ -141,12 +141,14 @@ def explore(request):
     context = {"form": form, "all_treatments": pages}
     if form.is_bound and form.is_valid():
         matches, also_ask = match_treatments(pages, form.answers(), form.questions)
+        # The options the four links carry: those that fit, else all (as listed).
+        offered = [match.page for match in matches] or pages
         context.update(
             answered=True,
             summary=form.summary(),
             matches=matches,
             also_ask=also_ask,
-            offered_slugs=[m.page.content["slug"] for m in matches],
+            options_query=urlencode([("t", page.content["slug"]) for page in offered]),
             answers_query=urlencode(list(form.answers().items())),
         )
     return render(request, "treatments/explore.html", context)
