@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import tomllib
 import uuid
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
@@ -697,6 +698,19 @@ SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
 # For people to look at, written only when asked (NETGUIDE_SCREENSHOTS=1), so that
 # a test run leaves the repository as it found it.
 TAKE_SCREENSHOTS = os.environ.get("NETGUIDE_SCREENSHOTS", "") not in ("", "0")
+
+
+@contextmanager
+def browser_page(browser, viewport=None, **options):
+    """A page in a context of its own (`viewport`, default 1280 x 800; cookies and
+    storage its own, as a new visitor's), closed afterwards whatever happens."""
+    context = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 800}, **options
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def save_screenshot(page, name, **options):

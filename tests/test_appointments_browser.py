@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from appointments.models import AppointmentRequest
 
-from .kit import ADMIN_LIST, TAKE_SCREENSHOTS, axe_violations, log_in, save_screenshot
+from .kit import (
+    ADMIN_LIST,
+    TAKE_SCREENSHOTS,
+    axe_violations,
+    browser_page,
+    log_in,
+    save_screenshot,
+)
 
 WIDTHS = {"desktop": 1280, "phone": 375}
 FORM_PATH = "/appointments/request/"
@@ -68,11 +75,11 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
     base = live_server.url
 
     def patient(browser):
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
-        )
-        try:
-            page = context.new_page()
+        with browser_page(
+            browser,
+            viewport={"width": 1280, "height": 900},
+            java_script_enabled=javascript,
+        ) as page:
             page.set_default_timeout(15_000)
             page.goto(f"{base}{FORM_PATH}?from=/treatments/surgery/")
 
@@ -155,9 +162,7 @@ def test_a_patient_fills_in_the_form_by_keyboard_fixes_mistakes_and_sends_it(
             assert heading == "Thank you. We got your request."
             main = page.locator("main").inner_text()
             assert "What happens next" in main and "(888) 552-6760" in main
-            return context.cookies()
-        finally:
-            context.close()
+            return page.context.cookies()
 
     cookies = patient(browser)
     assert sorted(c["name"] for c in cookies) == ["appointment_sent", "csrftoken"]
@@ -352,9 +357,9 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
     def at_the_desk(browser):
         results = {}
         for label, width in (("desktop", 1280), ("mobile", 375)):
-            context = browser.new_context(viewport={"width": width, "height": 900})
-            try:
-                page = context.new_page()
+            with browser_page(
+                browser, viewport={"width": width, "height": 900}
+            ) as page:
                 page.set_default_timeout(15_000)
                 log_in(page, base, "coordinator", ADMIN_LIST)
                 assert page.url == base + ADMIN_LIST
@@ -385,8 +390,6 @@ def test_the_queue_puts_overdue_requests_first_in_red_and_filters_them(
                     with page.expect_navigation():
                         page.click("#changelist-filter a[href*='assigned=me']")
                     results["mine"] = page.locator("#result_list tbody tr").count()
-            finally:
-                context.close()
         return results
 
     results = at_the_desk(browser)
@@ -483,9 +486,9 @@ def send_with_mistakes(page, base):
         page.click("button[type=submit]")
 
 
-def accessibility_tree(context, page):
+def accessibility_tree(page):
     """Chromium's own accessibility tree: (role, name, description, focused) per node."""
-    tree = context.new_cdp_session(page).send("Accessibility.getFullAXTree")
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")
     nodes = []
     for node in tree["nodes"]:
         if node.get("ignored"):
@@ -511,19 +514,17 @@ def test_after_a_failed_submit_focus_is_on_the_summary_and_every_error_link_name
     base = live_server.url
 
     def patient(browser):
-        context = browser.new_context(viewport=PHONE_SCREEN, java_script_enabled=False)
-        try:
-            page = context.new_page()
+        with browser_page(
+            browser, viewport=PHONE_SCREEN, java_script_enabled=False
+        ) as page:
             send_with_mistakes(page, base)
             summary = page.locator(".error-summary")
             page.evaluate("window.scrollTo(0, 0)")  # the first screen, as it loaded
             return (
-                accessibility_tree(context, page),
+                accessibility_tree(page),
                 summary.aria_snapshot(),
                 summary.bounding_box(),
             )
-        finally:
-            context.close()
 
     tree, snapshot, box = patient(browser)
     focused_nodes = [
@@ -581,10 +582,10 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
     base = live_server.url
 
     def patient(browser):
-        context = browser.new_context(viewport=viewport, java_script_enabled=False)
         landed = {}
-        try:
-            page = context.new_page()
+        with browser_page(
+            browser, viewport=viewport, java_script_enabled=False
+        ) as page:
             send_with_mistakes(page, base)
             page.evaluate(f"document.documentElement.style.fontSize = '{text}'")
             for href, _ in ERROR_LINKS:
@@ -603,8 +604,6 @@ def test_each_error_link_lands_with_the_label_and_the_error_in_view(
                     }""",
                     href[1:],
                 )
-        finally:
-            context.close()
         return landed
 
     landed = patient(browser)
@@ -674,10 +673,8 @@ def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
     )
 
     def patient(browser):
-        context = browser.new_context(viewport={"width": 320, "height": 640})
         found = {}
-        try:
-            page = context.new_page()
+        with browser_page(browser, viewport={"width": 320, "height": 640}) as page:
 
             def measure(state):
                 page.evaluate("document.documentElement.style.fontSize = '200%'")
@@ -697,8 +694,6 @@ def test_no_sideways_scrolling_at_320_px_with_200_percent_text(
             measure("sent")
             page.goto(base + FORM_PATH)
             measure("already sent")
-        finally:
-            context.close()
         return found
 
     assert patient(browser) == {
@@ -725,11 +720,9 @@ def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
         page.check("#id_consent")
 
     def patient(browser):
-        context = browser.new_context(
-            viewport=PHONE_SCREEN, java_script_enabled=javascript
-        )
-        try:
-            page = context.new_page()
+        with browser_page(
+            browser, viewport=PHONE_SCREEN, java_script_enabled=javascript
+        ) as page:
             page.set_default_timeout(15_000)
             page.goto(base + FORM_PATH)
             fill(page)
@@ -751,8 +744,6 @@ def test_back_after_sending_says_it_was_sent_and_never_makes_a_second_request(
             with page.expect_navigation():
                 page.click("button[type=submit]")
             return back, page.url, page.locator("h1").inner_text()
-        finally:
-            context.close()
 
     back, url, heading = patient(browser)
     assert back["h1"] == "You already sent a request"

@@ -20,6 +20,7 @@ from .kit import (
     TAKE_SCREENSHOTS,
     TREATMENT_SLUGS,
     axe_violations,
+    browser_page,
     public_pages,
     route_of,
     save_screenshot,
@@ -321,17 +322,13 @@ def test_every_public_page_in_a_browser(
         if urlsplit(request.url).netloc != site and not request.url.startswith("data:"):
             elsewhere.append(request.url)
 
-    context = browser.new_context(viewport=VIEWPORTS[viewport]["size"])
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport=VIEWPORTS[viewport]["size"]) as page:
         page.on("request", record_request)
         failures = []
         for name, path, status in pages_to_check():
             problems = check_page(page, base, viewport, axe_script, name, path, status)
             failures += [f"{path} at {viewport}: {problem}" for problem in problems]
-        cookies = context.cookies()
-    finally:
-        context.close()
+        cookies = page.context.cookies()
     if elsewhere:
         failures.append(f"requests to other hosts: {sorted(set(elsewhere))}")
     if cookies:
@@ -385,12 +382,7 @@ def tick_treatments_by_keyboard(page, slugs):
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
     """The explorer and the question list work by keyboard alone, with or without JS."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, java_script_enabled=javascript
-    )
-    try:
-        page = context.new_page()
-
+    with browser_page(browser, java_script_enabled=javascript) as page:
         # 1. Explorer: answer, submit; the answers are in the URL, with reasons.
         page.goto(live_server.url + "/explore/")
         answer_explorer_by_keyboard(page)
@@ -435,8 +427,6 @@ def test_keyboard_only_tasks(javascript, browser, live_server, published_site):
         )
         assert breaks[0] != "page", "the first sheet would follow a blank page"
         assert all(b == "page" for b in breaks[1:]), breaks
-    finally:
-        context.close()
 
 
 # --- Deciding: the explorer's answer in the first screen, compare that fits ------------
@@ -449,9 +439,7 @@ def test_after_submitting_the_explorer_the_results_are_in_the_first_screen(
 ):
     """No JavaScript: the form goes to #results, which starts with what the patient said."""
     size = VIEWPORTS[viewport]["size"]
-    context = browser.new_context(viewport=size, java_script_enabled=False)
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport=size, java_script_enabled=False) as page:
         page.goto(live_server.url + "/explore/")
         page.check("#id_origin_0")
         page.check("#id_liver_0")
@@ -470,8 +458,6 @@ def test_after_submitting_the_explorer_the_results_are_in_the_first_screen(
         first_card = page.locator("ul.results-list > li").first.bounding_box()
         summary = page.locator("p.answer-summary").inner_text()
         save_screenshot(page, f"explore-first-screen-{viewport}.png")
-    finally:
-        context.close()
     # The browser scrolled to #results: its heading is at the top of the screen.
     assert -2 <= heading["y"] < size["height"] / 4, (scrolled, heading)
     assert first_card["y"] < size["height"] - 100, first_card
@@ -486,10 +472,8 @@ def test_four_options_compare_without_sideways_scrolling_and_print_with_the_phon
     viewport, browser, axe_script, live_server, published_site
 ):
     size = VIEWPORTS[viewport]["size"]
-    context = browser.new_context(viewport=size)
     path = "/compare/?t=surgery&t=chemotherapy&t=hormone-therapy&t=interventional-radiology"
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport=size) as page:
         page.goto(live_server.url + path)
         overflow = page.evaluate(HORIZONTAL_OVERFLOW)
         violations = axe_violations(page, axe_script)
@@ -507,8 +491,6 @@ def test_four_options_compare_without_sideways_scrolling_and_print_with_the_phon
             pdf_pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
             if TAKE_SCREENSHOTS:
                 (SCREENSHOT_DIR / "compare-print.pdf").write_bytes(pdf)
-    finally:
-        context.close()
     assert overflow is None, overflow
     assert violations == []
     assert label == ('"Surgery"' if viewport == "mobile" else "none")
@@ -524,10 +506,8 @@ def test_four_options_compare_without_sideways_scrolling_and_print_with_the_phon
 def test_on_a_phone_the_answer_is_in_the_first_screen_and_paper_has_the_phone(
     browser, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
     problems = []
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport={"width": 375, "height": 800}) as page:
         page.goto(live_server.url + "/")
         card = page.locator("#options .card").first.bounding_box()
         if card["y"] + 40 > 800:
@@ -548,6 +528,4 @@ def test_on_a_phone_the_answer_is_in_the_first_screen_and_paper_has_the_phone(
             if not phone.is_visible() or "(888) 552-6760" not in phone.inner_text():
                 problems.append(f"{path}: no phone number on paper")
             page.emulate_media(media="screen")
-    finally:
-        context.close()
     assert problems == []

@@ -12,6 +12,7 @@ from editorial.models import ReviewState
 
 from .kit import (
     ADMIN_LIST,
+    browser_page,
     edit,
     log_in,
     make_published,
@@ -101,16 +102,14 @@ def test_every_list_fits_1280_px_and_no_filter_covers_a_row_link(
     make_request(treatment="surgery")
     found = {}
     for label, viewport in (("1280", DESKTOP), ("375", PHONE)):
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        log_in(page, live_server.url, "root")
-        for path in CONTENT_LISTS:
-            page.goto(f"{live_server.url}/admin/{path}/")
-            found[label, path] = page.evaluate(LIST_LAYOUT)
-        page.goto(f"{live_server.url}/admin/treatments/treatment/")
-        save_screenshot(page, f"treatment-list-{label}.png")
-        context.close()
+        with browser_page(browser, viewport=viewport) as page:
+            page.set_default_timeout(15_000)
+            log_in(page, live_server.url, "root")
+            for path in CONTENT_LISTS:
+                page.goto(f"{live_server.url}/admin/{path}/")
+                found[label, path] = page.evaluate(LIST_LAYOUT)
+            page.goto(f"{live_server.url}/admin/treatments/treatment/")
+            save_screenshot(page, f"treatment-list-{label}.png")
     for (label, path), layout in found.items():
         assert layout["covered"] == [], (label, path, layout)
         if label == "1280":
@@ -130,63 +129,59 @@ def test_a_coordinator_finds_the_open_requests_and_calls_from_the_list(
         treatment="hormone-therapy",
     )
     make_request(name="Old Closed", status=Status.CLOSED)
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_server.url, "coordinator")
-    content = page.locator("#content")
-    # The inbox first; no editorial desk.
-    expect(content.locator("h2").first).to_have_text("Appointment requests")
-    expect(content).not_to_contain_text("Editorial desk")
-    expect(page.locator(".signed-in-as")).to_have_text("coordinator, Coordinator")
-    save_screenshot(page, "admin-home-coordinator-1280.png")
+    with browser_page(browser, viewport=DESKTOP) as page:
+        page.set_default_timeout(15_000)
+        log_in(page, live_server.url, "coordinator")
+        content = page.locator("#content")
+        # The inbox first; no editorial desk.
+        expect(content.locator("h2").first).to_have_text("Appointment requests")
+        expect(content).not_to_contain_text("Editorial desk")
+        expect(page.locator(".signed-in-as")).to_have_text("coordinator, Coordinator")
+        save_screenshot(page, "admin-home-coordinator-1280.png")
 
-    calling = Tally(page)
-    calling.click(page.get_by_role("link", name="1 open", exact=True))
-    expect(page).to_have_url(re.compile(r"\?state=open$"))
-    rows = page.locator("#result_list tbody tr")
-    expect(rows).to_have_count(1)
-    row = rows.first
-    expect(row.locator(".field-name")).to_have_text("Maria Lopez")
-    expect(row.locator(".field-best_time_column")).to_have_text("Morning")
-    expect(row.locator(".field-language_column")).to_have_text("Spanish")
-    expect(row.locator(".field-flags")).to_contain_text("Interpreter")
-    expect(row.locator(".field-treatment_column")).to_have_text("Hormone therapy")
-    expect(row.locator(".field-due_column")).to_have_text("Thu 10:00")
-    save_screenshot(page, "appointment-inbox-1280.png")
-    calling.tap_phone(row.get_by_role("link", name="(555) 234-5678"))
-    calling.click(row.get_by_role("link", name=str(maria)))
-    calling.choose(page.locator("select[name='attempts-0-outcome']"), "no-answer")
-    calling.click(page.get_by_role("button", name="Save", exact=True))
-    # The same clicks as before (the call is now made from the list), one scroll
-    # down to the call attempts instead of two (the save row stays in view), and
-    # only open requests in the list.
-    assert (calling.clicks, calling.scrolls) == (6, 1)
-    assert [a.outcome for a in maria.attempts.all()] == ["no-answer"]
+        calling = Tally(page)
+        calling.click(page.get_by_role("link", name="1 open", exact=True))
+        expect(page).to_have_url(re.compile(r"\?state=open$"))
+        rows = page.locator("#result_list tbody tr")
+        expect(rows).to_have_count(1)
+        row = rows.first
+        expect(row.locator(".field-name")).to_have_text("Maria Lopez")
+        expect(row.locator(".field-best_time_column")).to_have_text("Morning")
+        expect(row.locator(".field-language_column")).to_have_text("Spanish")
+        expect(row.locator(".field-flags")).to_contain_text("Interpreter")
+        expect(row.locator(".field-treatment_column")).to_have_text("Hormone therapy")
+        expect(row.locator(".field-due_column")).to_have_text("Thu 10:00")
+        save_screenshot(page, "appointment-inbox-1280.png")
+        calling.tap_phone(row.get_by_role("link", name="(555) 234-5678"))
+        calling.click(row.get_by_role("link", name=str(maria)))
+        calling.choose(page.locator("select[name='attempts-0-outcome']"), "no-answer")
+        calling.click(page.get_by_role("button", name="Save", exact=True))
+        # The same clicks as before (the call is now made from the list), one scroll
+        # down to the call attempts instead of two (the save row stays in view), and
+        # only open requests in the list.
+        assert (calling.clicks, calling.scrolls) == (6, 1)
+        assert [a.outcome for a in maria.attempts.all()] == ["no-answer"]
 
-    # Closing as unreachable after that one try is refused, and says why.
-    closing = Tally(page)
-    closing.click(page.locator("#result_list").get_by_role("link", name=str(maria)))
-    closing.choose(page.locator("select[name=status]"), "closed")
-    closing.choose(page.locator("select[name=close_reason]"), "unreachable")
-    closing.click(page.get_by_role("button", name="Save", exact=True))
-    expect(page.locator(".field-close_reason .errorlist")).to_contain_text(
-        "Not closed: 1 unanswered call so far. Try at least 3 times"
-    )
-    save_screenshot(page, "appointment-close-refused-1280.png", full_page=True)
-    maria.refresh_from_db()
-    assert maria.status == Status.NEW
-    context.close()
+        # Closing as unreachable after that one try is refused, and says why.
+        closing = Tally(page)
+        closing.click(page.locator("#result_list").get_by_role("link", name=str(maria)))
+        closing.choose(page.locator("select[name=status]"), "closed")
+        closing.choose(page.locator("select[name=close_reason]"), "unreachable")
+        closing.click(page.get_by_role("button", name="Save", exact=True))
+        expect(page.locator(".field-close_reason .errorlist")).to_contain_text(
+            "Not closed: 1 unanswered call so far. Try at least 3 times"
+        )
+        save_screenshot(page, "appointment-close-refused-1280.png", full_page=True)
+        maria.refresh_from_db()
+        assert maria.status == Status.NEW
 
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    log_in(page, live_server.url, "coordinator", ADMIN_LIST + "?state=open")
-    phone = page.locator("#result_list .field-phone_column a")
-    assert phone.get_attribute("href") == "tel:+15552345678"
-    save_screenshot(page, "appointment-inbox-375.png", full_page=True)
-    page.goto(live_server.url + "/admin/")
-    save_screenshot(page, "admin-home-coordinator-375.png")
-    context.close()
+    with browser_page(browser, viewport=PHONE) as page:
+        log_in(page, live_server.url, "coordinator", ADMIN_LIST + "?state=open")
+        phone = page.locator("#result_list .field-phone_column a")
+        assert phone.get_attribute("href") == "tel:+15552345678"
+        save_screenshot(page, "appointment-inbox-375.png", full_page=True)
+        page.goto(live_server.url + "/admin/")
+        save_screenshot(page, "admin-home-coordinator-375.png")
     assert AppointmentRequest.objects.open().count() == 1
 
 
@@ -198,34 +193,34 @@ def test_the_edit_submit_approve_cycle_takes_seven_clicks(
     record = make_published(editor, reviewer, body="Old words about scans.")
     base = live_server.url
 
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, base, "editor")
-    editing = Tally(page)
-    editing.click(page.get_by_role("link", name="Treatments", exact=True))
-    editing.click(page.locator("#result_list").get_by_role("link", name=record.title))
-    editing.type(page.locator("#id_summary"), "A plan to watch a slow tumor.")
-    save_screenshot(page, "change-form-save-row-1280.png")
-    editing.type(
-        page.get_by_label("What changed, in one line for patients"), "Plainer."
-    )
-    editing.click(page.get_by_role("button", name="Save and submit for review"))
-    expect(page.locator(".messagelist")).to_contain_text(
-        "revision 2 and submitted for medical review"
-    )
-    context.close()
+    with browser_page(browser, viewport=DESKTOP) as page:
+        page.set_default_timeout(15_000)
+        log_in(page, base, "editor")
+        editing = Tally(page)
+        editing.click(page.get_by_role("link", name="Treatments", exact=True))
+        editing.click(
+            page.locator("#result_list").get_by_role("link", name=record.title)
+        )
+        editing.type(page.locator("#id_summary"), "A plan to watch a slow tumor.")
+        save_screenshot(page, "change-form-save-row-1280.png")
+        editing.type(
+            page.get_by_label("What changed, in one line for patients"), "Plainer."
+        )
+        editing.click(page.get_by_role("button", name="Save and submit for review"))
+        expect(page.locator(".messagelist")).to_contain_text(
+            "revision 2 and submitted for medical review"
+        )
 
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, base, "reviewer")
-    save_screenshot(page, "admin-home-reviewer-1280.png")
-    reviewing = Tally(page)
-    reviewing.click(page.locator(".home-queue").get_by_role("link", name=record.title))
-    reviewing.click(page.get_by_role("button", name="Approve and publish"))
-    expect(page.locator(".messagelist")).to_contain_text("approved and published")
-    context.close()
+    with browser_page(browser, viewport=DESKTOP) as page:
+        page.set_default_timeout(15_000)
+        log_in(page, base, "reviewer")
+        save_screenshot(page, "admin-home-reviewer-1280.png")
+        reviewing = Tally(page)
+        reviewing.click(
+            page.locator(".home-queue").get_by_role("link", name=record.title)
+        )
+        reviewing.click(page.get_by_role("button", name="Approve and publish"))
+        expect(page.locator(".messagelist")).to_contain_text("approved and published")
 
     record.refresh_from_db()
     assert record.review_state == ReviewState.APPROVED
@@ -240,18 +235,18 @@ def test_the_edit_submit_approve_cycle_takes_seven_clicks(
 
 def test_the_save_row_fits_a_phone(live_server, browser, editor, reviewer):
     record = make_published(editor, reviewer)
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    log_in(page, live_server.url, "editor", f"/admin/treatments/treatment/{record.pk}/")
-    row = page.locator(".save-row")
-    box = row.bounding_box()
-    # In view at the foot of the first screen, with both buttons.
-    assert box["y"] + box["height"] <= PHONE["height"] + 1
-    for name in ("Save", "Save and submit for review"):
-        button = row.get_by_role("button", name=name, exact=True)
-        expect(button).to_be_in_viewport()
-    save_screenshot(page, "change-form-save-row-375.png")
-    context.close()
+    with browser_page(browser, viewport=PHONE) as page:
+        log_in(
+            page, live_server.url, "editor", f"/admin/treatments/treatment/{record.pk}/"
+        )
+        row = page.locator(".save-row")
+        box = row.bounding_box()
+        # In view at the foot of the first screen, with both buttons.
+        assert box["y"] + box["height"] <= PHONE["height"] + 1
+        for name in ("Save", "Save and submit for review"):
+            button = row.get_by_role("button", name=name, exact=True)
+            expect(button).to_be_in_viewport()
+        save_screenshot(page, "change-form-save-row-375.png")
 
 
 def test_each_role_sees_its_name_and_role_and_its_own_home(
@@ -264,15 +259,13 @@ def test_each_role_sees_its_name_and_role_and_its_own_home(
         ("reviewer", "reviewer, Medical reviewer", None),
     ):
         for label, viewport in (("1280", DESKTOP), ("375", PHONE)):
-            context = browser.new_context(viewport=viewport)
-            page = context.new_page()
-            log_in(page, live_server.url, username)
-            expect(page.locator(".signed-in-as")).to_have_text(role)
-            expect(page.locator("#user-tools")).not_to_contain_text("WELCOME")
-            if first:
-                expect(page.locator("#content h2").first).to_have_text(first)
-            save_screenshot(page, f"admin-home-{username}-{label}.png")
-            context.close()
+            with browser_page(browser, viewport=viewport) as page:
+                log_in(page, live_server.url, username)
+                expect(page.locator(".signed-in-as")).to_have_text(role)
+                expect(page.locator("#user-tools")).not_to_contain_text("WELCOME")
+                if first:
+                    expect(page.locator("#content h2").first).to_have_text(first)
+                save_screenshot(page, f"admin-home-{username}-{label}.png")
 
 
 SCREEN_320 = """() => {
@@ -296,17 +289,15 @@ def test_at_200_percent_text_on_320_px_the_heading_and_the_call_are_on_the_first
 ):
     """Before: the heading started at 709 px of 640, the hidden skip link showed as
     a 19 px bar, and the number wrapped as "(888) 552-/6760"."""
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context.new_page()
-    page.goto(live_server.url + path)
-    page.evaluate("document.documentElement.style.fontSize = '200%'")
-    found = page.evaluate(SCREEN_320)
-    assert found["heading"] < 640 and found["call"] <= 640, found
-    assert found["skip"] <= 1, found  # hidden whole, until it has the focus
-    assert found["numbers_split"] == 0 and found["sideways"] == 0, found
-    page.keyboard.press("Tab")
-    skip = page.locator(".skip-link")
-    expect(skip).to_be_focused()
-    expect(skip).to_be_in_viewport()
-    assert skip.bounding_box()["height"] > 30
-    context.close()
+    with browser_page(browser, viewport={"width": 320, "height": 640}) as page:
+        page.goto(live_server.url + path)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        found = page.evaluate(SCREEN_320)
+        assert found["heading"] < 640 and found["call"] <= 640, found
+        assert found["skip"] <= 1, found  # hidden whole, until it has the focus
+        assert found["numbers_split"] == 0 and found["sideways"] == 0, found
+        page.keyboard.press("Tab")
+        skip = page.locator(".skip-link")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_in_viewport()
+        assert skip.bounding_box()["height"] > 30

@@ -10,6 +10,7 @@ from .kit import (
     SIX_OPTIONS_TEN_QUESTIONS,
     TAKE_SCREENSHOTS,
     axe_violations,
+    browser_page,
     save_screenshot,
 )
 
@@ -26,9 +27,7 @@ def pdf_page_count(pdf):
 def test_six_options_and_ten_questions_print_on_at_most_two_letter_pages(
     browser, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        page = context.new_page()
+    with browser_page(browser) as page:
         page.goto(live_server.url + SIX_OPTIONS_TEN_QUESTIONS)
         questions = page.locator(".summary-sheet ol.summary-questions > li").count()
         options = page.locator(".summary-sheet ul.summary-options > li").count()
@@ -36,15 +35,13 @@ def test_six_options_and_ten_questions_print_on_at_most_two_letter_pages(
         form_printed = page.locator(".summary-form").is_visible()
         phone_printed = page.locator(".summary-call").inner_text()
         pdf = page.pdf(format="Letter")
-        cookies = context.cookies()
+        cookies = page.context.cookies()
         storage = page.evaluate("[localStorage.length, sessionStorage.length]")
         if TAKE_SCREENSHOTS:
             (SCREENSHOT_DIR / "my-summary-print.pdf").write_bytes(pdf)
             page.screenshot(
                 path=str(SCREENSHOT_DIR / "my-summary-print.png"), full_page=True
             )
-    finally:
-        context.close()
     assert (options, questions) == (6, 10)
     assert not form_printed
     assert "(888) 552-6760" in phone_printed
@@ -58,9 +55,7 @@ def test_six_options_and_ten_questions_print_on_at_most_two_letter_pages(
 def test_the_summary_reads_on_a_phone_and_a_wide_screen(
     width, browser, axe_script, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport={"width": width, "height": 800}) as page:
         page.goto(live_server.url + SIX_OPTIONS_TEN_QUESTIONS.replace("&show=1", ""))
         save_screenshot(page, f"my-summary-form-{width}.png", full_page=True)
         form_violations = axe_violations(page, axe_script)
@@ -68,8 +63,6 @@ def test_the_summary_reads_on_a_phone_and_a_wide_screen(
         overflow = page.evaluate(HORIZONTAL_OVERFLOW)
         violations = axe_violations(page, axe_script)
         save_screenshot(page, f"my-summary-{width}.png", full_page=True)
-    finally:
-        context.close()
     assert overflow is None, overflow
     assert form_violations == []
     assert violations == []
@@ -79,17 +72,13 @@ def test_the_summary_reads_on_a_phone_and_a_wide_screen(
 def test_on_a_375_px_phone_home_offers_find_options_in_the_first_screen_calmly(
     browser, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": 375, "height": 667})
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport={"width": 375, "height": 667}) as page:
         page.goto(live_server.url + "/")
         link = page.get_by_role("link", name="Find options that may fit your situation")
         box = link.first.bounding_box()
         opening = page.locator(".prose p").first.inner_text()
         body = page.locator(".prose").inner_text()
         save_screenshot(page, "home-first-screen-375.png")
-    finally:
-        context.close()
     assert box["y"] + box["height"] <= 667, box
     assert "advanced stage" not in opening
     # The fact stays, further down.
@@ -113,10 +102,8 @@ NEW_SCREENS = {
 def test_the_new_screens_reflow_and_pass_axe(
     width, browser, axe_script, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
     problems = []
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport={"width": width, "height": 800}) as page:
         for name, path in NEW_SCREENS.items():
             page.goto(live_server.url + path)
             if page.evaluate(HORIZONTAL_OVERFLOW) is not None:
@@ -125,6 +112,4 @@ def test_the_new_screens_reflow_and_pass_axe(
             if violations:
                 problems.append(f"{name}: {violations}")
             save_screenshot(page, f"{name}-{width}.png")
-    finally:
-        context.close()
     assert problems == []

@@ -8,6 +8,7 @@ from .kit import (
     HORIZONTAL_OVERFLOW,
     SIX_OPTIONS_TEN_QUESTIONS,
     axe_violations,
+    browser_page,
     save_screenshot,
 )
 
@@ -19,9 +20,7 @@ pytestmark = pytest.mark.browser
 def test_the_summary_link_opens_the_form_with_the_summary_offered_unticked(
     width, browser, axe_script, live_server, published_site
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    try:
-        page = context.new_page()
+    with browser_page(browser, viewport={"width": width, "height": 800}) as page:
         page.goto(live_server.url + SIX_OPTIONS_TEN_QUESTIONS)
         page.locator(".summary-keep a", has_text="Ask for an appointment").click()
         page.wait_for_selector("#summary-attach")
@@ -34,8 +33,6 @@ def test_the_summary_link_opens_the_form_with_the_summary_offered_unticked(
         violations = axe_violations(page, axe_script)
         page.evaluate("document.getElementById('summary-attach').scrollIntoView()")
         save_screenshot(page, f"appointment-with-summary-{width}.png")
-    finally:
-        context.close()
     assert ticked == [False, False]
     assert questions == 10
     assert overflow is None, overflow
