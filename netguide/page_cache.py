@@ -8,11 +8,17 @@ A cache outage is logged once and bypassed: pages then come from the database.
 A page is kept as it is sent: GZipMiddleware runs inside this one, so a client that
 takes gzip gets the bytes compressed at the miss, not compressed again on every hit
 (that was half of a hit's time), and a client that does not gets an entry of its own.
+
+Each server process also keeps a copy of the pages it served or stored (`PageCopies`,
+the WSGI application's outer layer): a request for one is answered before Django, as
+long as the versions of what the page shows are still those in the shared cache.
 """
 
 import functools
 import hashlib
 import logging
+import threading
+import time
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +42,10 @@ from django.views.defaults import page_not_found
 logger = logging.getLogger("netguide.cache")
 
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
+
+# What the page cache tells PageCopies through the request's WSGI environ.
+COPY_NOTE = "netguide.page_cache.copy"  # this answer may be copied: (keys, versions)
+CACHE_FAILED = "netguide.page_cache.failed"  # the cache failed already: no lookup
 
 
 class CacheHealth:
@@ -248,21 +258,23 @@ class PageCacheMiddleware:
             request.META.get("HTTP_ACCEPT_ENCODING", "")
         )
         key = page_key(address, view.page_cache_entries, bool(compressed))
-        versions = None
-        try:
-            versions, cached = lookup(key, view.page_cache_kinds())
-            CacheHealth.worked()
-        except Exception as error:
-            CacheHealth.failed(error)
-            cached = None
+        versions, cached = None, None
+        if not request.environ.get(CACHE_FAILED):  # else it waited once already
+            try:
+                versions, cached = lookup(key, view.page_cache_kinds())
+                CacheHealth.worked()
+            except Exception as error:
+                CacheHealth.failed(error)
         if cached is not None and cached.get("address") == address:
+            note_copy(request, view, versions)
             return self.cached_response(request, cached)
         response = self.get_response(request)
         if response.cookies:
             # A signed-in editor's session cookie: this response is theirs alone.
             patch_cache_control(response, private=True, no_cache=True)
         elif versions is not None and storable(response):
-            store(key, address, versions, response)
+            if store(key, address, versions, response):
+                note_copy(request, view, versions)
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -303,6 +315,113 @@ def public_view_at(path, language, urlconf):
     return match.func if hasattr(match.func, "page_cache_kinds") else None
 
 
+def note_copy(request, view, versions):
+    """Let this process keep a copy of the answer (PageCopies), the bytes of a cache
+    entry: only of a view that reads no query (any address of its path is the same
+    page), and while pages are kept."""
+    if view.page_cache_query is no_query and settings.PAGE_CACHE_SECONDS:
+        keys = tuple(version_key(kind) for kind in view.page_cache_kinds())
+        request.environ[COPY_NOTE] = (keys, versions)
+
+
+class PageCopy:
+    __slots__ = ("version_keys", "versions", "status", "headers", "body", "until")
+
+    def __init__(self, version_keys, versions, status, headers, body, until):
+        self.version_keys, self.versions = version_keys, versions
+        self.status, self.headers, self.body, self.until = status, headers, body, until
+
+
+class PageCopies:
+    """The WSGI application's outer layer: answers a page the page cache served or
+    stored in this process again, from a copy of what was sent, while the versions
+    of what it shows are those in the shared cache — one round trip, as a hit in
+    Django costs, without Django's request, middlewares and response (two thirds of
+    a hit's time). So an approval reaches every process's next answer as it does
+    the cache's.
+
+    A copy is per address as sent: path, host, scheme (and the proxy's), and
+    whether the client takes gzip; conditional requests and anything but GET and
+    HEAD go to Django. A copy is kept no longer than the cache keeps the page, and a
+    few hundred at most per process."""
+
+    MOST = 256
+    DROPPED_HEADERS = {"date", "x-page-cache"}
+
+    def __init__(self, application):
+        self.application = application
+        self.copies = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        address = self.address(environ)
+        if address is None:
+            return self.application(environ, start_response)
+        copy = self.copies.get(address)
+        if copy is not None and time.monotonic() < copy.until:
+            try:
+                found = cache.get_many(copy.version_keys)
+                CacheHealth.worked()
+            except Exception as error:
+                CacheHealth.failed(error)
+                environ[CACHE_FAILED] = True
+            else:
+                if [found.get(key) for key in copy.version_keys] == copy.versions:
+                    start_response(copy.status, copy.headers)
+                    return [copy.body]
+        sent = {}
+
+        def capture(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        response = self.application(environ, capture)
+        note = environ.get(COPY_NOTE)
+        if note is None or not sent.get("status", "").startswith("200 "):
+            return response
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()
+        self.keep(address, note, sent, body)
+        return [body]
+
+    @staticmethod
+    def address(environ):
+        """What decides the answer, for a request a copy may answer; else None."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            return None  # Django answers 304s
+        if environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return None
+        return (
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("HTTP_HOST"),
+            environ.get("HTTP_X_FORWARDED_HOST"),
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_X_FORWARDED_PROTO"),
+            bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
+        )
+
+    def keep(self, address, note, sent, body):
+        version_keys, versions = note
+        headers = [
+            (name, value)
+            for name, value in sent["headers"]
+            if name.lower() not in self.DROPPED_HEADERS
+        ]
+        headers.append(("X-Page-Cache", "hit"))
+        until = time.monotonic() + settings.PAGE_CACHE_SECONDS
+        copy = PageCopy(version_keys, versions, sent["status"], headers, body, until)
+        with self.lock:
+            self.copies.pop(address, None)
+            while len(self.copies) >= self.MOST:
+                self.copies.pop(next(iter(self.copies)))  # the oldest
+            self.copies[address] = copy
+
+
 def public_cache_control():
     directives = {}
     for part in settings.PUBLIC_CACHE_CONTROL.split(","):
@@ -323,6 +442,7 @@ def storable(response):
 
 
 def store(key, address, versions, response):
+    """Keep the response in the cache; whether it was kept."""
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     if not response.has_header("ETag"):
@@ -342,6 +462,8 @@ def store(key, address, versions, response):
         )
     except Exception as error:
         CacheHealth.failed(error)
+        return False
+    return True
 
 
 def set_last_modified(response, *moments):

@@ -442,6 +442,66 @@ def test_a_build_reaches_the_mirrors_before_the_next_build_starts(stack):
     assert (edge_dir / "current").resolve().name == origin_build.name
 
 
+def test_a_page_asked_again_is_the_same_answer_until_an_approval_changes_it(stack):
+    """Each gunicorn process answers a page it served before from its own copy
+    (PageCopies), after checking the shared cache's versions: the copy sends what
+    Django sent, and an approval reaches every process's next answer."""
+    gunicorn, database = stack["gunicorn"], stack["database"]
+    path = "/treatments/hormone-therapy/"
+    asked = 6  # three times as many as gunicorn has worker processes
+
+    def answer_as_sent(response):
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "date"}
+        return response.status, headers, response.body
+
+    hits = {}
+    for variant, headers in (
+        ("plain", {}),
+        ("gzip", {"Accept-Encoding": "gzip"}),
+        ("https", {"X-Forwarded-Proto": "https"}),
+    ):
+        for _ in range(5):  # stored at the first miss (a store may time out under load)
+            first = gunicorn.get(path, headers=headers)
+            if first.headers["X-Page-Cache"] == "hit":
+                break
+        assert first.headers["X-Page-Cache"] == "hit", variant
+        for _ in range(asked):
+            again = gunicorn.get(path, headers=headers)
+            assert answer_as_sent(again) == answer_as_sent(first), variant
+        head = gunicorn.request("HEAD", path, headers=headers)
+        assert (head.status, head.body) == (200, b"")
+        assert answer_as_sent(head)[1] == answer_as_sent(first)[1], variant
+        etag = {"If-None-Match": first.headers["ETag"], **headers}
+        assert gunicorn.get(path, headers=etag).status == 304, variant
+        hits[variant] = first
+    # Each as sent to its own kind of request, none to the others.
+    assert hits["gzip"].headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in hits["plain"].headers
+    assert "Strict-Transport-Security" in hits["https"].headers
+    assert "Strict-Transport-Security" not in hits["plain"].headers
+
+    (pk,) = servers.query(
+        database,
+        "SELECT id FROM treatments_treatment"
+        " WHERE slug = 'hormone-therapy' AND language = 'en'",
+    )[0]
+    words = "Medicines that calm the hormones a NET makes, in words approved now."
+    submit_change(
+        gunicorn, signed_in(gunicorn, "demo-editor"), "treatment", pk, summary=words
+    )
+    reviewer = signed_in(gunicorn, "demo-reviewer")
+    assert approve(gunicorn, reviewer, "treatment", pk).status == 302
+    # No process sends its old copy once the approval has answered.
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        for _ in range(asked):
+            response = gunicorn.get(path, headers=headers)
+            body = response.body
+            if response.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            assert words in body.decode(), (headers, response.headers["X-Page-Cache"])
+    assert servers.tasks_finished(database, BUILD_TASK), stack["worker"].log()
+
+
 def test_with_gunicorn_stopped_and_the_database_and_cache_cut_published_pages_answer(
     stack,
 ):
