@@ -328,6 +328,21 @@ def test_small_typos_still_find_the_page(site, module_client, query, expected):
     assert expected in urls(search_page(module_client, query)), query
 
 
+def test_a_typo_finds_a_title_approved_a_moment_ago(site, module_client):
+    # The titles' words are kept between searches: an approval renews them.
+    editor, reviewer = site
+    assert urls(search_page(module_client, "quokkafevr")) == []
+    effect = make_side_effect(
+        editor, "quokkafever", "Quokkafever", "Feeling warm after a quokka bite."
+    )
+    submit(effect, editor, reason=REASON)
+    assert urls(search_page(module_client, "quokkafevr")) == []
+    approve(effect, reviewer)
+    assert urls(search_page(module_client, "quokkafevr")) == [
+        "/side-effects/quokkafever/"
+    ]
+
+
 # Finding a treatment by what its page lists -----------------------------------------
 
 

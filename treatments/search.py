@@ -15,8 +15,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from editorial.models import current_language
+from netguide.page_cache import remembered
 
-from .models import SearchEntry, approved_synonyms
+from .models import SearchEntry, approved_synonyms, cache_kinds
 from .models.search_index import search_config
 from .stop_words import without_stop_words
 
@@ -62,7 +63,7 @@ def search(query: str, language=None) -> list[Result]:
     scored = scored_entries(entries, terms, language)
     if not scored and len(terms) == 1:
         # One word that finds nothing may be a typo of a title's or keyword's word.
-        correction = closest_name(terms[0], entries)
+        correction = closest_name(terms[0], title_words(entries, language))
         if correction:
             terms = [correction]
             scored = scored_entries(entries, terms, language)
@@ -76,18 +77,30 @@ def scored_entries(entries, terms, language):
     return simple_search(entries, terms)
 
 
-def closest_name(word, entries):
-    """The word of a title or keywords a typed word misspells by one edit in four
-    letters after the first at most ("Luthatera": "lutathera"; but "prognosis" is
-    not "diagnosis"), or None."""
+def title_words(entries, language):
+    """Every word of the searched titles and keywords in a language, folded: kept in
+    the cache until content of a searched kind is published, so that a typo does not
+    read every title again."""
+    return remembered(
+        f"search-title-words:{language}",
+        cache_kinds(searched=True),
+        lambda: sorted(
+            {
+                name
+                for title, keywords in entries.values_list("title", "keywords")
+                for name in re.findall(r"\w+", fold(f"{title} {keywords}"))
+            }
+        ),
+    )
+
+
+def closest_name(word, names):
+    """The word of `names` (a title's or keywords') a typed word misspells by one edit
+    in four letters after the first at most ("Luthatera": "lutathera"; but
+    "prognosis" is not "diagnosis"), or None."""
     allowed = (len(word) - 1) // 4  # none for four letters ("cure" is not "care")
     if not allowed:
         return None
-    names = {
-        name
-        for title, keywords in entries.values_list("title", "keywords")
-        for name in re.findall(r"\w+", fold(f"{title} {keywords}"))
-    }
     found = sorted(
         (edits(word, name, allowed), name)
         for name in names
