@@ -39,6 +39,8 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 from django.views.defaults import page_not_found
 
+from netguide.middleware import FormCharsetMiddleware
+
 logger = logging.getLogger("netguide.cache")
 
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
@@ -258,15 +260,23 @@ class PageCacheMiddleware:
             request.META.get("HTTP_ACCEPT_ENCODING", "")
         )
         key = page_key(address, view.page_cache_entries, bool(compressed))
+        if request.environ.get(CACHE_FAILED):
+            # PageCopies waited on the cache once already: the page comes from the
+            # database, and nothing it shows is read from the cache either.
+            with uncached():
+                response = self.get_response(request)
+            response["X-Page-Cache"] = "miss"
+            return response
         versions, cached = None, None
-        if not request.environ.get(CACHE_FAILED):  # else it waited once already
-            try:
-                versions, cached = lookup(key, view.page_cache_kinds())
-                CacheHealth.worked()
-            except Exception as error:
-                CacheHealth.failed(error)
+        try:
+            versions, cached = lookup(key, view.page_cache_kinds())
+            CacheHealth.worked()
+        except Exception as error:
+            CacheHealth.failed(error)
         if cached is not None and cached.get("address") == address:
-            note_copy(request, view, versions)
+            # A copy lives no longer than the entry it copies.
+            left = cached.get("expires", time.time()) - time.time()
+            note_copy(request, view, versions, left)
             return self.cached_response(request, cached)
         response = self.get_response(request)
         if response.cookies:
@@ -274,7 +284,7 @@ class PageCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
         elif versions is not None and storable(response):
             if store(key, address, versions, response):
-                note_copy(request, view, versions)
+                note_copy(request, view, versions, settings.PAGE_CACHE_SECONDS)
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -315,13 +325,13 @@ def public_view_at(path, language, urlconf):
     return match.func if hasattr(match.func, "page_cache_kinds") else None
 
 
-def note_copy(request, view, versions):
+def note_copy(request, view, versions, seconds):
     """Let this process keep a copy of the answer (PageCopies), the bytes of a cache
-    entry: only of a view that reads no query (any address of its path is the same
-    page), and while pages are kept."""
-    if view.page_cache_query is no_query and settings.PAGE_CACHE_SECONDS:
+    entry, for the `seconds` the entry has left: only of a view that reads no query
+    (any address of its path is the same page)."""
+    if view.page_cache_query is no_query and seconds > 0:
         keys = tuple(version_key(kind) for kind in view.page_cache_kinds())
-        request.environ[COPY_NOTE] = (keys, versions)
+        request.environ[COPY_NOTE] = (keys, versions, seconds)
 
 
 class PageCopy:
@@ -341,9 +351,10 @@ class PageCopies:
     the cache's.
 
     A copy is per address as sent: path, host, scheme (and the proxy's), and
-    whether the client takes gzip; conditional requests and anything but GET and
-    HEAD go to Django. A copy is kept no longer than the cache keeps the page, and a
-    few hundred at most per process."""
+    whether the client takes gzip; conditional requests, requests with a body and
+    anything but GET and HEAD go to Django. A copy is kept no longer than the entry
+    it copies, and a few hundred at most per process. An answer to HEAD carries no
+    body."""
 
     MOST = 256
     DROPPED_HEADERS = {"date", "x-page-cache"}
@@ -354,9 +365,10 @@ class PageCopies:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        head = environ.get("REQUEST_METHOD") == "HEAD"
         address = self.address(environ)
         if address is None:
-            return self.application(environ, start_response)
+            return self.headless(self.application(environ, start_response), head)
         copy = self.copies.get(address)
         if copy is not None and time.monotonic() < copy.until:
             try:
@@ -368,7 +380,7 @@ class PageCopies:
             else:
                 if [found.get(key) for key in copy.version_keys] == copy.versions:
                     start_response(copy.status, copy.headers)
-                    return [copy.body]
+                    return [] if head else [copy.body]
         sent = {}
 
         def capture(status, headers, exc_info=None):
@@ -378,42 +390,68 @@ class PageCopies:
         response = self.application(environ, capture)
         note = environ.get(COPY_NOTE)
         if note is None or not sent.get("status", "").startswith("200 "):
-            return response
+            return self.headless(response, head)
         try:
             body = b"".join(response)
         finally:
             response.close()
         self.keep(address, note, sent, body)
-        return [body]
+        return [] if head else [body]
+
+    @staticmethod
+    def headless(response, head):
+        """An answer to HEAD has headers only (gunicorn would send Django's body,
+        which a client keeping the connection would read as the next answer)."""
+        if not head:
+            return response
+        if hasattr(response, "close"):
+            response.close()
+        return []
+
+    # Conditions Django answers (304, 412), and a body sent in chunks.
+    TO_DJANGO = (
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_MATCH",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_TRANSFER_ENCODING",
+    )
 
     @staticmethod
     def address(environ):
         """What decides the answer, for a request a copy may answer; else None."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
-            return None  # Django answers 304s
+        if any(environ.get(name) for name in PageCopies.TO_DJANGO):
+            return None
         if environ.get("CONTENT_LENGTH") not in (None, "", "0"):
             return None
+        content_type = environ.get("CONTENT_TYPE", "").partition(";")[0].strip()
+        if content_type.lower() in FormCharsetMiddleware.FORM_TYPES:
+            return None  # a form's charset may get a 400
+        host = environ.get("HTTP_HOST")
+        if not host:
+            return None  # Django checks the server's own name: its answer
+        if settings.USE_X_FORWARDED_HOST:
+            host = environ.get("HTTP_X_FORWARDED_HOST") or host
         return (
             environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
-            environ.get("HTTP_HOST"),
-            environ.get("HTTP_X_FORWARDED_HOST"),
+            host.lower(),
             environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_X_FORWARDED_PROTO"),
+            environ.get("HTTP_X_FORWARDED_PROTO", "").split(",", 1)[0].strip(),
             bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
         )
 
     def keep(self, address, note, sent, body):
-        version_keys, versions = note
+        version_keys, versions, seconds = note
         headers = [
             (name, value)
             for name, value in sent["headers"]
             if name.lower() not in self.DROPPED_HEADERS
         ]
         headers.append(("X-Page-Cache", "hit"))
-        until = time.monotonic() + settings.PAGE_CACHE_SECONDS
+        until = time.monotonic() + seconds
         copy = PageCopy(version_keys, versions, sent["status"], headers, body, until)
         with self.lock:
             self.copies.pop(address, None)
@@ -454,6 +492,7 @@ def store(key, address, versions, response):
             {
                 "address": address,
                 "versions": versions,
+                "expires": time.time() + settings.PAGE_CACHE_SECONDS,
                 "content": response.content,
                 "status": response.status_code,
                 "headers": headers,

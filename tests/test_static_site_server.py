@@ -9,6 +9,7 @@ every published page served with gunicorn stopped and PostgreSQL and Redis cut.
 
 import fcntl
 import gzip
+import http.client
 import shutil
 import subprocess
 import tempfile
@@ -473,7 +474,24 @@ def test_a_page_asked_again_is_the_same_answer_until_an_approval_changes_it(stac
         assert answer_as_sent(head)[1] == answer_as_sent(first)[1], variant
         etag = {"If-None-Match": first.headers["ETag"], **headers}
         assert gunicorn.get(path, headers=etag).status == 304, variant
+        other = {"If-Match": '"another"', **headers}
+        assert gunicorn.get(path, headers=other).status == 412, variant
         hits[variant] = first
+    # A form in another charset than UTF-8 is refused, copy or not.
+    latin = {"Content-Type": "application/x-www-form-urlencoded; charset=latin-1"}
+    assert gunicorn.get(path, headers=latin).status == 400
+    # HEAD, then GET on the same connection: the HEAD answer sent no body that the
+    # GET would read as its own answer.
+    connection = http.client.HTTPConnection("127.0.0.1", gunicorn.port, timeout=10)
+    try:
+        for method in ("HEAD", "GET", "HEAD", "GET"):
+            connection.request(method, path)
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200, method
+            assert len(body) == (0 if method == "HEAD" else len(hits["plain"].body))
+    finally:
+        connection.close()
     # Each as sent to its own kind of request, none to the others.
     assert hits["gzip"].headers["Content-Encoding"] == "gzip"
     assert "Content-Encoding" not in hits["plain"].headers
