@@ -276,7 +276,7 @@ class PageCacheMiddleware:
         if cached is not None and cached.get("address") == address:
             # A copy lives no longer than the entry it copies.
             left = cached.get("expires", time.time()) - time.time()
-            note_copy(request, view, versions, left)
+            note_copy(request, view, query, versions, left)
             return self.cached_response(request, cached)
         response = self.get_response(request)
         if response.cookies:
@@ -284,7 +284,7 @@ class PageCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
         elif versions is not None and storable(response):
             if store(key, address, versions, response):
-                note_copy(request, view, versions, settings.PAGE_CACHE_SECONDS)
+                note_copy(request, view, query, versions, settings.PAGE_CACHE_SECONDS)
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -325,13 +325,20 @@ def public_view_at(path, language, urlconf):
     return match.func if hasattr(match.func, "page_cache_kinds") else None
 
 
-def note_copy(request, view, versions, seconds):
+def note_copy(request, view, query, versions, seconds):
     """Let this process keep a copy of the answer (PageCopies), the bytes of a cache
-    entry, for the `seconds` the entry has left: only of a view that reads no query
-    (any address of its path is the same page)."""
-    if view.page_cache_query is no_query and seconds > 0:
+    entry, for the `seconds` the entry has left: of a view that reads no query, for
+    any address of its path; of one that reads a query, for its normalized address
+    only, as the site's own links write it (what normalizing reads — the approved
+    questions, the treatments' order — is content the page shows, so its versions
+    cover it). Free text (search) is not copied: made-up queries would push the
+    pages out."""
+    if seconds <= 0 or view.page_cache_entries:
+        return
+    any_query = view.page_cache_query is no_query
+    if any_query or request.META.get("QUERY_STRING", "") == query:
         keys = tuple(version_key(kind) for kind in view.page_cache_kinds())
-        request.environ[COPY_NOTE] = (keys, versions, seconds)
+        request.environ[COPY_NOTE] = (keys, versions, seconds, any_query)
 
 
 class PageCopy:
@@ -350,8 +357,8 @@ class PageCopies:
     a hit's time). So an approval reaches every process's next answer as it does
     the cache's.
 
-    A copy is per address as sent: path, host, scheme (and the proxy's), and
-    whether the client takes gzip; conditional requests, requests with a body and
+    A copy is per address as sent: path (and query, for a page that reads one),
+    host, scheme (and the proxy's), and whether the client takes gzip; conditional requests, requests with a body and
     anything but GET and HEAD go to Django. A copy is kept no longer than the entry
     it copies, and a few hundred at most per process. An answer to HEAD carries no
     body."""
@@ -369,7 +376,8 @@ class PageCopies:
         address = self.address(environ)
         if address is None:
             return self.headless(self.application(environ, start_response), head)
-        copy = self.copies.get(address)
+        query = environ.get("QUERY_STRING", "")
+        copy = self.copies.get(address) or self.copies.get((*address, query))
         if copy is not None and time.monotonic() < copy.until:
             try:
                 found = cache.get_many(copy.version_keys)
@@ -395,7 +403,7 @@ class PageCopies:
             body = b"".join(response)
         finally:
             response.close()
-        self.keep(address, note, sent, body)
+        self.keep(address if note[3] else (*address, query), note, sent, body)
         return [] if head else [body]
 
     @staticmethod
@@ -444,7 +452,7 @@ class PageCopies:
         )
 
     def keep(self, address, note, sent, body):
-        version_keys, versions, seconds = note
+        version_keys, versions, seconds, _ = note
         headers = [
             (name, value)
             for name, value in sent["headers"]

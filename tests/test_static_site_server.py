@@ -36,6 +36,8 @@ pytestmark = [pytest.mark.server, pytest.mark.proxied]
 
 NEW_SUMMARY = "An operation to take the tumor out, in words approved for the files."
 BUILD_TASK = "netguide.static_site.rebuild_published_files"
+# The explorer's answer to one question, as its links write it (hormone therapy fits).
+ANSWERED = "/explore/?hormones=yes"
 # Headers that describe the bytes or the connection, not the page's protection.
 TRANSPORT_HEADERS = {
     "date",
@@ -477,6 +479,15 @@ def test_a_page_asked_again_is_the_same_answer_until_an_approval_changes_it(stac
         other = {"If-Match": '"another"', **headers}
         assert gunicorn.get(path, headers=other).status == 412, variant
         hits[variant] = first
+    # A page that reads its query: its address as the site's links write it is
+    # answered the same way every time (copied), other spellings as Django does.
+    assert servers.cached(gunicorn, ANSWERED)
+    answered = gunicorn.get(ANSWERED)
+    for _ in range(asked):
+        assert answer_as_sent(gunicorn.get(ANSWERED)) == answer_as_sent(answered)
+    for spelling in ("show=1&hormones=yes", "hormones=yes&utm_source=leaflet"):
+        response = gunicorn.get(f"/explore/?{spelling}")
+        assert response.body == answered.body, spelling
     # A form in another charset than UTF-8 is refused, copy or not.
     latin = {"Content-Type": "application/x-www-form-urlencoded; charset=latin-1"}
     assert gunicorn.get(path, headers=latin).status == 400
@@ -509,10 +520,15 @@ def test_a_page_asked_again_is_the_same_answer_until_an_approval_changes_it(stac
     )
     reviewer = signed_in(gunicorn, "demo-reviewer")
     assert approve(gunicorn, reviewer, "treatment", pk).status == 302
-    # No process sends its old copy once the approval has answered.
-    for headers in ({}, {"Accept-Encoding": "gzip"}):
+    # No process sends its old copy once the approval has answered: not of the page,
+    # nor of the explorer's answer that shows its summary.
+    for address, headers in (
+        (path, {}),
+        (path, {"Accept-Encoding": "gzip"}),
+        (ANSWERED, {}),
+    ):
         for _ in range(asked):
-            response = gunicorn.get(path, headers=headers)
+            response = gunicorn.get(address, headers=headers)
             body = response.body
             if response.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
