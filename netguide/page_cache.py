@@ -274,8 +274,10 @@ class PageCacheMiddleware:
         except Exception as error:
             CacheHealth.failed(error)
         if cached is not None and cached.get("address") == address:
-            # A copy lives no longer than the entry it copies.
-            left = cached.get("expires", time.time()) - time.time()
+            # A copy lives no longer than the entry it copies (an entry stored by
+            # the release before says nothing: it lives the cache's time at most).
+            expires = cached.get("expires", time.time() + settings.PAGE_CACHE_SECONDS)
+            left = expires - time.time()
             note_copy(request, view, query, versions, left)
             return self.cached_response(request, cached)
         response = self.get_response(request)
