@@ -46,7 +46,8 @@ logger = logging.getLogger("netguide.cache")
 UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "content-length", "date"}
 
 # What the page cache tells PageCopies through the request's WSGI environ.
-COPY_NOTE = "netguide.page_cache.copy"  # this answer may be copied: (keys, versions)
+# This answer may be copied: (version keys, versions, seconds left, for any query).
+COPY_NOTE = "netguide.page_cache.copy"
 CACHE_FAILED = "netguide.page_cache.failed"  # the cache failed already: no lookup
 
 
@@ -251,6 +252,13 @@ class PageCacheMiddleware:
             return self.get_response(request)
         # A stored page must not answer a host this site does not serve (400).
         request.get_host()
+        if request.environ.get(CACHE_FAILED):
+            # PageCopies waited on the cache once already: the page comes from the
+            # database, and nothing it shows is read from the cache either.
+            with uncached():
+                response = self.get_response(request)
+            response["X-Page-Cache"] = "miss"
+            return response
         query = view.page_cache_query(request)
         if query is None:
             return self.get_response(request)
@@ -260,13 +268,6 @@ class PageCacheMiddleware:
             request.META.get("HTTP_ACCEPT_ENCODING", "")
         )
         key = page_key(address, view.page_cache_entries, bool(compressed))
-        if request.environ.get(CACHE_FAILED):
-            # PageCopies waited on the cache once already: the page comes from the
-            # database, and nothing it shows is read from the cache either.
-            with uncached():
-                response = self.get_response(request)
-            response["X-Page-Cache"] = "miss"
-            return response
         versions, cached = None, None
         try:
             versions, cached = lookup(key, view.page_cache_kinds())
@@ -360,10 +361,10 @@ class PageCopies:
     the cache's.
 
     A copy is per address as sent: path (and query, for a page that reads one),
-    host, scheme (and the proxy's), and whether the client takes gzip; conditional requests, requests with a body and
-    anything but GET and HEAD go to Django. A copy is kept no longer than the entry
-    it copies, and a few hundred at most per process. An answer to HEAD carries no
-    body."""
+    host, scheme (and the proxy's), and whether the client takes gzip; conditional
+    requests, requests with a body and anything but GET and HEAD go to Django. A
+    copy is kept no longer than the entry it copies, and a few hundred at most per
+    process. An answer to HEAD carries no body."""
 
     MOST = 256
     DROPPED_HEADERS = {"date", "x-page-cache"}
@@ -405,7 +406,7 @@ class PageCopies:
             body = b"".join(response)
         finally:
             response.close()
-        self.keep(address if note[3] else (*address, query), note, sent, body)
+        self.keep(address, query, note, sent, body)
         return [] if head else [body]
 
     @staticmethod
@@ -453,8 +454,10 @@ class PageCopies:
             bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
         )
 
-    def keep(self, address, note, sent, body):
-        version_keys, versions, seconds, _ = note
+    def keep(self, address, query, note, sent, body):
+        version_keys, versions, seconds, any_query = note
+        if not any_query:
+            address = (*address, query)
         headers = [
             (name, value)
             for name, value in sent["headers"]
