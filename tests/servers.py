@@ -153,9 +153,10 @@ class TCPProxy:
 
     def _pump(self, a, b):
         selector = selectors.DefaultSelector()
-        selector.register(a, selectors.EVENT_READ, b)
-        selector.register(b, selectors.EVENT_READ, a)
         try:
+            # A cut just after the accept may have closed them already.
+            selector.register(a, selectors.EVENT_READ, b)
+            selector.register(b, selectors.EVENT_READ, a)
             while True:
                 for key, _ in selector.select():
                     data = key.fileobj.recv(65536)
@@ -873,13 +874,15 @@ def save_change(server, editor, model, pk, **changes):
     return editor.open(change_url, data)
 
 
-def cached(server, path, tries=5):
-    """Whether `path` comes from the page cache once asked for. Under CI's load a
-    store can outlast the cache's 0.25 s bound and not be kept (the page is then
-    rendered again), so it is asked up to `tries` times."""
-    return any(
-        server.get(path).headers.get("X-Page-Cache") == "hit" for _ in range(tries)
-    )
+def cached(server, path, tries=5, headers=None):
+    """The answer from the page cache once `path` is asked for (with `headers`), or
+    None. Under CI's load a store can outlast the cache's 0.25 s bound and not be
+    kept (the page is then rendered again), so it is asked up to `tries` times."""
+    for _ in range(tries):
+        response = server.get(path, headers=headers)
+        if response.headers.get("X-Page-Cache") == "hit":
+            return response
+    return None
 
 
 def refusal(html):
