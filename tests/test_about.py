@@ -2,6 +2,8 @@
 guide, conflicts of interest, how it is kept up to date, when the decision aid was
 last reviewed, its sources, and why it has no outcome numbers)."""
 
+from django.utils import timezone
+
 from treatments.models import SituationQuestions, Treatment
 
 from .kit import parse_response, public_pages
@@ -55,7 +57,8 @@ def test_about_dates_the_last_review_of_the_decision_aid(site, module_client):
     )
     root = about_page(module_client)
     times = root.find_all("p", class_="about-last-reviewed")[0].find_all("time")
-    assert times[0].attrs["datetime"] == f"{newest:%Y-%m-%d}"
+    # The site's date (America/New_York), not UTC's: they differ after 19:00 there.
+    assert times[0].attrs["datetime"] == f"{timezone.localtime(newest):%Y-%m-%d}"
 
 
 def test_every_footer_and_the_explorer_link_to_about(site, module_client):
