@@ -63,7 +63,7 @@ def search(query: str, language=None) -> list[Result]:
     scored = scored_entries(entries, terms, language)
     if not scored and len(terms) == 1:
         # One word that finds nothing may be a typo of a title's or keyword's word.
-        correction = closest_name(terms[0], title_words(entries, language))
+        correction = closest_name(terms[0], entries, language)
         if correction:
             terms = [correction]
             scored = scored_entries(entries, terms, language)
@@ -94,13 +94,14 @@ def title_words(entries, language):
     )
 
 
-def closest_name(word, names):
-    """The word of `names` (a title's or keywords') a typed word misspells by one edit
-    in four letters after the first at most ("Luthatera": "lutathera"; but
-    "prognosis" is not "diagnosis"), or None."""
+def closest_name(word, entries, language):
+    """The word of a title or keywords a typed word misspells by one edit in four
+    letters after the first at most ("Luthatera": "lutathera"; but "prognosis" is
+    not "diagnosis"), or None."""
     allowed = (len(word) - 1) // 4  # none for four letters ("cure" is not "care")
     if not allowed:
         return None
+    names = title_words(entries, language)
     found = sorted(
         (edits(word, name, allowed), name)
         for name in names
