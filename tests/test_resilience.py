@@ -685,7 +685,7 @@ def test_query_strings_never_make_cache_entries_of_their_own(stack):
             assert (response.status, response.headers["X-Page-Cache"]) == (
                 200,
                 "hit",
-            ), variant.format(n=n)
+            ), (variant.format(n=n), server.log()[-2000:])  # a cache timeout logs
         # Free text that finds nothing, and invalid answers, are not stored at all.
         for path in [f"/search/?q=zq{n}xv", f"/explore/?origin=nowhere-{n}"]:
             assert server.get(path).headers.get("X-Page-Cache") != "hit", path
