@@ -1,10 +1,18 @@
 """The suite's fixtures. The helpers they use, and tests use, are in kit.py."""
 
+import fcntl
+import hashlib
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import django
+import psycopg
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -201,14 +209,110 @@ def coordinator(db):
     return make_user("coordinator", "Appointment coordinators")
 
 
+# The test databases ----------------------------------------------------------------
+#
+# Migrating an empty database costs about 7 s of CPU (Django renders the models' state
+# after each of some 70 migrations). On PostgreSQL every test database is instead a
+# copy of one migrated template (CREATE DATABASE ... TEMPLATE, a file copy), named for
+# the migrations it ran, so a changed migration makes a new one; Django's own migrate
+# then finds nothing to do on the copy.
+
+TEMPLATE_PREFIX = "netguide_template_"
+
+
+def migrations_digest():
+    """What a migrated database depends on: Django's version and every migration."""
+    digest = hashlib.sha256(django.get_version().encode())
+    for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted(Path(config.path).glob("migrations/*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def migrated_template(database):
+    """The name of a migrated database to copy, made once (under a lock, as test
+    processes start together) with `manage.py migrate` on the test settings."""
+    name = TEMPLATE_PREFIX + migrations_digest()
+    maintenance = psycopg.connect(
+        dbname="postgres",
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        user=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+        autocommit=True,
+    )
+    with maintenance:
+        maintenance.execute("SELECT pg_advisory_lock(hashtext(%s))", [TEMPLATE_PREFIX])
+        made = maintenance.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not made:
+            # Built under another name and renamed when done: a run stopped halfway
+            # leaves nothing that looks finished.
+            building = f"{name}_building"
+            maintenance.execute(f'DROP DATABASE IF EXISTS "{building}"')
+            maintenance.execute(f'CREATE DATABASE "{building}"')
+            url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{building}")
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+                cwd=settings.BASE_DIR,
+                env={**os.environ, "DATABASE_URL": url.geturl()},
+                check=True,
+            )
+            maintenance.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return name
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3" and (
+        "DATABASE_URL" in os.environ
+    ):
+        database.setdefault("TEST", {})["TEMPLATE"] = migrated_template(database)
+
+
+# Built once for all of CI's test processes ------------------------------------------
+
+
+def shared_between_processes(name, build):
+    """`build()`'s value, built by the first test process that asks and read from a
+    file by the others, when NETGUIDE_TEST_SHARED_DIR names a folder for this run
+    (.ci/run makes a new one for each run); otherwise built here."""
+    folder = os.environ.get("NETGUIDE_TEST_SHARED_DIR")
+    if not folder:
+        return build()
+    path = Path(folder) / f"{name}.pickle"
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        value = build()
+        path.with_suffix(".part").write_bytes(pickle.dumps(value))
+        path.with_suffix(".part").rename(path)
+        return value
+
+
 # The published site ----------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def published_rows(django_db_setup, django_db_blocker):
-    """The published site, built once per session by the real import and workflow,
-    as the rows it added (then rolled back): (snapshot, editor's pk, reviewer's pk)."""
+    """The published site, built once by the real import and workflow, as the rows
+    it added (then rolled back): (snapshot, editor's pk, reviewer's pk).
+
+    The rows are the same in every test database made from the same migrations on
+    the same kind of database, so CI's test processes share one build."""
     database = connections["default"]
+    template = database.settings_dict.get("TEST", {}).get("TEMPLATE", "")
+    return shared_between_processes(
+        f"published-site-{database.vendor}-{template}",
+        lambda: build_published_rows(database, django_db_blocker),
+    )
+
+
+def build_published_rows(database, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         # A test that committed may have run first and left the database emptied
         # (pytest-django flushes after it; the browser tests all commit): the build
