@@ -3,6 +3,7 @@ change form, the workflow's steps and the editorial desk), and read-only views o
 revisions, the audit trail and share links."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -62,23 +63,19 @@ class ReviewableAdmin(EditorialDeskMixin, admin.ModelAdmin):
         return tuple(super().get_readonly_fields(request, obj)) + self.review_fields
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
-        fieldsets = [
-            (
-                name,
-                {
-                    **opts,
-                    "fields": [
-                        f for f in opts["fields"] if f not in self.review_fields
-                    ],
-                },
-            )
-            for name, opts in fieldsets
+        """The type's fieldsets (or, when it declares none, its form's fields), less
+        the fields the engine places itself, then the engine's own fieldsets."""
+        placed = self.placed_fieldsets(request, obj)
+        left_out = {*ReviewableForm.workflow_fields, *flatten_fieldsets(placed)}
+        own = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in left_out]})
+            for name, opts in super().get_fieldsets(request, obj)
         ]
-        fieldsets.append(
-            ("Medical review", {"fields": ["base_revision", *self.review_fields]})
-        )
-        return fieldsets
+        return [*own, *placed]
+
+    def placed_fieldsets(self, request, obj=None):
+        """The fieldsets that end every type's change form (types add to them)."""
+        return [("Medical review", {"fields": ["base_revision", *self.review_fields]})]
 
     # What needs doing comes right after the record's name, before what describes it.
     workflow_columns = ("review_state", "is_live", "next_review_due")

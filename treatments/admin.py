@@ -129,13 +129,11 @@ class ContentAdmin(ReviewableAdmin):
     form = ContentForm
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+    def placed_fieldsets(self, request, obj=None):
         # The language before the engine's "Medical review" fieldset, which ends it.
         return [
-            *fieldsets[:-1],
             ("Language", {"fields": list(TRANSLATION_FIELDS)}),
-            fieldsets[-1],
+            *super().placed_fieldsets(request, obj),
         ]
 
     def get_list_display(self, request):
@@ -416,7 +414,6 @@ class GlossaryTermAdmin(ContentAdmin):
     list_display = ("term", "slug")
     search_fields = ("term", "definition")
     prepopulated_fields = {"slug": ("term",)}
-    fieldsets = ((None, {"fields": ("term", "slug", "also_matches", "definition")}),)
 
 
 class SynonymForm(ContentForm):
@@ -437,7 +434,6 @@ class SynonymAdmin(ContentAdmin):
     list_display = ("means", "slug")
     search_fields = ("means", "words", "reason")
     prepopulated_fields = {"slug": ("means",)}
-    fieldsets = ((None, {"fields": ("means", "slug", "words", "reason")}),)
 
 
 @admin.register(SituationQuestions)
@@ -565,4 +561,3 @@ class ReviewerProfileAdmin(ContentAdmin):
     form = ReviewerProfileForm
     list_display = ("display_name", "credentials", "title", "user")
     search_fields = ("display_name", "user__username")
-    fieldsets = ((None, {"fields": ReviewerProfileForm.Meta.fields}),)
