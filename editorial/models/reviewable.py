@@ -97,13 +97,9 @@ class ReviewableQuerySet(models.QuerySet):
         return self.published()
 
     def published_pages(self):
-        """The published pages, in the model's `published_order` of their
-        published (not draft) fields."""
-        keys = self.model.published_order
+        """The published pages, in their type's order (`published_sort_key`)."""
         pages = [record.published_content() for record in self.published()]
-        return sorted(
-            pages, key=lambda page: tuple(sort_value(page.content[k]) for k in keys)
-        )
+        return sorted(pages, key=self.model.published_sort_key)
 
     def published_slugs(self):
         """The addresses patients know (published slugs), e.g. for publishing files."""
@@ -165,7 +161,8 @@ class Reviewable(WorkflowMixin, models.Model):
     # evidence mark: "text" (sentences), "markdown" (a body: sentences and list
     # items, not headings) or "list" (each item). Nested parts: statement_texts().
     statement_keys = {}
-    # The snapshot fields its published list is sorted by.
+    # The snapshot keys its published list is sorted by; left empty, those of the
+    # model's Meta.ordering (a type whose snapshot names them otherwise says so here).
     published_order = ()
     # Patient-facing prose is held to the reading-level target when submitted.
     checks_reading_level = True
@@ -250,6 +247,13 @@ class Reviewable(WorkflowMixin, models.Model):
         return (
             snapshot.get("title") or snapshot.get("name") or str(cls._meta.verbose_name)
         )
+
+    @classmethod
+    def published_sort_key(cls, page):
+        """Where a published page stands in its type's list: its published (not
+        draft) values of `published_order`, or of the model's Meta.ordering."""
+        keys = cls.published_order or cls._meta.ordering
+        return tuple(sort_value(page.content[key]) for key in keys)
 
     @classmethod
     def statement_texts(cls, snapshot):

@@ -15,7 +15,6 @@ class SupportService(Content):
     url_name = "support_services:service"
     prose_keys = ("name", "description")
     diff_labels = {"name": "Name", "description": "What it offers"}
-    published_order = ("name",)
     in_sitemap = True
     content_file = ContentFile.records(
         "support-services.toml",

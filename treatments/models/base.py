@@ -28,7 +28,6 @@ from editorial.models import (
     TranslatableQuerySet,
     current_language,
 )
-from editorial.models.reviewable import sort_value
 from netguide import static_site
 from netguide.page_cache import content_changed
 
@@ -168,11 +167,8 @@ class PublishedState:
             for record in model.objects.published().order_by("pk"):
                 page = record.published_content()
                 by_language.setdefault(record.public_language, []).append(page)
-            keys = model.published_order
             for pages in by_language.values():
-                pages.sort(
-                    key=lambda page: tuple(sort_value(page.content[k]) for k in keys)
-                )
+                pages.sort(key=model.published_sort_key)
             entry = (fingerprint, by_language, {})
             cls.latest[label] = entry
         if read is not None:

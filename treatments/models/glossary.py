@@ -22,7 +22,6 @@ class GlossaryTerm(Content):
         "definition": "Meaning",
     }
     statement_keys = {"definition": "text"}
-    published_order = ("term",)
     content_file = ContentFile.records(
         "glossary.toml",
         "terms",

@@ -62,7 +62,7 @@ class ReviewerProfile(Content):
         "job_title": "Title",
         "conflict_of_interest": "Conflicts of interest",
     }
-    published_order = ("name",)
+    published_order = ("name",)  # the snapshot's name for display_name
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -63,7 +63,6 @@ class Source(Content):
         "url": "Where to find it",
         "passages": "Passages",
     }
-    published_order = ("title",)
     content_file = ContentFile.folder(
         "sources",
         ("slug", "title", "publisher", "published", "url"),

@@ -36,7 +36,6 @@ class Synonym(Content):
         "words": "Words patients use",
         "reason": "Why they mean the same (with its evidence)",
     }
-    published_order = ("means",)
     content_file = ContentFile.records(
         "synonyms.toml",
         "synonyms",

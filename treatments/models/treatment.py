@@ -126,7 +126,6 @@ class SideEffect(SharedRecord, Content):
     prose_keys = ("name", "description")
     diff_labels = {"name": "Name", "description": "Description"}
     statement_keys = {"description": "text"}
-    published_order = ("name",)
     in_sitemap = True
     content_file = ContentFile.records(
         "side-effects.toml",
@@ -286,7 +285,6 @@ class Treatment(RendersMarkdown, Content):
     }
     in_sitemap = True
     sitemap_priority = 0.9
-    published_order = ("order", "title")
     content_file = ContentFile.folder(
         "treatments",
         (
