@@ -314,7 +314,6 @@ class ProcedureInline(admin.StackedInline):
     model = Procedure
     form = ProcedureForm
     extra = 0
-    fields = ("name", "description", "fits", "order")
 
 
 class QuestionInline(admin.TabularInline):
