@@ -72,9 +72,9 @@ def reviewer_profiles():
     return apps.get_model("treatments", "ReviewerProfile").objects
 
 
-def one_slug_per_language(name):
+def one_slug_per_language(name="%(class)s_slug_unique_per_language"):
     """A slug names one record in each language (a translation keeps its source's,
-    or has its own)."""
+    or has its own). Django puts the model's name in for %(class)s."""
     return models.UniqueConstraint(fields=["language", "slug"], name=name)
 
 

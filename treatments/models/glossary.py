@@ -43,7 +43,7 @@ class GlossaryTerm(Content):
 
     class Meta:
         ordering = ["term"]
-        constraints = [one_slug_per_language("glossaryterm_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.term

@@ -67,7 +67,7 @@ class Page(RendersMarkdown, Content):
 
     class Meta:
         ordering = ["slug"]
-        constraints = [one_slug_per_language("page_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.title

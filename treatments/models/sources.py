@@ -87,7 +87,7 @@ class Source(Content):
 
     class Meta:
         ordering = ["title"]
-        constraints = [one_slug_per_language("source_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.title

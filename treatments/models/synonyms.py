@@ -65,7 +65,7 @@ class Synonym(Content):
 
     class Meta:
         ordering = ["means"]
-        constraints = [one_slug_per_language("synonym_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.means

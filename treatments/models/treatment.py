@@ -142,7 +142,7 @@ class SideEffect(SharedRecord, Content):
 
     class Meta:
         ordering = ["name"]
-        constraints = [one_slug_per_language("sideeffect_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.name
@@ -206,7 +206,7 @@ class Drug(SharedRecord):
 
     class Meta:
         ordering = ["brand_name"]
-        constraints = [one_slug_per_language("drug_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return f"{self.brand_name} ({self.generic_name})"
@@ -372,7 +372,7 @@ class Treatment(RendersMarkdown, Content):
         ordering = ["order", "title"]
         verbose_name = "treatment"
         verbose_name_plural = "treatments"
-        constraints = [one_slug_per_language("treatment_slug_unique_per_language")]
+        constraints = [one_slug_per_language()]
 
     def __str__(self):
         return self.title
