@@ -276,7 +276,9 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
     finally:
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
         try:
-            make.wait(timeout=20)
+            # The worker finishes the task it is running first (a build of the
+            # published files: seconds alone, more beside four other CI lanes).
+            make.wait(timeout=90)
         finally:
             alive = wait_for(lambda: not group_alive(make.pid), 10)
             if not alive:
