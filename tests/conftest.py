@@ -135,9 +135,11 @@ def empty_cache():
 
     cache.clear()
     SiteSettings.offline_copies.clear()  # the outage page's copies of the settings
+    SiteSettings.shared_copies.clear()
     yield
     cache.clear()
     SiteSettings.offline_copies.clear()
+    SiteSettings.shared_copies.clear()
 
 
 class Clock:

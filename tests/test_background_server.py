@@ -279,6 +279,9 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
             # The worker finishes the task it is running first (a build of the
             # published files: seconds alone, more beside four other CI lanes).
             make.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            tail = Path(log.name).read_text()[-6000:]
+            pytest.fail(f"make run did not stop within 90 s of Ctrl-C:\n{tail}")
         finally:
             alive = wait_for(lambda: not group_alive(make.pid), 10)
             if not alive:

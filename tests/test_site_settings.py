@@ -2,12 +2,14 @@
 what editors type, and previews and the outage page that show the right settings."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from treatments.models import Drug, SiteSettings, Treatment
 
 from .kit import form_values
+from .servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +113,25 @@ def test_the_site_settings_preview_shows_the_draft_settings(client, site, editor
     assert 'href="tel:+18775550199"' in text
     public = Client().get("/").content.decode()
     assert "A draft heading" not in public and "(877) 555-0199" not in public
+
+
+def test_the_outage_pages_copy_of_the_settings_is_written_again_after_a_failed_write(
+    site, settings
+):
+    """The outage page reads the approved settings from the cache. A write that the
+    cache refused (away for a moment) is made again on the next page's read, not
+    taken as done because this process already holds the same copy."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}",  # nothing listens
+        }
+    }
+    assert SiteSettings.public("en")["phone_number"] == "(888) 552-6760"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    assert cache.get(SiteSettings.offline_key("en")) is None
+    SiteSettings.public("en")
+    assert cache.get(SiteSettings.offline_key("en"))["phone_number"] == "(888) 552-6760"
+    assert SiteSettings.offline("en")["phone_number"] == "(888) 552-6760"

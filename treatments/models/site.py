@@ -156,7 +156,10 @@ class SiteSettings(Content):
     # the approved copy for every process, and each process keeps the one it last read
     # for when the cache is away too (one per language).
     OFFLINE_COPY_KEY = "site-settings:approved"
+    # This process's copy, and the one it last wrote to the cache: a write that failed
+    # (the cache away for a moment) is made again on the next read, not taken as done.
     offline_copies = {}
+    shared_copies = {}
 
     @classmethod
     def offline_key(cls, language):
@@ -164,12 +167,15 @@ class SiteSettings(Content):
 
     @classmethod
     def keep_offline_copy(cls, snapshot, language, always=False):
-        if always or snapshot != SiteSettings.offline_copies.get(language):
-            SiteSettings.offline_copies[language] = snapshot
+        SiteSettings.offline_copies[language] = snapshot
+        if always or snapshot != SiteSettings.shared_copies.get(language):
+            SiteSettings.shared_copies.pop(language, None)
             try:
                 cache.set(cls.offline_key(language), snapshot, None)
             except Exception:
-                pass  # the page cache logs cache outages; this copy is a nicety
+                pass  # the page cache logs cache outages; the next read tries again
+            else:
+                SiteSettings.shared_copies[language] = snapshot
         return snapshot
 
     @classmethod
@@ -180,6 +186,9 @@ class SiteSettings(Content):
             found = cache.get(cls.offline_key(language))
         except Exception:
             found = None
+        else:
+            if found is None:  # the cache lost it (a restart): written again on a read
+                SiteSettings.shared_copies.pop(language, None)
         return found or SiteSettings.offline_copies.get(language) or cls().snapshot()
 
     def after_publish(self):
