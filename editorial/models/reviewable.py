@@ -223,8 +223,10 @@ class Reviewable(WorkflowMixin, models.Model):
     def lock(self):
         """Lock this record's row for the transaction and reload the workflow's
         fields: this copy may predate a step another request just took."""
-        type(self).objects.select_for_update().filter(pk=self.pk).first()
-        self.refresh_from_db(fields=self.REVIEW_FIELDS)
+        self.refresh_from_db(
+            fields=self.REVIEW_FIELDS,
+            from_queryset=type(self).objects.select_for_update(),
+        )
 
     # What each type says about itself --------------------------------------------
 
