@@ -275,13 +275,23 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
         )
     finally:
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
+        interrupted_at = time.monotonic()
         try:
             # The worker finishes the task it is running first (a build of the
             # published files: seconds alone, more beside four other CI lanes).
             make.wait(timeout=90)
+            print(f"stopped {time.monotonic() - interrupted_at:.1f} s after Ctrl-C")
         except subprocess.TimeoutExpired:
+            still = subprocess.run(
+                ["ps", "-o", "pid,stat,etime,args", "-g", str(make.pid)],
+                capture_output=True,
+                text=True,
+            ).stdout
             tail = Path(log.name).read_text()[-6000:]
-            pytest.fail(f"make run did not stop within 90 s of Ctrl-C:\n{tail}")
+            pytest.fail(
+                f"make run did not stop within 90 s of Ctrl-C; still running:\n"
+                f"{still}\nits log:\n{tail}"
+            )
         finally:
             alive = wait_for(lambda: not group_alive(make.pid), 10)
             if not alive:
