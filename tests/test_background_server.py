@@ -15,6 +15,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -227,7 +228,7 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
     env.pop("DJANGO_SETTINGS_MODULE")
     log = tempfile.NamedTemporaryFile(prefix="make-run-", suffix=".log", delete=False)
     make = subprocess.Popen(
-        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        [*AS_FROM_A_TERMINAL, "make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=servers.ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -300,6 +301,19 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
             Path(log.name).unlink(missing_ok=True)
     assert alive, "a process of make run outlived Ctrl-C"
     assert "Starting worker" in output
+
+
+# Started as a terminal starts it, with Ctrl-C's default action: a shell that ran the
+# suite as a background job leaves SIGINT ignored (POSIX shells do, with no job
+# control), ignored signals are inherited, and runserver would then never hear Ctrl-C.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.signal(signal.SIGQUIT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])",
+]
 
 
 def group_alive(pgid):

@@ -182,11 +182,11 @@ def test_a_database_outage_serves_cached_pages_and_a_calm_503(stack):
     pg.cut()  # new connections are refused, and the workers' open ones are broken
     try:
         for path in ["/", "/treatments/surgery/"]:
-            response = server.get(path)
-            assert (response.status, response.headers["X-Page-Cache"]) == (
-                200,
-                "hit",
-            ), path
+            # A cache read that outlasts Redis's 0.25 s bound (CI's load on two
+            # cores) is a miss by design, here a 503: the hit must come within tries.
+            response = servers.cached(server, path, tries=3)
+            assert response is not None, f"{path}: no answer from the page cache"
+            assert response.status == 200, path
             assert h1(response)
 
         paths = [f"/side-effects/{slug}/" for slug in never_visited] + [
