@@ -5,8 +5,6 @@ import hashlib
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +30,7 @@ from .kit import (
     the_superuser,
 )
 from .row_snapshot import RowSnapshot
+from .servers import manage
 
 # Room on the interpreter's data stack ---------------------------------------------
 #
@@ -256,11 +255,11 @@ def migrated_template(database):
             maintenance.execute(f'DROP DATABASE IF EXISTS "{building}"')
             maintenance.execute(f'CREATE DATABASE "{building}"')
             url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{building}")
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-                cwd=settings.BASE_DIR,
+            manage(
+                "migrate",
+                "--noinput",
+                "-v0",
                 env={**os.environ, "DATABASE_URL": url.geturl()},
-                check=True,
             )
             maintenance.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
     return name
