@@ -278,8 +278,8 @@ def test_make_run_publishes_a_scheduled_approval_at_its_time_and_stops_on_ctrl_c
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
         interrupted_at = time.monotonic()
         try:
-            # The worker finishes the task it is running first (a build of the
-            # published files: seconds alone, more beside four other CI lanes).
+            # Under a second alone; the worker first finishes a task it is running,
+            # and four other CI lanes share the two cores.
             make.wait(timeout=90)
             print(f"stopped {time.monotonic() - interrupted_at:.1f} s after Ctrl-C")
         except subprocess.TimeoutExpired:
